@@ -1,0 +1,125 @@
+"""The questionnaire definition (DESIGN.md §3.5): a versioned JSON document of items in script
+order, choice lists, and text in several languages side by side.
+
+These models check only shape (types, required fields). Everything that needs the whole
+document at once (duplicate names, conditions, choice lists, roles) is checked by
+``load_questionnaire`` in ``validation.py``, which reports all problems together; build
+questionnaires through it rather than calling ``Questionnaire(...)`` directly.
+
+Unknown fields are refused (``extra="forbid"``): a misspelt ``"relevnt"`` would otherwise
+silently drop skip logic and corrupt data. A client too old for a newer questionnaire format
+therefore refuses it instead of misapplying it; the sync protocol's minimum client version is
+the place to force upgrades.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+#: the five SET parameters, in reporting order
+PARAMETERS: tuple[str, ...] = ("accessibility", "timeliness", "attitude", "integrity", "feedback")
+
+#: indicator choice names: the substantive Likert points, then Don't know and Refused
+SUBSTANTIVE: tuple[str, ...] = ("1", "2", "3", "4", "5")
+NON_SUBSTANTIVE: tuple[str, ...] = ("dk", "ref")
+
+#: roles mark the items the interview logic looks for, and the type each must have
+ROLES: dict[str, str] = {
+    "consent": "yes_no",
+    "availed": "yes_no",
+    "comment": "text",
+    "complaint": "yes_no",
+    "complaint_text": "text",
+}
+
+YES_NO: tuple[str, ...] = ("yes", "no")
+
+ItemType = Literal["note", "select_one", "yes_no", "integer", "text"]
+#: language code → text, e.g. {"en": "...", "dz": "..."}
+Texts = dict[str, str]
+
+
+class _Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choice(_Definition):
+    name: str = Field(min_length=1)
+    label: Texts
+
+
+class Item(_Definition):
+    name: str = Field(min_length=1)
+    type: ItemType
+    label: Texts
+    hint: Texts = {}
+    #: XLSForm-style condition (see expressions.py); None: always asked
+    relevant: str | None = None
+    required: bool = False
+    #: name of the choice list, for select_one
+    choices: str | None = None
+    #: the SET parameter an indicator item measures; None for other items
+    parameter: str | None = None
+    min: int | None = None
+    max: int | None = None
+    role: str | None = None
+
+    @field_validator("relevant", "choices", "parameter", "role", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # XLSForm and hand-written JSON both leave "" in unused cells
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.parameter is not None
+
+    @property
+    def takes_answer(self) -> bool:
+        return self.type != "note"
+
+
+class Questionnaire(_Definition):
+    id: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    title: Texts
+    languages: list[str] = Field(min_length=1)
+    default_language: str = "en"
+    #: languages whose text awaits a translator's confirmation
+    needs_review: list[str] = []
+    choice_lists: dict[str, list[Choice]] = {}
+    items: list[Item] = Field(min_length=1)
+
+    _index: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: object, /) -> None:
+        # first occurrence wins; duplicates are a load error anyway
+        for position, item in reversed(list(enumerate(self.items))):
+            self._index[item.name] = position
+
+    def has_item(self, name: str) -> bool:
+        return name in self._index
+
+    def item(self, name: str) -> Item:
+        """The item called ``name``; KeyError for an unknown name."""
+        return self.items[self._index[name]]
+
+    def index_of(self, name: str) -> int:
+        """Position of the item in script order; KeyError for an unknown name."""
+        return self._index[name]
+
+    def with_role(self, role: str) -> Item | None:
+        return next((item for item in self.items if item.role == role), None)
+
+    def indicators(self) -> list[Item]:
+        return [item for item in self.items if item.is_indicator]
+
+    def choices_for(self, item: Item) -> list[Choice]:
+        return self.choice_lists.get(item.choices or "", [])
+
+    def text(self, texts: Texts, language: str) -> str:
+        """Text in ``language``, falling back to the default language (English is complete;
+        other languages may still be missing some text)."""
+        return texts.get(language) or texts.get(self.default_language, "")

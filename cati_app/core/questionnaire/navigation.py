@@ -1,0 +1,134 @@
+"""Moving through the script: which items are asked, in which order, and what is wrong with a
+set of answers. Used by the client's script runner and by the server when it flags uploads.
+
+Answers are a dict item name → value: select_one a choice name (str), yes_no "yes"/"no",
+integer an int, text a str. ``None`` and blank text mean unanswered.
+
+Stale answers. When the enumerator goes back and changes an answer so that later items are no
+longer relevant (consent changed to "no", say), the answers already given to those items are
+kept in the interview (nothing a respondent said is dropped, DESIGN.md §4 G4) but are
+*ignored*: ``effective_answers`` leaves them out, and scoring, completion, relevance and
+required-checks all work from the effective answers. Relevance is decided top to bottom, each
+condition seeing only the effective answers above it, so an irrelevant item's stale answer
+can never make a later item relevant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cati_app.core.questionnaire.expressions import evaluate
+from cati_app.core.questionnaire.model import YES_NO, Item, Questionnaire
+
+Answers = Mapping[str, Any]
+
+
+def is_unanswered(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _walk(q: Questionnaire, answers: Answers) -> tuple[list[Item], dict[str, Any]]:
+    """The relevant items in order, and the answers that count (see the module docstring)."""
+    visible: list[Item] = []
+    effective: dict[str, Any] = {}
+    for item in q.items:
+        if item.relevant is not None and not evaluate(item.relevant, effective):
+            continue
+        visible.append(item)
+        value = answers.get(item.name)
+        if item.takes_answer and not is_unanswered(value):
+            effective[item.name] = value
+    return visible, effective
+
+
+def effective_answers(q: Questionnaire, answers: Answers) -> dict[str, Any]:
+    """Answers to relevant items only; stale answers to skipped items and unknown names are
+    dropped (from this view, not from the stored interview)."""
+    return _walk(q, answers)[1]
+
+
+def visible_items(q: Questionnaire, answers: Answers) -> list[Item]:
+    """Items (notes included) whose condition holds, in script order."""
+    return _walk(q, answers)[0]
+
+
+def next_item(q: Questionnaire, answers: Answers, current: str | None) -> Item | None:
+    """The first relevant item after ``current`` (``None``: not started yet, so the first
+    relevant item); ``None`` at the end of the script."""
+    after = -1 if current is None else q.index_of(current)
+    return next((i for i in visible_items(q, answers) if q.index_of(i.name) > after), None)
+
+
+def previous_item(q: Questionnaire, answers: Answers, current: str | None) -> Item | None:
+    """The last relevant item before ``current``; ``None`` at the start (and for
+    ``current=None``, which means nothing has been shown yet)."""
+    if current is None:
+        return None
+    before = q.index_of(current)
+    earlier = [i for i in visible_items(q, answers) if q.index_of(i.name) < before]
+    return earlier[-1] if earlier else None
+
+
+def progress(q: Questionnaire, answers: Answers, current: str | None) -> tuple[int, int]:
+    """(position, total) among the relevant items, notes included, for "item 4 of 17".
+
+    Position counts relevant items up to and including ``current`` (0 before the start); if
+    ``current`` itself has just become irrelevant it counts those before it. The total
+    changes as answers open or close branches.
+    """
+    visible = visible_items(q, answers)
+    if current is None:
+        return 0, len(visible)
+    upto = q.index_of(current)
+    return sum(1 for i in visible if q.index_of(i.name) <= upto), len(visible)
+
+
+def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
+    """What is wrong with these answers, in script order, then unknown names.
+
+    For flagging an upload for review, never for dropping it. Values are checked for every
+    known item, stale ones included; "required" only for items that are relevant. A
+    partial or break-off interview naturally lacks required answers: callers that know the
+    interview ended early may ignore the "required but not answered" lines.
+    """
+    visible, effective = _walk(q, answers)
+    relevant = {item.name for item in visible}
+    problems = []
+    for item in q.items:
+        value = answers.get(item.name)
+        if not is_unanswered(value):
+            problem = _value_problem(q, item, value)
+            if problem:
+                problems.append(f"{item.name}: {problem}")
+        elif item.required and item.takes_answer and item.name in relevant:
+            problems.append(f"{item.name}: required but not answered")
+    problems += [f"{name}: not an item of {q.id} version {q.version}"
+                 for name in answers if not q.has_item(name)]
+    return problems
+
+
+def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+    if item.type == "note":
+        return "is a note and takes no answer"
+    if item.type == "select_one":
+        names = [choice.name for choice in q.choices_for(item)]
+        if value not in names:
+            return f"{value!r} is not in choice list {item.choices!r} ({', '.join(names)})"
+    elif item.type == "yes_no" and value not in YES_NO:
+        return f"{value!r} is not 'yes' or 'no'"
+    elif item.type == "integer":
+        return _integer_problem(item, value)
+    elif item.type == "text" and not isinstance(value, str):
+        return f"{value!r} is not text"
+    return None
+
+
+def _integer_problem(item: Item, value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{value!r} is not a whole number"
+    if item.min is not None and value < item.min:
+        return f"{value} is below the minimum {item.min}"
+    if item.max is not None and value > item.max:
+        return f"{value} is above the maximum {item.max}"
+    return None

@@ -1,0 +1,34 @@
+"""POST /v1/auth/token and GET /v1/sync/hello."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from cati_app.core.protocol import Hello, Role, TokenRequest, TokenResponse
+from cati_app.server.deps import AnyUser, Ctx
+from cati_app.server.errors import CatiError
+from cati_app.server.services import users
+
+router = APIRouter(prefix="/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenResponse,
+             responses={401: {}, 429: {"description": "too many failed logins; see Retry-After"}})
+def issue_token(body: TokenRequest, request: Request, ctx: Ctx) -> TokenResponse:
+    address = request.client.host if request.client else "unknown"
+    # Owns its transaction: a refused login is committed (throttling counts it), then raised.
+    with ctx.sessions.begin() as session:
+        issued = users.login(ctx, session, username=body.username, password=body.password,
+                             device_id=body.device_id, address=address)
+    if isinstance(issued, CatiError):
+        raise issued
+    user = issued.user
+    return TokenResponse(access_token=issued.token, expires_at=issued.expires_at,
+                         role=Role(user.role), user_id=user.id, username=user.username,
+                         full_name=user.full_name, server_time=ctx.clock.now())
+
+
+@router.get("/sync/hello", response_model=Hello)
+def hello(ctx: Ctx, _user: AnyUser) -> Hello:
+    return Hello(server_time=ctx.clock.now(),
+                 min_client_version=ctx.settings.min_client_version)

@@ -1,0 +1,101 @@
+"""The FastAPI application: routers, error mapping and the body-size guard."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from cati_app import __version__
+from cati_app.core.clock import Clock
+from cati_app.core.protocol import ErrorBody
+from cati_app.server.api import admin, auth, cases, queue, reports, sync
+from cati_app.server.context import AppContext
+from cati_app.server.errors import CatiError
+from cati_app.server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, clock: Clock | None = None,
+               ctx: AppContext | None = None) -> FastAPI:
+    ctx = ctx or AppContext.build(settings, clock)
+    app = FastAPI(title="ServE CATI sync server", version=__version__,
+                  description="Sync, queue, supervision and reporting API. See docs/api.md.")
+    app.state.ctx = ctx
+    for module in (auth, queue, sync, cases, reports, admin):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _error(status: int, error: str, detail: str, headers: dict[str, str] | None = None,
+           fields: list | None = None) -> JSONResponse:
+    body = ErrorBody(error=error, detail=detail, fields=fields or [])
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CatiError)
+    async def _domain(_request: Request, exc: CatiError) -> JSONResponse:
+        return _error(exc.status_code, exc.error, exc.detail, exc.headers, exc.fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
+                  for e in exc.errors()]
+        first = fields[0] if fields else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        return _error(422, "invalid", detail, fields=fields)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        # Deadlock victims, lock timeouts, a database restarting: nothing was committed, so the
+        # client may safely retry the same request (it is idempotent by design).
+        log.warning("database busy: %s", type(exc.orig).__name__)
+        return _error(503, "retry_later", "the database is busy: retry shortly",
+                      headers={"Retry-After": "2"})
+
+
+class BodySizeLimit:
+    """Refuse oversize bodies early: by Content-Length before reading, else while streaming."""
+
+    def __init__(self, app, max_bytes: int) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counting_receive():  # type: ignore[no-untyped-def]
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:  # type: ignore[no-untyped-def]
+        response = _error(413, "payload_too_large",
+                           f"the request body is over {self.max_bytes} bytes: send smaller batches")
+        await response({"type": "http"}, None, send)
+
+
+class _TooLarge(Exception):
+    pass

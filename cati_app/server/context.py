@@ -1,0 +1,37 @@
+"""Everything a request needs, built once per process and passed in (no global singletons)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cati_app.core.clock import Clock, SystemClock
+from cati_app.core.scheduling import CallingRules
+from cati_app.server.db import make_engine, make_session_factory
+from cati_app.server.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    hasher: PasswordHasher
+    rules: CallingRules = field(default_factory=CallingRules)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None,
+              engine: Engine | None = None) -> AppContext:
+        engine = engine or make_engine(settings.database_url, settings.pool_size)
+        hasher = PasswordHasher(time_cost=settings.argon2_time_cost,
+                                memory_cost=settings.argon2_memory_kib, parallelism=1)
+        rules = (CallingRules.from_dict(json.loads(settings.calling_rules_json))
+                 if settings.calling_rules_json else CallingRules())
+        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine),
+                   clock=clock or SystemClock(), hasher=hasher, rules=rules)
+

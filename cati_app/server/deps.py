@@ -1,0 +1,94 @@
+"""FastAPI dependencies: the request's unit of work, the current user and role checks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cati_app.core.protocol import Role
+from cati_app.server.context import AppContext
+from cati_app.server.errors import Forbidden, Unauthorized
+from cati_app.server.models import AuthToken, Device, User
+
+
+def get_context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def get_session(ctx: Annotated[AppContext, Depends(get_context)]) -> Iterator[Session]:
+    """The request's one transaction: committed when the endpoint returns, rolled back when it
+    raises. Declared with scope="function" so the commit happens *before* the reply is sent:
+    a client is never told "stored" about something that then fails to commit."""
+    with ctx.sessions() as session, session.begin():
+        yield session
+
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+_bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    role: Role
+    device_id: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_user(
+    ctx: Ctx, session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> CurrentUser:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("log in first: this request carries no bearer token")
+    now = ctx.clock.now()
+    row = session.execute(
+        select(AuthToken, User)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == token_hash(credentials.credentials))
+    ).first()
+    if row is None:
+        raise Unauthorized()
+    token, user = row
+    if token.revoked_at is not None or token.expires_at <= now or not user.active:
+        raise Unauthorized()
+    device_revoked = session.scalar(
+        select(Device.revoked_at).where(Device.user_id == user.id,
+                                        Device.device_id == token.device_id)
+    )
+    if device_revoked is not None:
+        raise Unauthorized("this device has been revoked: ask your supervisor")
+    return CurrentUser(user.id, user.username, Role(user.role), token.device_id)
+
+
+AnyUser = Annotated[CurrentUser, Depends(current_user)]
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    allowed = frozenset(roles)
+
+    def check(user: AnyUser) -> CurrentUser:
+        if user.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return user
+
+    return Depends(check)
+
+
+Enumerator = Annotated[CurrentUser, require(Role.enumerator)]
+Supervisor = Annotated[CurrentUser, require(Role.supervisor, Role.admin)]
+Analyst = Annotated[CurrentUser, require(Role.analyst, Role.supervisor, Role.admin)]
+Admin = Annotated[CurrentUser, require(Role.admin)]

@@ -1,0 +1,43 @@
+"""The per-user change feed (``GET /v1/sync/pull``).
+
+Each user's feed is numbered densely by ``users.feed_seq``, bumped with a row-locking UPDATE in
+the writer's transaction. Two transactions writing to one user's feed therefore serialise on
+that row, and commit in sequence order: a reader can never see seq N+1 committed while N is
+still in flight, so a cursor handed out never passes a later commit (guarantee G6). The lock is
+held only by writers to that one user's feed, so different enumerators never wait on each other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cati_app.core.protocol import ChangeType
+from cati_app.server.models import FeedChange, User
+
+
+def append_change(session: Session, *, user_id: int, type: ChangeType, at: datetime,
+                  case_id: int | None = None, assignment_version: int | None = None,
+                  body: dict[str, Any] | None = None) -> int:
+    seq = session.execute(
+        update(User).where(User.id == user_id).values(feed_seq=User.feed_seq + 1)
+        .returning(User.feed_seq)
+    ).scalar_one()
+    session.add(FeedChange(user_id=user_id, seq=seq, type=type.value, case_id=case_id,
+                           assignment_version=assignment_version, body=body or {},
+                           created_at=at))
+    return seq
+
+
+def changes_after(session: Session, user_id: int, cursor: int, limit: int
+                  ) -> tuple[list[FeedChange], bool]:
+    rows = session.scalars(
+        select(FeedChange)
+        .where(FeedChange.user_id == user_id, FeedChange.seq > cursor)
+        .order_by(FeedChange.seq)
+        .limit(limit + 1)
+    ).all()
+    return list(rows[:limit]), len(rows) > limit

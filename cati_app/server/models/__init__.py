@@ -1,0 +1,30 @@
+"""SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
+
+from cati_app.server.models.base import Base
+from cati_app.server.models.fieldwork import (
+    Assignment,
+    Case,
+    CaseState,
+    Grant,
+    QuestionnaireVersion,
+    SampleBatch,
+    Service,
+)
+from cati_app.server.models.people import AuditEntry, AuthToken, Device, LoginFailure, User
+from cati_app.server.models.sync import (
+    Conflict,
+    ConflictStatus,
+    ContactAttempt,
+    FeedChange,
+    InterviewVersion,
+    PushedItem,
+    QuarantinedItem,
+    ReviewStatus,
+)
+
+__all__ = [
+    "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseState", "Conflict",
+    "ConflictStatus", "ContactAttempt", "Device", "FeedChange", "Grant", "InterviewVersion",
+    "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
+    "SampleBatch", "Service", "User",
+]

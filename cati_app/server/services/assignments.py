@@ -1,0 +1,83 @@
+"""Who holds a case (guarantee G5). Every change of holder goes through here: it bumps the
+fencing token ``assignment_version``, keeps the history in ``assignments``, tells the old and
+new holders through their feeds and writes the audit row, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cati_app.core.protocol import ChangeType
+from cati_app.server.audit import audit
+from cati_app.server.feed import append_change
+from cati_app.server.models import Assignment, Case, CaseState
+
+
+def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
+    session.execute(
+        update(Assignment)
+        .where(Assignment.case_id == case.id, Assignment.version == case.assignment_version,
+               Assignment.ended_at.is_(None))
+        .values(ended_at=at, end_reason=reason[:200])
+    )
+
+
+def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
+                  by: int | None, device_id: str = "") -> None:
+    """Take the case away from its holder (if any) and tell them; bumps the version."""
+    old_holder = case.holder_id
+    _end_current_hold(session, case, at, reason)
+    case.assignment_version += 1
+    case.holder_id = None
+    case.holder_device = None
+    case.grant_id = None
+    case.delivery_deadline = None
+    case.updated_at = at
+    if old_holder is not None:
+        append_change(session, user_id=old_holder, type=ChangeType.case_revoked, at=at,
+                      case_id=case.id, assignment_version=case.assignment_version,
+                      body={"reason": reason})
+    audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
+          entity="case", entity_id=case.id,
+          details={"from_user": old_holder, "reason": reason,
+                   "assignment_version": case.assignment_version})
+
+
+def return_to_pool(session: Session, case: Case, *, at: datetime, reason: str,
+                   by: int | None, device_id: str = "") -> None:
+    revoke_holder(session, case, at=at, reason=reason, by=by, device_id=device_id)
+    if case.state == CaseState.HELD:
+        case.state = CaseState.QUEUED
+
+
+def grant(session: Session, case: Case, *, user_id: int, at: datetime, by: int | None,
+          device_id: str | None = None, grant_id: str | None = None,
+          delivery_deadline: datetime | None = None, reason: str = "claim") -> None:
+    """Give a case to an enumerator. Callers revoke any current holder first."""
+    assert case.holder_id is None, "revoke the current holder before granting"
+    case.assignment_version += 1
+    case.holder_id = user_id
+    case.holder_device = device_id
+    case.grant_id = grant_id
+    case.delivery_deadline = delivery_deadline
+    case.state = CaseState.HELD
+    case.updated_at = at
+    session.add(Assignment(case_id=case.id, version=case.assignment_version, user_id=user_id,
+                           device_id=device_id, grant_id=grant_id, started_at=at))
+    audit(session, at=at, user_id=by, device_id=device_id or "", action="case.grant",
+          entity="case", entity_id=case.id,
+          details={"to_user": user_id, "reason": reason,
+                   "assignment_version": case.assignment_version})
+
+
+def held_version_by(session: Session, case_id: int, version: int) -> int | None:
+    """The user who held ``version`` of the case, if anyone ever did."""
+    return session.scalar(select(Assignment.user_id).where(
+        Assignment.case_id == case_id, Assignment.version == version))
+
+
+def ever_held_by(session: Session, case_id: int, user_id: int) -> bool:
+    return session.scalar(select(Assignment.id).where(
+        Assignment.case_id == case_id, Assignment.user_id == user_id).limit(1)) is not None

@@ -1,0 +1,79 @@
+"""Recompute a case's schedule and disposition from its attempts, with the rules of
+``cati_app.core`` (the server never trusts a client's idea of the next call or the status)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cati_app.core import outcomes
+from cati_app.core.dispositions import final_disposition_keys
+from cati_app.core.scheduling import AppointmentRecord, AttemptRecord, CallingRules, plan_next_call
+from cati_app.server.models import Case, CaseState, ContactAttempt
+from cati_app.server.services import assignments
+
+
+def refresh_pool(case: Case) -> None:
+    """Which claim stage finds the case while it is queued (see Case.pool)."""
+    if case.appointment_at is not None:
+        case.pool = "appointment"
+    elif case.attempt_count > 0:
+        case.pool = "retry"
+    else:
+        case.pool = "fresh"
+
+
+def appointment_of(case: Case) -> AppointmentRecord | None:
+    if case.appointment_at is None or case.appointment_kind is None:
+        return None
+    return AppointmentRecord(case.appointment_at, case.appointment_kind, case.appointment_by)
+
+
+def replan(session: Session, case: Case, rules: CallingRules, *, at: datetime,
+           by: int | None, device_id: str = "") -> None:
+    """Bring next call, phone, attempt count and disposition up to date; close the case when
+    the plan says so (a final outcome, the attempt cap, no number left)."""
+    rows = session.execute(
+        select(ContactAttempt.started_at, ContactAttempt.outcome, ContactAttempt.phone_index,
+               ContactAttempt.user_id)
+        .where(ContactAttempt.case_id == case.id).order_by(ContactAttempt.started_at,
+                                                           ContactAttempt.id)
+    ).all()
+    history = [AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id) for r in rows]
+    case.attempt_count = len(history)
+    case.last_called_at = history[-1].at if history else None
+    if history:
+        key = final_disposition_keys([a.outcome for a in history])
+        case.disposition = key
+        case.disposition_code = outcomes.outcome(key).aapor_code
+    plan = plan_next_call(history, len(case.phones()), rules, appointment_of(case))
+    if plan.appointment is None and case.appointment_at is not None:
+        set_appointment(case, None, None, None)  # used up by a later call
+    case.next_call_at = plan.next_call_at
+    case.next_phone_index = plan.phone_index
+    case.plan_reason = plan.reason[:200]
+    case.updated_at = at
+    if plan.closed and case.state in (CaseState.QUEUED, CaseState.HELD):
+        close(session, case, at=at, by=by, device_id=device_id, reason=plan.reason)
+    refresh_pool(case)
+
+
+def close(session: Session, case: Case, *, at: datetime, by: int | None, device_id: str = "",
+          reason: str) -> None:
+    if case.holder_id is not None:
+        assignments.revoke_holder(session, case, at=at, by=by, device_id=device_id,
+                                  reason=f"case closed: {reason}")
+    case.state = CaseState.CLOSED
+    case.closed_at = at
+    case.next_call_at = None
+    case.appointment_at = case.appointment_kind = case.appointment_by = None
+
+
+def set_appointment(case: Case, at: datetime | None, kind: str | None, booked_by: int | None
+                    ) -> None:
+    case.appointment_at = at
+    case.appointment_kind = kind if at else None
+    case.appointment_by = booked_by if at and kind == "hard" else None
+    refresh_pool(case)

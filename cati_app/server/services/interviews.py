@@ -1,0 +1,190 @@
+"""Storing pushed interview versions: derive the outcome from the answers, apply corrections,
+and the stale-completion rules of DESIGN.md §4."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cati_app.core import outcomes
+from cati_app.core.protocol import InterviewVersionPayload, ItemStatus, PushItem
+from cati_app.core.questionnaire import (
+    Questionnaire,
+    answer_problems,
+    completion,
+    default_questionnaire,
+    load_questionnaire,
+)
+from cati_app.server.models import (
+    Case,
+    ContactAttempt,
+    InterviewVersion,
+    QuestionnaireVersion,
+    ReviewStatus,
+)
+from cati_app.server.services import case_plan
+from cati_app.server.services.push_common import (
+    Applied,
+    ItemRejected,
+    PushContext,
+    new_holder_started,
+    raise_conflict,
+    stale_outcome,
+    to_supervisor,
+)
+
+#: outcomes that make an interview a completion for the conflict rules
+COMPLETIONS = frozenset({"complete", "partial"})
+
+
+def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                    current: bool) -> Applied:
+    if p.base_version_uuid is not None:
+        return _correction(pc, item, case, p, current)
+    q, problems = questionnaire_for(pc.session, p.questionnaire_id, p.questionnaire_version)
+    outcome = outcomes.outcome(completion(q, p.answers))
+    phone_index = _phone_index(item)
+    if phone_index >= max(1, len(case.phones())):
+        raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
+                           "number(s)")
+    version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
+    pc.session.add(ContactAttempt(
+        item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
+        device_id=pc.device_id, assignment_version=item.assignment_version,
+        started_at=p.started_at, ended_at=p.ended_at, phone_index=phone_index,
+        outcome=outcome.key, aapor_code=outcome.aapor_code, note="", stale=not current,
+        interview_version_uuid=version.version_uuid, received_at=pc.now))
+    if current:
+        version.primary = not _has_primary(pc.session, case.id)
+        pc.session.flush()
+        case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                         device_id=pc.device_id)
+        return Applied(ItemStatus.stored, f"stored: {outcome.key}; case {case.state}")
+    return _stale(pc, case, version, outcome)
+
+
+def _stale(pc: PushContext, case: Case, version: InterviewVersion, outcome: outcomes.Outcome
+           ) -> Applied:
+    """An interview from someone who no longer holds the case: keep it, decide by the rules."""
+    if outcome.key not in COMPLETIONS:
+        pc.session.flush()
+        return stale_outcome(pc, case, outcome, "an interview")
+    primary = _primary_version(pc.session, case.id)
+    if primary is not None:
+        conflict = raise_conflict(
+            pc, case, "double_completion",
+            "two completed interviews for one case: the first received stays primary",
+            versions=[primary, version.version_uuid])
+        pc.session.flush()
+        return Applied(ItemStatus.stored_conflict, "stored; the first interview received "
+                       "stays primary until a supervisor decides", conflict.id)
+    version.primary = True
+    pc.session.flush()
+    if new_holder_started(pc, case):
+        conflict = raise_conflict(
+            pc, case, "stale_completion_after_new_attempts",
+            "completed by a former holder while the new holder had already called: "
+            "no automatic second call; a supervisor decides", versions=[version.version_uuid])
+        to_supervisor(pc, case, "completed by the former holder")
+        return Applied(ItemStatus.stored_conflict, "stored; the case waits for a supervisor",
+                       conflict.id)
+    conflict = raise_conflict(
+        pc, case, "stale_completion_applied",
+        "completed by a former holder after reassignment; the new holder had not started, "
+        "so this interview stands and their copy was revoked", versions=[version.version_uuid])
+    case_plan.close(pc.session, case, at=pc.now, by=pc.user.id, device_id=pc.device_id,
+                    reason=f"completed by a former holder ({outcome.key})")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
+    return Applied(ItemStatus.stored_conflict, "stored and made primary", conflict.id)
+
+
+def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                current: bool) -> Applied:
+    """A new version of an interview a supervisor sent back: it replaces the primary version
+    and goes to review again. No new call was made, so no attempt is recorded."""
+    base = pc.session.scalar(select(InterviewVersion).where(
+        InterviewVersion.version_uuid == str(p.base_version_uuid),
+        InterviewVersion.case_id == case.id))
+    if base is None:
+        raise ItemRejected(f"base version {p.base_version_uuid} is not an interview of case "
+                           f"{case.id}: kept in quarantine")
+    q, problems = questionnaire_for(pc.session, p.questionnaire_id, p.questionnaire_version)
+    outcome = outcomes.outcome(completion(q, p.answers))
+    version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
+    if not current:
+        conflict = raise_conflict(pc, case, "stale_correction",
+                                  "a correction arrived from someone who no longer holds the "
+                                  "case", versions=[base.version_uuid, version.version_uuid])
+        pc.session.flush()
+        return Applied(ItemStatus.stored_conflict, "stored; a supervisor decides", conflict.id)
+    pc.session.execute(update(InterviewVersion).where(InterviewVersion.case_id == case.id)
+                       .values(primary=False))
+    version.primary = True
+    case.correction = None
+    pc.session.flush()
+    case_plan.close(pc.session, case, at=pc.now, by=pc.user.id, device_id=pc.device_id,
+                    reason=f"corrected interview ({outcome.key})")
+    return Applied(ItemStatus.stored, f"correction stored: {outcome.key}; back to review")
+
+
+def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                 completion_key: str, problems: list[str]) -> InterviewVersion:
+    version = InterviewVersion(
+        version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
+        interview_uuid=str(p.interview_uuid),
+        base_version_uuid=str(p.base_version_uuid) if p.base_version_uuid else None,
+        case_id=case.id, user_id=pc.user.id, device_id=pc.device_id,
+        assignment_version=item.assignment_version, questionnaire_id=p.questionnaire_id,
+        questionnaire_version=p.questionnaire_version, language=p.language,
+        started_at=p.started_at, ended_at=p.ended_at, answers=p.answers,
+        completion=completion_key, problems=problems[:50], primary=False,
+        stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now)
+    version.stale = not (case.holder_id == pc.user.id
+                         and case.assignment_version == item.assignment_version)
+    pc.session.add(version)
+    return version
+
+
+def _phone_index(item: PushItem) -> int:
+    raw = item.payload.get("phone_index", 0)
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
+
+
+def _primary_version(session: Session, case_id: int) -> str | None:
+    return session.scalar(select(InterviewVersion.version_uuid).where(
+        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True),
+        InterviewVersion.completion.in_(COMPLETIONS)).limit(1))
+
+
+def _has_primary(session: Session, case_id: int) -> bool:
+    return session.scalar(select(InterviewVersion.id).where(
+        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1)
+    ) is not None
+
+
+def questionnaire_for(session: Session, qid: str, version: int
+                      ) -> tuple[Questionnaire, list[str]]:
+    """The definition an interview was made with. An old version is fine; one the server
+    has never seen is scored with the newest of that id (and flagged), never refused."""
+    definition = session.scalar(select(QuestionnaireVersion.definition).where(
+        QuestionnaireVersion.qid == qid, QuestionnaireVersion.version == version))
+    if definition is not None:
+        return _parsed(json.dumps(definition, sort_keys=True)), []
+    newest = session.scalar(select(QuestionnaireVersion.definition)
+                            .where(QuestionnaireVersion.qid == qid)
+                            .order_by(QuestionnaireVersion.version.desc()).limit(1))
+    problem = f"questionnaire {qid} version {version} is unknown to the server"
+    if newest is not None:
+        return _parsed(json.dumps(newest, sort_keys=True)), [problem + "; scored with the newest"]
+    return default_questionnaire(), [problem + "; scored with the default SET script"]
+
+
+@lru_cache(maxsize=64)
+def _parsed(definition_json: str) -> Questionnaire:
+    # Stored versions never change, so parsing each distinct definition once is enough.
+    return load_questionnaire(json.loads(definition_json))
+

@@ -1,0 +1,121 @@
+"""``POST /v1/sync/push``: take a batch of items exactly once (G3) and never drop one (G4).
+
+Each item is applied in its own savepoint inside the request's one transaction, so one bad
+item never blocks the others and a batch costs one commit. The ledger row (``pushed_items``)
+is inserted first: a concurrent push of the same item_uuid then waits on the unique key and,
+when the first commits, finds the row and answers ``duplicate`` with the original result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cati_app.core.protocol import (
+    PAYLOAD_MODELS,
+    ItemResult,
+    ItemStatus,
+    PushItem,
+    PushRequest,
+    PushResponse,
+)
+from cati_app.server.context import AppContext
+from cati_app.server.deps import CurrentUser
+from cati_app.server.models import PushedItem, QuarantinedItem
+from cati_app.server.services.push_apply import apply_item
+from cati_app.server.services.push_common import Applied, ItemRejected, PushContext
+
+
+def push(ctx: AppContext, session: Session, user: CurrentUser, body: PushRequest
+         ) -> PushResponse:
+    pc = PushContext(ctx, session, user, body.device_id, ctx.clock.now())
+    return PushResponse(results=[_push_one(pc, item) for item in body.items], server_time=pc.now)
+
+
+def content_hash(item: PushItem) -> str:
+    canonical = json.dumps(
+        {"kind": item.kind.value, "case_id": item.case_id,
+         "assignment_version": item.assignment_version, "payload": item.payload},
+        sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _push_one(pc: PushContext, item: PushItem) -> ItemResult:
+    digest = content_hash(item)
+    seen = pc.session.get(PushedItem, str(item.item_uuid))
+    if seen is not None:
+        return _replay(pc, item, seen, digest)
+    try:
+        with pc.session.begin_nested():
+            ledger = _ledger(pc, item, digest)
+            pc.session.add(ledger)
+            pc.session.flush()
+            applied = _apply(pc, item)
+            ledger.status, ledger.detail = applied.status.value, applied.detail[:500]
+            ledger.conflict_id = applied.conflict_id
+        return ItemResult(item_uuid=item.item_uuid, status=applied.status,
+                          detail=applied.detail, conflict_id=applied.conflict_id)
+    except ItemRejected as rejected:
+        return _reject(pc, item, digest, ItemStatus.rejected_invalid, rejected.detail)
+    except IntegrityError:
+        seen = pc.session.get(PushedItem, str(item.item_uuid), populate_existing=True)
+        if seen is not None:  # the same item, pushed concurrently, committed first
+            return _replay(pc, item, seen, digest)
+        return _reject(pc, item, digest, ItemStatus.rejected_invalid,
+                       "an id inside this item (interview or version uuid) is already used "
+                       "by another item: kept in quarantine for a supervisor")
+
+
+def _apply(pc: PushContext, item: PushItem) -> Applied:
+    model = PAYLOAD_MODELS[item.kind]
+    try:
+        payload = model.model_validate(item.payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise ItemRejected(f"invalid {item.kind.value} payload: {where}: {first['msg']}"
+                           ) from None
+    return apply_item(pc, item, payload)
+
+
+def _replay(pc: PushContext, item: PushItem, seen: PushedItem, digest: str) -> ItemResult:
+    if seen.content_hash != digest or seen.user_id != pc.user.id:
+        _quarantine(pc, item, "item_uuid reused with different content")
+        return ItemResult(item_uuid=item.item_uuid, status=ItemStatus.rejected_uuid_reuse,
+                          detail="this item_uuid was already used for different content; "
+                                 "the first version stands and this one is kept aside")
+    return ItemResult(item_uuid=item.item_uuid, status=ItemStatus.duplicate,
+                      detail=f"already received: {seen.status} {seen.detail}".strip(),
+                      conflict_id=seen.conflict_id)
+
+
+def _reject(pc: PushContext, item: PushItem, digest: str, status: ItemStatus, detail: str
+            ) -> ItemResult:
+    try:
+        with pc.session.begin_nested():
+            ledger = _ledger(pc, item, digest)
+            ledger.status, ledger.detail = status.value, detail[:500]
+            pc.session.add(ledger)
+            _quarantine(pc, item, detail)
+    except IntegrityError:  # the same rejected item, pushed concurrently, committed first
+        seen = pc.session.get(PushedItem, str(item.item_uuid), populate_existing=True)
+        if seen is None:
+            raise
+        return _replay(pc, item, seen, digest)
+    return ItemResult(item_uuid=item.item_uuid, status=status, detail=detail)
+
+
+def _ledger(pc: PushContext, item: PushItem, digest: str) -> PushedItem:
+    return PushedItem(item_uuid=str(item.item_uuid), kind=item.kind.value, content_hash=digest,
+                      user_id=pc.user.id, device_id=pc.device_id, case_id=item.case_id,
+                      status="pending", detail="", received_at=pc.now)
+
+
+def _quarantine(pc: PushContext, item: PushItem, reason: str) -> None:
+    pc.session.add(QuarantinedItem(item_uuid=str(item.item_uuid), reason=reason[:500],
+                                   user_id=pc.user.id, device_id=pc.device_id,
+                                   body=item.model_dump(mode="json"), received_at=pc.now))

@@ -1,0 +1,81 @@
+"""Server settings, read once from the environment (prefix ``CATI_``) with pydantic-settings.
+
+A bad value stops the server at start with a message naming the variable, never later.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    folder = Path(user_data_dir("serve-cati-server", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'cati.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATI_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    #: access tokens expire after this many hours; the client asks for a new login (keeping data)
+    token_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    #: a claimed case not acknowledged by the device within this time goes back to the queue
+    delivery_timeout_minutes: float = Field(default=10.0, gt=0)
+    max_claim_cases: int = Field(default=200, ge=1, le=500)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=30, ge=1)
+    login_window_minutes: float = Field(default=15.0, gt=0)
+    min_client_version: str = "0.1.0"
+    #: Argon2id cost; lower only in tests
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    #: per-project calling rules (JSON as in cati_app.core.scheduling.CallingRules.to_dict)
+    calling_rules_json: str = ""
+    #: database connection pool size per worker process (PostgreSQL)
+    pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+                f"(got {url.split(':', 1)[0]!r})"
+            )
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+    @property
+    def token_ttl(self) -> timedelta:
+        return timedelta(hours=self.token_hours)
+
+    @property
+    def delivery_timeout(self) -> timedelta:
+        return timedelta(minutes=self.delivery_timeout_minutes)
+
+    @property
+    def login_window(self) -> timedelta:
+        return timedelta(minutes=self.login_window_minutes)
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"  CATI_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("bad server setting:\n" + "\n".join(lines)) from None
