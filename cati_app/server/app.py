@@ -56,7 +56,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
         # Deadlock victims, lock timeouts, a database restarting: nothing was committed, so the
         # client may safely retry the same request (it is idempotent by design).
-        log.warning("database busy: %s", type(exc.orig).__name__)
+        log.warning("database busy: %s: %s", type(exc.orig).__name__, str(exc.orig)[:200])
         return _error(503, "retry_later", "the database is busy: retry shortly",
                       headers={"Retry-After": "2"})
 

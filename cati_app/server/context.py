@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.core.clock import Clock, SystemClock
 from cati_app.core.scheduling import CallingRules
-from cati_app.server.db import make_engine, make_session_factory
+from cati_app.server.db import make_engine, make_session_factory, transaction
 from cati_app.server.settings import Settings
 
 
@@ -35,3 +37,8 @@ class AppContext:
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine),
                    clock=clock or SystemClock(), hasher=hasher, rules=rules)
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work, committed before it returns (so before the reply is sent)."""
+        with transaction(self.sessions) as session:
+            yield session

@@ -110,3 +110,43 @@ def login(client: TestClient) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return do_login
+
+
+class LiveServer:
+    """The real app served by uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                limit_concurrency=200, timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start within 10 s")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    with LiveServer(app) as server:
+        yield server

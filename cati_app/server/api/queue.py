@@ -5,17 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cati_app.core.protocol import AckRequest, AckResponse, ClaimRequest, ClaimResponse
-from cati_app.server.deps import Ctx, DbSession, Enumerator
+from cati_app.server.deps import Ctx, Enumerator
 from cati_app.server.services import claims
 
 router = APIRouter(prefix="/v1/queue", tags=["queue"])
 
 
 @router.post("/claim", response_model=ClaimResponse)
-def claim(body: ClaimRequest, ctx: Ctx, session: DbSession, user: Enumerator) -> ClaimResponse:
-    return claims.claim(ctx, session, user, body)
+def claim(body: ClaimRequest, ctx: Ctx, user: Enumerator) -> ClaimResponse:
+    with ctx.transaction() as session:
+        return claims.claim(ctx, session, user, body)
 
 
 @router.post("/ack", response_model=AckResponse)
-def ack(body: AckRequest, ctx: Ctx, session: DbSession, user: Enumerator) -> AckResponse:
-    return claims.ack(ctx, session, user, body.grant_id, body.case_ids)
+def ack(body: AckRequest, ctx: Ctx, user: Enumerator) -> AckResponse:
+    with ctx.transaction() as session:
+        return claims.ack(ctx, session, user, body.grant_id, body.case_ids)
