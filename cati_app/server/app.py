@@ -99,3 +99,10 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory cati_app.server.app:app_from_env`` (workers in production)."""
+    from cati_app.server.settings import load_settings
+
+    return create_app(load_settings())

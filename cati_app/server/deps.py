@@ -12,7 +12,6 @@ and it commits before the reply is sent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -97,11 +96,3 @@ Supervisor = Annotated[CurrentUser, require(Role.supervisor, Role.admin)]
 Analyst = Annotated[CurrentUser, require(Role.analyst, Role.supervisor, Role.admin)]
 Admin = Annotated[CurrentUser, require(Role.admin)]
 
-
-def get_session(ctx: Ctx) -> Iterator[Session]:
-    """DEPRECATED, being removed: see the module docstring; use ctx.transaction()."""
-    with ctx.sessions() as session, session.begin():
-        yield session
-
-
-DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,332 @@
+"""LocalStore: the enumerator's local database (DESIGN.md §4, G1, G2, G3, G6).
+
+Every public method is one local transaction, committed before it returns: what the UI shows
+as saved survives a crash or a kill. The rules themselves live in cati_app.core; this class
+only keeps their inputs and results."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, exists, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cati_app.client.store import incoming, outbox, records, work
+from cati_app.client.store.database import StoreError, make_engine, migrate
+from cati_app.client.store.models import (
+    CaseRow,
+    InterviewRow,
+    Meta,
+    OutboxRow,
+    QuestionnaireRow,
+    SyncLogRow,
+)
+from cati_app.client.store.records import ACTIVE, DONE, OPEN, REVOKED
+from cati_app.client.store.views import InterviewDraft, LocalCase, OutboxItem, SyncLogEntry
+from cati_app.core.clock import Clock, as_utc
+from cati_app.core.protocol import Change, ItemResult, QueueCase
+from cati_app.core.questionnaire import Questionnaire, load_questionnaire
+from cati_app.core.queue_order import order_queue
+from cati_app.core.scheduling import CallingRules
+
+
+class LocalStore:
+    def __init__(self, engine: Engine, *, username: str, clock: Clock,
+                 rules: CallingRules) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._username = username
+        self._clock = clock
+        self._rules = rules
+        self._questionnaires: dict[tuple[str, int], Questionnaire] = {}
+
+    @classmethod
+    def open(cls, path: Path, *, username: str, clock: Clock,
+             rules: CallingRules | None = None) -> LocalStore:
+        """Open (creating or migrating) the database of ``username`` at ``path``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(path)
+        try:
+            migrate(engine, path)
+            store = cls(engine, username=username, clock=clock, rules=rules or CallingRules())
+            store._claim_ownership(path)
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def username(self) -> str:
+        return self._username
+
+    # --- enumerator work -------------------------------------------------------------------
+
+    def queue(self, now: datetime) -> list[LocalCase]:
+        """Active cases in queue order (due first), per cati_app.core.queue_order."""
+        now = _utc(now, "now")
+        with self._transaction() as session:
+            # plain rows, not ORM objects: a 10,000-case queue loads several times faster
+            rows = session.execute(select(CaseRow.__table__)
+                                   .where(CaseRow.state == ACTIVE)).all()
+            views = {view.case_id: view for view in records.to_cases(session, rows)}
+        entries = [records.queue_entry(row, _last_called(views[row.case_id]), self._username)
+                   for row in rows]
+        ordered = order_queue(entries, now, records.ME, self._rules)
+        return [views[entry.case_id] for entry in ordered]
+
+    def get_case(self, case_id: int) -> LocalCase:
+        with self._transaction() as session:
+            return records.to_case(session, records.case_row(session, case_id))
+
+    def record_attempt(self, case_id: int, *, outcome: str, phone_index: int,
+                       started_at: datetime, ended_at: datetime, note: str = "",
+                       appointment_at: datetime | None = None,
+                       appointment_kind: str | None = None) -> str:
+        """Save a call's outcome and queue it for upload; returns the outbox item's uuid."""
+        with self._transaction() as session:
+            return work.record_attempt(
+                session, self._rules, self._username, case_id, outcome=outcome,
+                phone_index=phone_index, started_at=_utc(started_at, "started_at"),
+                ended_at=_utc(ended_at, "ended_at"), note=note,
+                appointment_at=_utc_or_none(appointment_at, "appointment_at"),
+                appointment_kind=appointment_kind, now=self._clock.now())
+
+    def start_interview(self, case_id: int, *, questionnaire: Questionnaire, language: str,
+                        started_at: datetime, phone_index: int) -> InterviewDraft:
+        """A new draft, or the case's open draft if there is one (resume after a crash)."""
+        started_at = _utc(started_at, "started_at")
+        with self._transaction() as session:
+            self._keep_questionnaire(session, questionnaire)
+            row = work.start_interview(session, case_id, questionnaire=questionnaire,
+                                       language=language, started_at=started_at,
+                                       phone_index=phone_index)
+            return records.to_draft(session, row)
+
+    def open_draft(self, case_id: int) -> InterviewDraft | None:
+        with self._transaction() as session:
+            row = records.open_draft_row(session, case_id)
+            return records.to_draft(session, row) if row is not None else None
+
+    def save_answer(self, interview_uuid: str, name: str, value: Any, *,
+                    current_item: str | None) -> None:
+        """Committed before it returns; ``value`` None removes the answer."""
+        with self._transaction() as session:
+            work.save_answer(session, interview_uuid, name, value, current_item)
+
+    def set_current_item(self, interview_uuid: str, name: str | None) -> None:
+        with self._transaction() as session:
+            work.open_interview(session, interview_uuid).current_item = name
+
+    def finish_interview(self, interview_uuid: str, *, ended_at: datetime) -> str:
+        """Close the draft as a new interview version with the outcome its answers imply, and
+        queue it for upload; returns the outbox item's uuid."""
+        ended_at = _utc(ended_at, "ended_at")
+        with self._transaction() as session:
+            draft = work.open_interview(session, interview_uuid)
+            questionnaire = self._questionnaire_in(session, draft.questionnaire_id,
+                                                   draft.questionnaire_version)
+            if questionnaire is None:
+                raise StoreError(f"questionnaire {draft.questionnaire_id} version "
+                                 f"{draft.questionnaire_version} is not on this device yet: "
+                                 "sync, then finish the interview (the answers are saved)")
+            return work.finish_interview(session, self._rules, self._username, questionnaire,
+                                         interview_uuid, ended_at=ended_at,
+                                         now=self._clock.now())
+
+    def release_case(self, case_id: int, reason: str) -> str:
+        with self._transaction() as session:
+            return work.release_case(session, case_id, reason, self._clock.now())
+
+    def save_questionnaire(self, definition: dict) -> Questionnaire:
+        """Validate and keep a questionnaire definition (QuestionnaireError lists problems)."""
+        questionnaire = load_questionnaire(definition)
+        with self._transaction() as session:
+            self._keep_questionnaire(session, questionnaire)
+        return questionnaire
+
+    def questionnaire(self, qid: str, version: int) -> Questionnaire | None:
+        with self._transaction() as session:
+            return self._questionnaire_in(session, qid, version)
+
+    def pending_count(self) -> int:
+        with self._transaction() as session:
+            return outbox.pending_count(session)
+
+    def active_case_count(self) -> int:
+        with self._transaction() as session:
+            return session.scalar(select(func.count()).select_from(CaseRow)
+                                  .where(CaseRow.state == ACTIVE)) or 0
+
+    # --- used by the sync engine -----------------------------------------------------------
+
+    def outbox_batch(self, max_items: int, max_bytes: int) -> list[OutboxItem]:
+        with self._transaction() as session:
+            return outbox.batch(session, max_items, max_bytes)
+
+    def settle(self, results: list[ItemResult]) -> None:
+        with self._transaction() as session:
+            outbox.settle(session, results, self._clock.now())
+
+    def claim_request_uuid(self) -> str:
+        """The request_uuid of the next claim, saved before the call so a retry after a lost
+        reply reuses it (the server then returns the same grant); store_claim clears it."""
+        with self._transaction() as session:
+            current = _meta(session, "claim_request_uuid")
+            if current is None:
+                current = str(uuid.uuid4())
+                _set_meta(session, "claim_request_uuid", current)
+            return current
+
+    def store_claim(self, grant_id: str, cases: list[QueueCase]) -> None:
+        with self._transaction() as session:
+            incoming.store_claim(session, self._rules, grant_id, cases, self._clock.now())
+            _set_meta(session, "claim_request_uuid", None)
+
+    def apply_changes(self, changes: list[Change], next_cursor: str) -> None:
+        """Apply a pull page and move the cursor in ONE transaction (G6). Changes at or below
+        the last applied sequence number are skipped, so a page applied twice changes
+        nothing."""
+        with self._transaction() as session:
+            applied = int(_meta(session, "applied_seq") or 0)
+            at = self._clock.now()
+            for change in sorted(changes, key=lambda c: c.seq):
+                if change.seq <= applied:
+                    continue
+                incoming.apply_change(session, self._rules, change, at)
+                session.flush()
+                applied = change.seq
+            _set_meta(session, "applied_seq", applied)
+            _set_meta(session, "cursor", next_cursor)
+
+    def cursor(self) -> str:
+        with self._transaction() as session:
+            return str(_meta(session, "cursor") or "0")
+
+    def questionnaires_to_fetch(self) -> list[tuple[str, int]]:
+        """Announced versions not yet here, and those that cases or drafts need."""
+        with self._transaction() as session:
+            wanted = set(session.execute(select(QuestionnaireRow.qid, QuestionnaireRow.version)
+                                         .where(QuestionnaireRow.definition.is_(None))).all())
+            for model, live in ((CaseRow, CaseRow.state == ACTIVE),
+                                (InterviewRow, InterviewRow.status == OPEN)):
+                wanted.update(session.execute(
+                    select(model.questionnaire_id, model.questionnaire_version).distinct()
+                    .where(live, ~_stored(model))).all())
+        return sorted((str(q), int(v)) for q, v in wanted)
+
+    def set_server_clock_offset(self, seconds: float) -> None:
+        with self._transaction() as session:
+            _set_meta(session, "server_clock_offset", float(seconds))
+
+    def server_clock_offset(self) -> float:
+        with self._transaction() as session:
+            return float(_meta(session, "server_clock_offset") or 0.0)
+
+    def record_sync(self, ok: bool, message: str, at: datetime) -> None:
+        at = _utc(at, "at")
+        with self._transaction() as session:
+            incoming.log(session, at, "info" if ok else "error", message)
+            if ok:
+                _set_meta(session, "last_successful_sync", at.isoformat())
+
+    def last_successful_sync(self) -> datetime | None:
+        with self._transaction() as session:
+            value = _meta(session, "last_successful_sync")
+        return datetime.fromisoformat(value) if value else None
+
+    def sync_log(self, limit: int = 200) -> list[SyncLogEntry]:
+        """Newest first."""
+        with self._transaction() as session:
+            rows = session.scalars(select(SyncLogRow)
+                                   .order_by(SyncLogRow.at.desc(), SyncLogRow.id.desc())
+                                   .limit(limit))
+            return [SyncLogEntry(row.at, row.level, row.message) for row in rows]
+
+    def purge_contact_details(self, now: datetime) -> int:
+        """Blank the name and numbers of cases that left the queue ('done' or 'revoked') with
+        nothing of theirs still to upload and no interview open; returns how many."""
+        now = _utc(now, "now")
+        with self._transaction() as session:
+            unsent = exists().where(OutboxRow.case_id == CaseRow.case_id)
+            drafting = exists().where(and_(InterviewRow.case_id == CaseRow.case_id,
+                                           InterviewRow.status == OPEN))
+            result = session.execute(
+                update(CaseRow)
+                .where(CaseRow.state.in_((DONE, REVOKED)), CaseRow.purged_at.is_(None),
+                       ~unsent, ~drafting)
+                .values(respondent_name="", phones=[], purged_at=now))
+            return result.rowcount
+
+    # --- internals -------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _claim_ownership(self, path: Path) -> None:
+        with self._transaction() as session:
+            owner = _meta(session, "username")
+            if owner is None:
+                _set_meta(session, "username", self._username)
+            elif owner != self._username:
+                raise StoreError(f"the local database {path} belongs to {owner!r}, not "
+                                 f"{self._username!r}; open the one made for this user")
+
+    def _keep_questionnaire(self, session: Session, questionnaire: Questionnaire) -> None:
+        key = (questionnaire.id, questionnaire.version)
+        row = session.get(QuestionnaireRow, key)
+        if row is None:
+            row = QuestionnaireRow(qid=questionnaire.id, version=questionnaire.version)
+            session.add(row)
+        if row.definition is None:
+            row.definition = questionnaire.model_dump(mode="json")
+        self._questionnaires[key] = questionnaire
+
+    def _questionnaire_in(self, session: Session, qid: str, version: int
+                          ) -> Questionnaire | None:
+        key = (qid, version)
+        if key not in self._questionnaires:
+            row = session.get(QuestionnaireRow, key)
+            if row is None or row.definition is None:
+                return None
+            self._questionnaires[key] = load_questionnaire(row.definition)
+        return self._questionnaires[key]
+
+
+def _stored(model: type[CaseRow] | type[InterviewRow]) -> Any:
+    return exists().where(QuestionnaireRow.qid == model.questionnaire_id,
+                          QuestionnaireRow.version == model.questionnaire_version,
+                          QuestionnaireRow.definition.is_not(None))
+
+
+def _last_called(case: LocalCase) -> datetime | None:
+    return case.attempts[-1].started_at if case.attempts else None
+
+
+def _meta(session: Session, key: str) -> Any:
+    row = session.get(Meta, key)
+    return row.value if row is not None else None
+
+
+def _set_meta(session: Session, key: str, value: Any) -> None:
+    session.merge(Meta(key=key, value=value))
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    return as_utc(value)
+
+
+def _utc_or_none(value: datetime | None, name: str) -> datetime | None:
+    return None if value is None else _utc(value, name)

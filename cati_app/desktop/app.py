@@ -1,0 +1,155 @@
+"""``cati-app``: the desktop client. Sign in, then the workspace the user's role allows."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
+
+from cati_app import __version__
+from cati_app.core.clock import SystemClock
+from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.dialer import SystemDialer
+from cati_app.desktop.fonts import register_dzongkha_font
+from cati_app.desktop.login import LoginDialog
+from cati_app.desktop.main_window import EnumeratorWindow
+from cati_app.desktop.settings import AUTO_SYNC_MINUTES, DIAL_COMMAND, SERVER_URL, Settings
+from cati_app.desktop.sync_control import SyncController
+from cati_app.desktop.worker import BackgroundRunner
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cati-app", description="ServE CATI desktop client")
+    parser.add_argument("--server", metavar="URL",
+                        help="server address, e.g. https://cati.example.bt (remembered)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser.parse_args(argv)
+
+
+@dataclass
+class LoginResult:
+    server: str
+    api: Any  # cati_app.client.api.ApiClient holding the new token
+    token: Any  # cati_app.core.protocol.TokenResponse
+    device_id: str
+
+
+def authenticate(server: str, username: str, password: str) -> LoginResult:
+    """Runs on a worker thread (see LoginDialog)."""
+    from cati_app.client.api import ApiClient
+    from cati_app.client.paths import data_dir, device_id
+
+    api = ApiClient(server)
+    device = device_id(data_dir())
+    token = api.login(username, password, device)
+    return LoginResult(server, api, token, device)
+
+
+class PlaceholderWindow(QMainWindow):
+    """Supervisor and analyst workspaces come in a later release."""
+
+    def __init__(self, full_name: str, role: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"ServE CATI — {full_name}")
+        label = QLabel(f"<h2>Welcome, {full_name}</h2><p>The {role} workspace arrives in a later "
+                       "release. Enumerator work is available now to enumerator accounts.</p>")
+        label.setMargin(24)
+        self.setCentralWidget(label)
+
+
+class AppSession:
+    """Owns what lives as long as a login: the API client, the local store, the window."""
+
+    def __init__(self, settings: Settings, runner: BackgroundRunner,
+                 dzongkha_family: str | None) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.dzongkha_family = dzongkha_family
+        self.window: QMainWindow | None = None
+        self.store: Any = None
+        self.sync: SyncController | None = None
+        self.login: LoginResult | None = None
+
+    def sign_in(self) -> bool:
+        dialog = LoginDialog(self.settings, authenticate, self.runner)
+        if dialog.exec() != LoginDialog.DialogCode.Accepted:
+            return False
+        self.login = dialog.login_result
+        self.open_workspace(self.login)
+        return True
+
+    def open_workspace(self, login: LoginResult) -> None:
+        token = login.token
+        if str(token.role) != "enumerator":
+            self.window = PlaceholderWindow(token.full_name, str(token.role))
+            self.window.show()
+            return
+        from cati_app.client.api import AuthExpired
+        from cati_app.client.paths import data_dir, database_path
+        from cati_app.client.store import LocalStore
+        from cati_app.client.sync import SyncEngine, claim_file_for
+
+        clock = SystemClock()
+        path = database_path(data_dir(), login.server, token.username)
+        self.store = LocalStore.open(path, username=token.username, clock=clock)
+        engine = SyncEngine(self.store, login.api, clock, device_id=login.device_id,
+                            claim_file=claim_file_for(path))
+        self.sync = SyncController(engine, self.runner, clock.now,
+                                   interval_minutes=self.settings.get(AUTO_SYNC_MINUTES),
+                                   auth_error=AuthExpired)
+        controller = EnumeratorController(self.store, clock, username=token.username,
+                                          full_name=token.full_name)
+        window = EnumeratorWindow(controller, SystemDialer(self.settings.get(DIAL_COMMAND)),
+                                  self.settings, sync=self.sync,
+                                  dzongkha_family=self.dzongkha_family)
+        self.sync.auth_expired.connect(self.sign_in_again)
+        self.window = window
+        window.resize(1280, 760)
+        window.show()
+        window.start_background_work()
+        self.sync.sync_now()
+
+    def sign_in_again(self, _reason: str = "") -> None:
+        """The server said the login expired: ask again; local work goes on meanwhile."""
+        assert self.login is not None and self.sync is not None
+        login, sync = self.login, self.sync
+
+        def again(_server: str, username: str, password: str) -> Any:
+            return login.api.login(username, password, login.device_id)
+
+        dialog = LoginDialog(self.settings, again, self.runner, server_fixed=login.server,
+                             username_fixed=login.token.username, parent=self.window)
+        dialog.accepted.connect(lambda: (sync.start_automatic(), sync.sync_now()))
+        dialog.open()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.version:
+        print(f"cati-app {__version__}")
+        return 0
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("serve-cati")
+    app.setOrganizationName("ServE")
+    settings = Settings.for_user()
+    if args.server:
+        settings.set(SERVER_URL, args.server.strip().rstrip("/"))
+    session = AppSession(settings, BackgroundRunner(), register_dzongkha_font())
+    if not session.sign_in():
+        return 0
+    try:
+        return app.exec()
+    finally:
+        session.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

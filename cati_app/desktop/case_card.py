@@ -1,0 +1,124 @@
+"""The case card: who to call, about which service, on which numbers, and what happened so far."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.core.phones import format_for_reading
+from cati_app.desktop.display import day_text, outcome_label, thimphu_time
+
+if TYPE_CHECKING:
+    from cati_app.client.store.views import LocalCase
+
+
+class CaseCard(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.respondent = QLabel(objectName="respondent")
+        big = self.respondent.font()
+        big.setPointSizeF(max(big.pointSizeF(), 9.0) * 1.5)
+        big.setBold(True)
+        self.respondent.setFont(big)
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+        self.fields = {name: QLabel(textInteractionFlags=selectable)
+                       for name in ("service", "office", "dzongkhag", "date_availed", "next_call",
+                                    "correction")}
+        self.details = details = QFormLayout()
+        for name, label in (("service", "Service"), ("office", "Office"),
+                            ("dzongkhag", "Dzongkhag"), ("date_availed", "Date availed"),
+                            ("next_call", "Next call"), ("correction", "Supervisor")):
+            details.addRow(label, self.fields[name])
+        self.phones = QListWidget(objectName="phones")
+        self.phones.setMaximumHeight(90)
+        phone_font = self.phones.font()
+        phone_font.setPointSizeF(max(phone_font.pointSizeF(), 9.0) * 1.4)
+        phone_font.setFamilies(["DejaVu Sans Mono", "Consolas", "monospace"])
+        self.phones.setFont(phone_font)
+        self.history = QTreeWidget(objectName="history")
+        self.history.setHeaderLabels(["When (BTT)", "Outcome", "Number", "By", "Note"])
+        self.history.setRootIsDecorated(False)
+        history_box = QGroupBox("Attempts")
+        QVBoxLayout(history_box).addWidget(self.history)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.respondent)
+        layout.addLayout(details)
+        layout.addWidget(QLabel("Phone numbers (↑/↓ to choose, Ctrl+D to dial)"))
+        layout.addWidget(self.phones)
+        layout.addWidget(history_box, 1)
+        self.show_case(None)
+
+    def show_case(self, case: LocalCase | None) -> None:
+        self.setEnabled(case is not None)
+        if case is None:
+            self.respondent.setText("No case selected")
+            for label in self.fields.values():
+                label.clear()
+            self.phones.clear()
+            self.history.clear()
+            return
+        self.respondent.setText(case.respondent_name or "(name removed)")
+        self.fields["service"].setText(case.service_name or case.service_code)
+        self.fields["office"].setText(case.office)
+        self.fields["dzongkhag"].setText(case.dzongkhag)
+        self.fields["date_availed"].setText(day_text(case.date_availed))
+        self.fields["next_call"].setText(_next_call_text(case))
+        self.fields["correction"].setText(_correction_text(case))
+        self.details.setRowVisible(self.fields["correction"], bool(case.correction))
+        self._show_phones(case)
+        self._show_history(case)
+
+    def selected_phone_index(self) -> int:
+        return max(self.phones.currentRow(), 0)
+
+    def selected_phone(self) -> str | None:
+        item = self.phones.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _show_phones(self, case: LocalCase) -> None:
+        self.phones.clear()
+        for position, number in enumerate(case.phones, start=1):
+            item = QListWidgetItem(f"{position}.  {format_for_reading(number)}")
+            item.setData(Qt.ItemDataRole.UserRole, number)
+            self.phones.addItem(item)
+        if case.phones:
+            self.phones.setCurrentRow(min(case.next_phone_index, len(case.phones) - 1))
+
+    def _show_history(self, case: LocalCase) -> None:
+        self.history.clear()
+        for attempt in sorted(case.attempts, key=lambda a: a.started_at, reverse=True):
+            pending = " (not yet uploaded)" if attempt.pending else ""
+            row = QTreeWidgetItem([thimphu_time(attempt.started_at),
+                                   f"{outcome_label(attempt.outcome)} ({attempt.aapor_code})",
+                                   str(attempt.phone_index + 1), attempt.enumerator + pending,
+                                   attempt.note])
+            row.setToolTip(4, attempt.note)
+            self.history.addTopLevelItem(row)
+        for column in range(4):
+            self.history.resizeColumnToContents(column)
+
+
+def _next_call_text(case: LocalCase) -> str:
+    if case.appointment is not None:
+        return f"appointment {thimphu_time(case.appointment.at)} ({case.appointment.kind}, " \
+               f"booked by {case.appointment.booked_by})"
+    return thimphu_time(case.next_call_at) if case.next_call_at else "any time in a window"
+
+
+def _correction_text(case: LocalCase) -> str:
+    if not case.correction:
+        return ""
+    reason = case.correction.get("reason") or case.correction.get("comment") or ""
+    return f"returned for correction: {reason}" if reason else "returned for correction"

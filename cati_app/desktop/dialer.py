@@ -1,0 +1,88 @@
+"""Dialling: a ``tel:`` link by default, or a configured softphone command; and a call timer.
+
+The dialer is passed into the workspace, so tests hand it a recording fake (no phone line
+can run in a test).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from PySide6.QtCore import QProcess, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+class DialError(RuntimeError):
+    """The number could not be handed to a phone; the message says what to fix."""
+
+
+class Dialer(Protocol):
+    def dial(self, e164: str) -> None: ...
+
+
+class SystemDialer:
+    """``tel:`` via the desktop (Windows hands it to the registered phone app), or
+    ``command_template`` such as ``softphone --call {number}`` run with QProcess."""
+
+    def __init__(self, command_template: str = "") -> None:
+        self.command_template = command_template.strip()
+
+    def dial(self, e164: str) -> None:
+        if not self.command_template:
+            if not QDesktopServices.openUrl(QUrl(f"tel:{e164}")):
+                raise DialError("no program on this computer handles tel: links; set a dial "
+                                "command in the settings (e.g. softphone --call {number})")
+            return
+        program, *arguments = command_for(self.command_template, e164)
+        if not QProcess.startDetached(program, arguments):
+            raise DialError(f"could not start the dial command {program!r}; check the dial "
+                            "command in the settings")
+
+
+def command_for(template: str, e164: str) -> list[str]:
+    """The argument list of a dial command; the number is never passed through a shell."""
+    if "{number}" not in template:
+        raise DialError("the dial command must contain {number}, e.g. softphone --call {number}")
+    words = shlex.split(template)
+    if not words:
+        raise DialError("the dial command is empty")
+    return [word.replace("{number}", e164) for word in words]
+
+
+class CallTimer(QLabel):
+    """Shows how long the current call has lasted, from an explicit clock."""
+
+    def __init__(self, now: Callable[[], datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._started: datetime | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.refresh)
+        self.setObjectName("callTimer")
+        self.hide()
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self._started
+
+    def start(self) -> None:
+        self._started = self._now()
+        self._tick.start()
+        self.refresh()
+        self.show()
+
+    def stop(self) -> None:
+        self._tick.stop()
+        self._started = None
+        self.hide()
+
+    def refresh(self) -> None:
+        if self._started is None:
+            return
+        seconds = max(0, int((self._now() - self._started).total_seconds()))
+        self.setText(f"On call {seconds // 60:02d}:{seconds % 60:02d}")

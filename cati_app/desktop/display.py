@@ -1,0 +1,57 @@
+"""How plain client objects are shown: Thimphu times, outcome labels, queue categories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from cati_app.core.clock import as_utc, to_thimphu
+from cati_app.core.outcomes import BY_KEY
+
+if TYPE_CHECKING:
+    from cati_app.client.store.views import LocalCase
+
+
+class QueueGroup(StrEnum):
+    """What the enumerator sees in the queue's first column (DESIGN.md §3.3)."""
+
+    APPOINTMENT = "Appointment"
+    CORRECTION = "Correction"
+    RETRY = "Retry"
+    FRESH = "Fresh"
+    LATER = "Later"
+
+
+#: the groups that are "due now" for the counts line
+DUE_GROUPS = (QueueGroup.APPOINTMENT, QueueGroup.CORRECTION, QueueGroup.RETRY, QueueGroup.FRESH)
+
+
+def queue_group(case: LocalCase, now: datetime) -> QueueGroup:
+    due = case.next_call_at is None or as_utc(case.next_call_at) <= as_utc(now)
+    if case.correction is not None:
+        return QueueGroup.CORRECTION
+    if not due:
+        return QueueGroup.LATER
+    if case.appointment is not None:
+        return QueueGroup.APPOINTMENT
+    return QueueGroup.RETRY if case.attempts else QueueGroup.FRESH
+
+
+def thimphu_time(when: datetime | None, *, with_date: bool = True) -> str:
+    """``Tue 02 Jun 10:30`` in Asia/Thimphu; an empty string for no time."""
+    if when is None:
+        return ""
+    local = to_thimphu(when)
+    return local.strftime("%a %d %b %H:%M" if with_date else "%H:%M")
+
+
+def day_text(day: date | None) -> str:
+    return day.strftime("%d %b %Y") if day else "unknown"
+
+
+def outcome_label(key: str | None) -> str:
+    if not key:
+        return ""
+    found = BY_KEY.get(key)
+    return found.label if found else key

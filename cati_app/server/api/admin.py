@@ -1,0 +1,155 @@
+"""Admin routes (users, services, questionnaires, devices) and the questionnaire download
+every logged-in user needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query
+
+from cati_app.core.protocol import ErrorBody, Role
+from cati_app.core.questionnaire import Questionnaire
+from cati_app.server.deps import Admin, AnyUser, Ctx, CurrentUser
+from cati_app.server.errors import NotFound
+from cati_app.server.models import Service, User
+from cati_app.server.schemas import (
+    DeviceRevoked,
+    PasswordReset,
+    QuestionnaireOut,
+    ServiceCreate,
+    ServiceOut,
+    UserCreate,
+    UserOut,
+    UserStatus,
+)
+from cati_app.server.services import admin, catalogue, users
+from cati_app.server.services.supervision import Actor
+
+ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
+router = APIRouter(prefix="/v1", responses=ERRORS)
+Username = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _actor(ctx: Ctx, user: CurrentUser) -> Actor:
+    return Actor(user_id=user.id, device_id=user.device_id, at=ctx.clock.now())
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, username=user.username, full_name=user.full_name,
+                   role=Role(user.role), active=user.active, created_at=user.created_at)
+
+
+def _service_out(service: Service) -> ServiceOut:
+    return ServiceOut(id=service.id, code=service.code, name=service.name,
+                      agency=service.agency, questionnaire_id=service.questionnaire_id)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_model=list[UserOut], tags=["admin"])
+def list_users(ctx: Ctx, _user: Admin) -> list[UserOut]:
+    with ctx.transaction() as session:
+        return [_user_out(u) for u in admin.list_users(session)]
+
+
+@router.post("/admin/users", response_model=UserOut, status_code=201, tags=["admin"])
+def create_user(body: UserCreate, ctx: Ctx, user: Admin) -> UserOut:
+    with ctx.transaction() as session:
+        created = users.create_user(session, ctx.hasher, username=body.username,
+                                    password=body.password, role=body.role,
+                                    full_name=body.full_name, at=ctx.clock.now(), by=user.id)
+        return _user_out(created)
+
+
+@router.post("/admin/users/{username}/deactivate", response_model=UserStatus, tags=["admin"])
+def deactivate_user(username: Username, ctx: Ctx, user: Admin
+                    ) -> UserStatus:
+    """Revokes the account's tokens and returns the cases it held to the pool."""
+    with ctx.transaction() as session:
+        target, returned = admin.deactivate(session, _actor(ctx, user), username)
+        return UserStatus(user=_user_out(target), cases_returned=returned)
+
+
+@router.post("/admin/users/{username}/activate", response_model=UserStatus, tags=["admin"])
+def activate_user(username: Username, ctx: Ctx, user: Admin
+                  ) -> UserStatus:
+    with ctx.transaction() as session:
+        target = users.user_by_name(session, username)
+        users.set_active(session, target, True, at=ctx.clock.now(), by=user.id)
+        return UserStatus(user=_user_out(target))
+
+
+@router.post("/admin/users/{username}/password", response_model=UserStatus, tags=["admin"])
+def reset_password(username: Username, body: PasswordReset, ctx: Ctx, user: Admin) -> UserStatus:
+    """Sets a new password and revokes the account's tokens: every device logs in again."""
+    with ctx.transaction() as session:
+        target = users.user_by_name(session, username)
+        users.set_password(session, ctx.hasher, target, body.password, at=ctx.clock.now(),
+                           by=user.id)
+        return UserStatus(user=_user_out(target))
+
+
+@router.post("/admin/devices/{device_id}/revoke", response_model=DeviceRevoked, tags=["admin"])
+def revoke_device(
+    device_id: Annotated[str, Path(min_length=1, max_length=64)], ctx: Ctx,
+    user: Admin,
+    username: Annotated[str | None, Query(
+        max_length=64, description="only this user's registration of the device")] = None,
+) -> DeviceRevoked:
+    with ctx.transaction() as session:
+        at = ctx.clock.now()
+        revoked = users.revoke_device(session, device_id=device_id, username=username, at=at,
+                                      by=user.id)
+        return DeviceRevoked(device_id=device_id, revoked=revoked, at=at)
+
+
+# --- services and questionnaires -----------------------------------------------------------
+
+
+@router.get("/admin/services", response_model=list[ServiceOut], tags=["admin"])
+def list_services(ctx: Ctx, _user: Admin) -> list[ServiceOut]:
+    with ctx.transaction() as session:
+        return [_service_out(s) for s in admin.list_services(session)]
+
+
+@router.post("/admin/services", response_model=ServiceOut, status_code=201, tags=["admin"])
+def add_service(body: ServiceCreate, ctx: Ctx, user: Admin
+                ) -> ServiceOut:
+    with ctx.transaction() as session:
+        service = catalogue.add_service(session, code=body.code, name=body.name,
+                                        agency=body.agency, questionnaire_id=body.questionnaire_id,
+                                        at=ctx.clock.now(), by=user.id)
+        return _service_out(service)
+
+
+@router.get("/admin/questionnaires", response_model=list[QuestionnaireOut], tags=["admin"])
+def list_questionnaires(ctx: Ctx, _user: Admin) -> list[QuestionnaireOut]:
+    with ctx.transaction() as session:
+        return [QuestionnaireOut(questionnaire_id=qid, version=version, created_at=created)
+                for qid, version, created in catalogue.questionnaire_versions(session)]
+
+
+@router.post("/admin/questionnaires", response_model=QuestionnaireOut, status_code=201,
+             tags=["admin"])
+def add_questionnaire(definition: Annotated[dict[str, Any], Body()], ctx: Ctx,
+                      user: Admin) -> QuestionnaireOut:
+    """Upload a new version (the JSON definition). Every enumerator is told it is
+    available; interviews in progress finish on the version they started."""
+    with ctx.transaction() as session:
+        row = catalogue.add_questionnaire_version(session, definition, at=ctx.clock.now(),
+                                                  by=user.id)
+        return QuestionnaireOut(questionnaire_id=row.qid, version=row.version,
+                                created_at=row.created_at)
+
+
+@router.get("/questionnaires/{qid}/{version}", response_model=Questionnaire,
+            tags=["questionnaires"])
+def questionnaire(qid: Annotated[str, Path(max_length=64)], version: int,
+                  ctx: Ctx, _user: AnyUser) -> Questionnaire:
+    """The script definition of one version, for every logged-in user."""
+    with ctx.transaction() as session:
+        found = catalogue.questionnaire(session, qid, version)
+        if found is None:
+            raise NotFound(f"no questionnaire {qid!r} version {version}")
+        return found

@@ -1,0 +1,43 @@
+"""Analyst routes: fieldwork progress and AAPOR response rates (supervisors and admins too)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cati_app.core.protocol import ErrorBody
+from cati_app.server.deps import Analyst, Ctx
+from cati_app.server.schemas import ProgressReport, ResponseRates
+from cati_app.server.services import reporting
+
+ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 422)}
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
+
+
+@router.get("/progress", response_model=ProgressReport)
+def progress(ctx: Ctx, _user: Analyst) -> ProgressReport:
+    """Per service and per enumerator: cases by state, completes today (the Asia/Thimphu
+    day of the server's clock) and attempts, in all and today."""
+    with ctx.transaction() as session:
+        return reporting.progress(session, ctx.clock.now())
+
+
+@router.get("/response-rates", response_model=ResponseRates)
+def response_rates(
+    ctx: Ctx, _user: Analyst,
+    service: Annotated[str | None, Query(max_length=32, description="service code")] = None,
+    date_from: Annotated[date | None, Query(
+        alias="from", description="first date availed included (YYYY-MM-DD)")] = None,
+    date_to: Annotated[date | None, Query(
+        alias="to", description="last date availed included (YYYY-MM-DD)")] = None,
+) -> ResponseRates:
+    """AAPOR counts and rates (RR1…CON3) over cases, filtered by service and by the date the
+    respondent availed the service (cases without that date are left out when a date is
+    given). Closed cases count by their final disposition, open ones by their provisional
+    one, never-attempted ones as UH (3.11). ``e`` is the proportional estimate; a null rate
+    is n/a (zero denominator)."""
+    with ctx.transaction() as session:
+        return reporting.response_rates(session, service=service, date_from=date_from,
+                                        date_to=date_to)

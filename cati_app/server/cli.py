@@ -1,0 +1,221 @@
+"""``cati-server``: set up the database, run the server, add users, services and call lists.
+
+Each command runs in one transaction. A person's mistake (a bad setting, an unknown service, a
+file that cannot be imported) prints one line to stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from cati_app import __version__
+from cati_app.core.clock import SystemClock
+from cati_app.core.protocol import Role
+from cati_app.server import migrate
+from cati_app.server.context import AppContext
+from cati_app.server.db import transaction
+from cati_app.server.errors import CatiError
+from cati_app.server.services import catalogue, users
+from cati_app.server.services.demo import ensure_default_questionnaire, seed_demo
+from cati_app.server.services.sample_import import (
+    default_report_path,
+    import_sample,
+    write_report,
+)
+from cati_app.server.settings import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A mistake the person can fix; printed as one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    try:
+        return args.run(settings, args) or 0
+    except (CatiError, CommandError) as exc:
+        return _fail(str(exc))
+    except (OperationalError, ArgumentError) as exc:
+        # The database cannot be reached or the URL is malformed: say which, hide passwords.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(f"cannot use the database {_shown_url(settings)}: {reason}")
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    first, *rest = message.splitlines() or [""]
+    print(f"cati-server: {first}", *rest, sep="\n", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cati-server",
+        description="ServE CATI sync server. The database is CATI_DATABASE_URL "
+                    "(default: a SQLite file in your user data folder).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[..., int | None], help_text: str
+                ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("init", _init, "create or upgrade the database and load the default questionnaire")
+    serve = command("serve", _serve, "run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    user = command("create-user", _create_user,
+                   "add a user; the password is read from standard input or prompted for")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--full-name", default="")
+    service = command("add-service", _add_service, "add a service that can be called about")
+    service.add_argument("code")
+    service.add_argument("name")
+    service.add_argument("--agency", default="")
+    sample = command("import-sample", _import_sample,
+                     "import a call list (CSV or XLSX) for one service")
+    sample.add_argument("file", type=Path)
+    sample.add_argument("--service", required=True, help="the service code, e.g. CID")
+    sample.add_argument("--batch", help="a name for this call list (default: the file name)")
+    sample.add_argument("--report", type=Path,
+                        help="where to write the rejected rows (default: FILE.rejected.csv)")
+    command("demo", _demo, "seed demo services, users and a sample; print the credentials")
+    return parser
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _init(settings: Settings, _args: argparse.Namespace) -> None:
+    ctx = AppContext.build(settings)
+    try:
+        _migrate_and_load(ctx)
+    finally:
+        ctx.engine.dispose()
+
+
+def _migrate_and_load(ctx: AppContext) -> None:
+    migrate.upgrade(ctx.engine)
+    with transaction(ctx.sessions) as session:
+        loaded = ensure_default_questionnaire(session, at=ctx.clock.now())
+    print(f"database ready: {_shown_url(ctx.settings)} (schema {migrate.head_revision()})")
+    if loaded is not None:
+        print(f"loaded questionnaire {loaded.qid} version {loaded.version}")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn  # only this command needs it
+
+    from cati_app.server.app import create_app
+
+    ctx = AppContext.build(settings)
+    _require_current(ctx)
+    uvicorn.run(create_app(settings, ctx=ctx), host=args.host, port=args.port)
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> None:
+    password = _read_password()
+    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
+        user = users.create_user(session, ctx.hasher, username=args.username,
+                                 password=password, role=Role(args.role),
+                                 full_name=args.full_name, at=ctx.clock.now())
+        print(f"created {user.role} {user.username}")
+
+
+def _add_service(settings: Settings, args: argparse.Namespace) -> None:
+    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
+        service = catalogue.add_service(session, code=args.code, name=args.name,
+                                        agency=args.agency, at=ctx.clock.now(), by=None)
+        print(f"added service {service.code}: {service.name}")
+
+
+def _import_sample(settings: Settings, args: argparse.Namespace) -> None:
+    report_path = args.report or default_report_path(args.file)
+    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
+        report = import_sample(session, args.file, service_code=args.service,
+                               batch_name=args.batch, at=ctx.clock.now())
+        # Written before the commit: if the report cannot be written, nothing is imported
+        # and the person can fix the path and run the same command again.
+        try:
+            write_report(report, report_path)
+        except OSError as exc:
+            raise CommandError(f"cannot write the report {report_path}: "
+                               f"{exc.strerror or exc}; nothing was imported") from None
+    print(report.summary())
+    print(f"report of rejected rows: {report_path}")
+
+
+def _demo(settings: Settings, _args: argparse.Namespace) -> None:
+    ctx = AppContext.build(settings)
+    try:
+        _migrate_and_load(ctx)
+        with transaction(ctx.sessions) as session:
+            result = seed_demo(session, ctx.hasher, at=ctx.clock.now())
+    finally:
+        ctx.engine.dispose()
+    print("\n".join(result.lines()))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+class _migrated:
+    """An AppContext on a database that is at the current schema, disposed afterwards."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.ctx = AppContext.build(settings, SystemClock())
+
+    def __enter__(self) -> AppContext:
+        try:
+            _require_current(self.ctx)
+        except BaseException:
+            self.ctx.engine.dispose()
+            raise
+        return self.ctx
+
+    def __exit__(self, *_exc: object) -> None:
+        self.ctx.engine.dispose()
+
+
+def _require_current(ctx: AppContext) -> None:
+    if not migrate.is_current(ctx.engine):
+        raise CommandError(f"the database {_shown_url(ctx.settings)} is not set up for this "
+                           "version of the server: run `cati-server init` first")
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise CommandError("the two passwords differ: nothing was changed")
+    return first
+
+
+def _shown_url(settings: Settings) -> str:
+    try:
+        return make_url(settings.database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable CATI_DATABASE_URL)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""Plain, streaming readers of sample files (CSV in any usual delimiter and encoding, XLSX)
+and the parsers that turn one cell into the value stored on a case.
+
+A reader knows nothing about columns or validation: it gives the header row as written and then
+``(row_number, cells)`` pairs, where ``row_number`` is the row as the person sees it in the
+spreadsheet (the header is row 1 when it is the first line). Rows are produced one at a time,
+so a 100,000-row file never sits in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+
+from cati_app.core.phones import InvalidPhoneNumber, normalize
+from cati_app.server.errors import Unprocessable
+
+CSV_DELIMITERS = ",;\t|"
+_SNIFF_BYTES = 64 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+
+
+@dataclass
+class Sheet:
+    """The header row as written in the file and an iterator over the data rows."""
+
+    name: str
+    headers: list[str]
+    rows: Iterator[tuple[int, list[object]]]
+
+
+@contextmanager
+def open_sheet(path: str | Path) -> Iterator[Sheet]:
+    """Open a CSV or XLSX file; raises Unprocessable for anything we cannot read."""
+    path = Path(path)
+    try:
+        with path.open("rb") as probe:
+            start = probe.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise Unprocessable(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if start.startswith(_OLE_MAGIC):
+        raise Unprocessable(f"{path.name} is an old Excel .xls file: save it as .xlsx or CSV "
+                            "and import that")
+    if start.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        with _xlsx_sheet(path) as sheet:
+            yield sheet
+        return
+    with _csv_sheet(path, start) as sheet:
+        yield sheet
+
+
+def sheet_from_records(records: Iterable[Mapping[str, object]], headers: list[str],
+                       name: str = "rows") -> Sheet:
+    """Rows already in memory (the demo, tests) presented as if read from a spreadsheet."""
+    rows = ((number, [record.get(h) for h in headers])
+            for number, record in enumerate(records, start=2))
+    return Sheet(name=name, headers=list(headers), rows=rows)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _xlsx_sheet(path: Path) -> Iterator[Sheet]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise Unprocessable(f"{path.name} is not a readable XLSX workbook "
+                            f"({type(exc).__name__}): open it in Excel and save it again") from None
+    try:
+        worksheet = workbook.worksheets[0]
+        # Some tools write a wrong <dimension>; forget it so no row or column is cut off.
+        worksheet.reset_dimensions()
+        numbered = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        headers, _ = _first_non_blank(numbered, path.name)
+        yield Sheet(name=path.name, headers=headers,
+                    rows=((n, list(cells)) for n, cells in numbered))
+    finally:
+        workbook.close()
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _csv_sheet(path: Path, start: bytes) -> Iterator[Sheet]:
+    if b"\x00" in start:
+        raise Unprocessable(f"{path.name} is neither a CSV file nor an XLSX workbook: "
+                            "export the sample list as CSV or XLSX")
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as stream:
+        sample = stream.read(_SNIFF_BYTES)
+        stream.seek(0)
+        reader = csv.reader(stream, delimiter=_delimiter(sample))
+        try:
+            numbered = enumerate(reader, start=1)
+            headers, _ = _first_non_blank(numbered, path.name)
+            yield Sheet(name=path.name, headers=headers, rows=_csv_rows(numbered, path.name))
+        except csv.Error as exc:
+            raise Unprocessable(f"{path.name} is not valid CSV: {exc}") from None
+
+
+def _csv_rows(numbered: Iterator[tuple[int, list[str]]], name: str
+              ) -> Iterator[tuple[int, list[object]]]:
+    try:
+        for number, cells in numbered:
+            yield number, list(cells)
+    except csv.Error as exc:
+        raise Unprocessable(f"{name} is not valid CSV: {exc}") from None
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else the Windows
+    code page Excel uses for "CSV" exports, else Latin-1 (which decodes any byte)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        # The sniffer gives up on one-column files and some irregular ones: count the
+        # candidates in the header line instead (a comma when there are none).
+        header = io.StringIO(sample).readline()
+        return max(CSV_DELIMITERS, key=lambda d: (header.count(d), d == ","))
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def _first_non_blank(numbered: Iterator[tuple[int, Iterable[object]]], name: str
+                     ) -> tuple[list[str], int]:
+    """The header row (skipping blank lines above it) and its row number."""
+    for number, cells in numbered:
+        headers = ["" if c is None else str(c).strip() for c in cells]
+        if any(headers):
+            return headers, number
+    raise Unprocessable(f"{name} is empty: it needs a header row (name, phone, …) and "
+                        "one row per person to call")
+
+
+def is_blank(cells: list[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+# --- cell values ----------------------------------------------------------------------------
+# A cell is text (CSV) or whatever openpyxl gives (str, int, float, datetime, bool, None).
+# Each parser returns the stored value or raises BadValue with a reason for the report.
+
+LANGUAGES = {"en": "en", "eng": "en", "english": "en",
+             "dz": "dz", "dzo": "dz", "dzongkha": "dz", "རྫོང་ཁ": "dz"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+DEFAULT_PRIORITY = 50
+
+
+class BadValue(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def shown(value: object) -> str:
+    """A cell as the person typed it, for the report."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_text(value: object, max_length: int) -> str:
+    text = shown(value).strip()
+    if len(text) > max_length:
+        raise BadValue(f"longer than {max_length} characters")
+    return text
+
+
+def parse_name(value: object) -> str:
+    name = parse_text(value, 200)
+    if not name:
+        raise BadValue("no name given: every row needs the respondent's name")
+    return name
+
+
+def parse_phone(value: object) -> str:
+    try:
+        return normalize(value)
+    except InvalidPhoneNumber as exc:
+        raise BadValue(exc.reason) from None
+
+
+def parse_optional_phone(value: object) -> str | None:
+    return None if _blank(value) else parse_phone(value)
+
+
+def parse_date_availed(value: object, today: date) -> date | None:
+    if _blank(value):
+        return None
+    day = _as_date(value)
+    if day > today:
+        raise BadValue(f"{day.isoformat()} is in the future: give the date the person "
+                       "availed the service")
+    return day
+
+
+def parse_language(value: object) -> str:
+    if _blank(value):
+        return "en"
+    language = LANGUAGES.get(shown(value).strip().lower())
+    if language is None:
+        raise BadValue("unknown language: use en (English) or dz (Dzongkha)")
+    return language
+
+
+def parse_priority(value: object) -> int:
+    if _blank(value):
+        return DEFAULT_PRIORITY
+    number = _whole_number(value)
+    if number is None:
+        raise BadValue("not a whole number: give a priority from 0 to 100 (50 is usual)")
+    if not 0 <= number <= 100:
+        raise BadValue("out of range: give a priority from 0 to 100 (50 is usual)")
+    return number
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _whole_number(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A date cell formatted as a number: Excel's serial day count.
+        if EXCEL_SERIALS[0] <= value <= EXCEL_SERIALS[1]:
+            return from_excel(value).date()
+        raise BadValue("not a date: use YYYY-MM-DD or DD/MM/YYYY")
+    text = str(value).strip()
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    try:  # "2026-05-20 00:00:00", "2026-05-20T09:30"
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise BadValue("not a date: use YYYY-MM-DD or DD/MM/YYYY (day first)") from None
+
+
+#: serial numbers Excel uses for 1960-01-01 … 2099-12-31; anything else is not a service date
+EXCEL_SERIALS = (21916, 73415)

@@ -1,0 +1,90 @@
+"""The authorisation matrix of the supervisor, report and admin routes (both backends):
+each route refuses the roles it does not serve with 403 and a missing or bad token with 401,
+and lets the roles it serves through. The enumerator's own routes are tested with them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cati_app.core.protocol import Role
+from tests.server.test_supervision_api import assert_error
+
+SUPERVISION = frozenset({Role.supervisor, Role.admin})
+ANALYSIS = frozenset({Role.analyst, Role.supervisor, Role.admin})
+ADMINISTRATION = frozenset({Role.admin})
+EVERYONE = frozenset(Role)
+PATH_PARAMS = {"conflict_id": "1", "interview_uuid": str(uuid.uuid4()), "username": "target",
+               "device_id": "dev-target", "qid": "set", "version": "1"}
+
+#: (method, path template, body, roles allowed)
+ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
+    ("GET", "/v1/cases", None, SUPERVISION),
+    ("POST", "/v1/cases/assign", {"case_ids": [1], "to_user": None}, SUPERVISION),
+    ("POST", "/v1/cases/priority", {"case_ids": [1], "priority": 10}, SUPERVISION),
+    ("GET", "/v1/conflicts", None, SUPERVISION),
+    ("GET", "/v1/conflicts/{conflict_id}", None, SUPERVISION),
+    ("POST", "/v1/conflicts/{conflict_id}/resolve", {"resolution": "done"}, SUPERVISION),
+    ("POST", "/v1/interviews/{interview_uuid}/approve", {}, SUPERVISION),
+    ("POST", "/v1/interviews/{interview_uuid}/reject", {"comment": "redo q3"}, SUPERVISION),
+    ("GET", "/v1/reports/progress", None, ANALYSIS),
+    ("GET", "/v1/reports/response-rates", None, ANALYSIS),
+    ("GET", "/v1/admin/users", None, ADMINISTRATION),
+    ("POST", "/v1/admin/users",
+     {"username": "new", "password": "long enough", "role": "analyst"}, ADMINISTRATION),
+    ("POST", "/v1/admin/users/{username}/deactivate", None, ADMINISTRATION),
+    ("POST", "/v1/admin/users/{username}/activate", None, ADMINISTRATION),
+    ("POST", "/v1/admin/users/{username}/password", {"password": "long enough"}, ADMINISTRATION),
+    ("POST", "/v1/admin/devices/{device_id}/revoke", None, ADMINISTRATION),
+    ("GET", "/v1/admin/services", None, ADMINISTRATION),
+    ("POST", "/v1/admin/services", {"code": "CID", "name": "New CID card"}, ADMINISTRATION),
+    ("GET", "/v1/admin/questionnaires", None, ADMINISTRATION),
+    ("POST", "/v1/admin/questionnaires", {"id": "set"}, ADMINISTRATION),
+    ("GET", "/v1/questionnaires/{qid}/{version}", None, EVERYONE),
+]
+#: the enumerator's and everyone's routes, covered by their own tests
+OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),
+                ("POST", "/v1/queue/claim"), ("POST", "/v1/queue/ack"),
+                ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull")}
+
+
+@pytest.fixture
+def tokens(make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+           ) -> dict[Role, dict[str, str]]:
+    make_user("target")
+    login("target")  # registers dev-target
+    for role in Role:
+        make_user(f"a-{role.value}", role)
+    return {role: login(f"a-{role.value}") for role in Role}
+
+
+def call(client: TestClient, method: str, path: str, body: Any,
+         headers: dict[str, str]) -> Any:
+    return client.request(method, path.format(**PATH_PARAMS), json=body, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ROUTES,
+                         ids=[f"{m} {p}" for m, p, _b, _a in ROUTES])
+def test_route_serves_only_its_roles(client: TestClient, tokens: dict[Role, dict[str, str]],
+                                     method: str, path: str, body: Any,
+                                     allowed: frozenset[Role]) -> None:
+    for role in sorted(set(Role) - allowed):
+        refused = assert_error(call(client, method, path, body, tokens[role]), 403)
+        assert refused["error"] == "forbidden"
+    assert_error(call(client, method, path, body, {}), 401)
+    assert_error(call(client, method, path, body,
+                      {"Authorization": "Bearer not-a-token"}), 401)
+    for role in sorted(allowed):
+        status = call(client, method, path, body, tokens[role]).status_code
+        assert status not in (401, 403, 500), (role, status)
+
+
+def test_every_route_is_in_the_matrix(app: Any) -> None:
+    """A new route must be added to ROUTES (or be an enumerator route tested elsewhere)."""
+    served = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
+              for method in operations}
+    assert served - OTHER_ROUTES == {(m, p) for m, p, _b, _a in ROUTES}

@@ -1,0 +1,171 @@
+"""Report API: fieldwork progress and AAPOR response rates (both backends)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cati_app.core.protocol import Role
+from cati_app.core.rates import aapor_rates
+from cati_app.server.context import AppContext
+from cati_app.server.db import transaction
+from cati_app.server.models import CaseState, ContactAttempt
+from tests.server.test_supervision_api import (
+    assert_error,
+    give,
+    seed_case,
+    seed_service,
+    seed_version,
+)
+
+#: the fixed clock is 2026-06-02 10:00 Thimphu; that Thimphu day began 2026-06-01 18:00 UTC
+TODAY_1AM_THIMPHU = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)
+YESTERDAY_11PM_THIMPHU = datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+            ) -> dict[str, str]:
+    make_user("ana", Role.analyst)
+    return login("ana")
+
+
+def closed(code: str, key: str = "") -> dict[str, Any]:
+    return {"state": CaseState.CLOSED, "disposition_code": code, "disposition": key or code}
+
+
+def attempt(ctx: AppContext, case_id: int, user_id: int, at: datetime) -> None:
+    with transaction(ctx.sessions) as session:
+        session.add(ContactAttempt(
+            item_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="d",
+            assignment_version=1, started_at=at, outcome="no_answer", aapor_code="3.13",
+            received_at=at))
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def test_progress_per_service_and_enumerator(
+        client: TestClient, ctx: AppContext, analyst: dict[str, str],
+        make_user: Callable[..., int]) -> None:
+    karma, pema = make_user("karma"), make_user("pema")
+    cid, move = seed_service(ctx), seed_service(ctx, "MOVE", "Move-in/Move-out")
+    held = seed_case(ctx, cid)
+    seed_case(ctx, cid)
+    done = seed_case(ctx, cid, **closed("1.1", "complete"))
+    moving = seed_case(ctx, move)
+    give(ctx, held, karma)
+    give(ctx, moving, pema)
+    for at in (TODAY_1AM_THIMPHU, ctx.clock.now(), YESTERDAY_11PM_THIMPHU):
+        attempt(ctx, held, karma, at)
+    attempt(ctx, moving, pema, ctx.clock.now())
+    today = seed_version(ctx, done, karma, primary=True)
+    yesterday = seed_version(ctx, held, karma, primary=True)
+    with transaction(ctx.sessions) as session:
+        session.merge(yesterday).ended_at = YESTERDAY_11PM_THIMPHU
+    seed_version(ctx, moving, pema, primary=False)  # not primary: not counted
+    seed_version(ctx, moving, pema, primary=True, completion="partial")  # not complete
+    assert today.ended_at == ctx.clock.now()
+
+    response = client.get("/v1/reports/progress", headers=analyst)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["day"] == "2026-06-02"
+    services = {s["service_code"]: s for s in report["services"]}
+    assert services["CID"]["cases_by_state"] == {
+        "queued": 1, "held": 1, "needs_supervisor": 0, "closed": 1}
+    assert (services["CID"]["total_cases"], services["CID"]["completes_today"]) == (3, 1)
+    assert (services["CID"]["attempts_total"], services["CID"]["attempts_today"]) == (3, 2)
+    assert (services["MOVE"]["attempts_total"], services["MOVE"]["completes_today"]) == (1, 0)
+    people = {e["username"]: e for e in report["enumerators"]}
+    assert set(people) == {"karma", "pema"}
+    assert people["karma"]["cases_by_state"]["held"] == 1
+    assert (people["karma"]["completes_today"], people["karma"]["attempts_today"]) == (1, 2)
+    assert (people["pema"]["attempts_total"], people["pema"]["completes_today"]) == (1, 0)
+
+
+def test_progress_with_nothing_yet(client: TestClient, ctx: AppContext,
+                                   analyst: dict[str, str]) -> None:
+    seed_service(ctx)
+    [service] = client.get("/v1/reports/progress", headers=analyst).json()["services"]
+    assert service["total_cases"] == 0 and service["attempts_today"] == 0
+
+
+# --- response rates ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample(ctx: AppContext) -> None:
+    """CID: I=2, R=1, NE=1, UH: one attempted (3.13, open) and two never attempted;
+    MOVE: O=1, NC=1 (open, provisional). One CID case availed outside May 2026."""
+    cid, move = seed_service(ctx), seed_service(ctx, "MOVE", "Move-in/Move-out")
+    for fields in (closed("1.1"), closed("1.1"), closed("2.112"), closed("4.10"),
+                   {"disposition_code": "3.13", "disposition": "no_answer"}, {}, {}):
+        seed_case(ctx, cid, **fields)
+    seed_case(ctx, cid, date_availed=date(2026, 4, 30), **closed("1.1"))
+    seed_case(ctx, move, **closed("2.33"))
+    seed_case(ctx, move, disposition_code="2.21", disposition="not_available")
+
+
+def rates_of(client: TestClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/reports/response-rates", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_rates_match(body: dict[str, Any], counts: dict[str, int]) -> None:
+    assert {k: v for k, v in body["counts"].items() if v} == counts
+    expected = aapor_rates(counts)
+    for name, value in expected.items():
+        got = body["rates"][name]
+        assert (got is None) if math.isnan(value) else got == pytest.approx(value), name
+
+
+@pytest.mark.usefixtures("sample")
+def test_response_rates_match_the_core_formulas(client: TestClient,
+                                                analyst: dict[str, str]) -> None:
+    body = rates_of(client, analyst)
+    assert_rates_match(body, {"I": 3, "R": 1, "NE": 1, "UH": 3, "O": 1, "NC": 1})
+    assert body["e"] == pytest.approx(6 / 7) and "proportional" in body["e_method"]
+    assert (body["cases_total"], body["cases_open"], body["cases_not_attempted"]) == (10, 2, 2)
+    assert "not yet attempted" in body["note"] and "provisional" in body["note"]
+
+    cid_in_may = rates_of(client, analyst, service="cid", **{"from": "2026-05-01",
+                                                             "to": "2026-05-31"})
+    assert cid_in_may["service"] == "CID"
+    assert_rates_match(cid_in_may, {"I": 2, "R": 1, "NE": 1, "UH": 3})
+
+
+@pytest.mark.usefixtures("sample")
+def test_rates_with_zero_denominators_are_null(client: TestClient,
+                                               analyst: dict[str, str]) -> None:
+    body = rates_of(client, analyst, **{"from": "2030-01-01"})
+    assert body["cases_total"] == 0 and body["e"] is None
+    assert set(body["rates"].values()) == {None}
+
+
+def test_a_bad_disposition_code_is_left_out_and_named(
+        client: TestClient, ctx: AppContext, analyst: dict[str, str]) -> None:
+    cid = seed_service(ctx)
+    seed_case(ctx, cid, **closed("1.1"))
+    seed_case(ctx, cid, **closed("9.99"))
+    body = rates_of(client, analyst)
+    assert body["counts"]["I"] == 1 and body["cases_total"] == 1
+    assert "'9.99' (1)" in body["note"]
+
+
+@pytest.mark.parametrize(("params", "status"), [
+    ({"from": "2026-06-01", "to": "2026-05-01"}, 422),
+    ({"from": "yesterday"}, 422),
+    ({"service": "NOPE"}, 404),
+])
+def test_response_rate_filters_are_checked(client: TestClient, analyst: dict[str, str],
+                                           params: dict[str, str], status: int) -> None:
+    assert_error(client.get("/v1/reports/response-rates", params=params, headers=analyst),
+                 status)

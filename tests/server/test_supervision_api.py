@@ -1,0 +1,451 @@
+"""Supervisor API: the case table, assignment and reassignment, priority (both backends).
+
+The seeding helpers at the top are shared with the other supervisor/report/admin test files.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from cati_app.core.protocol import ChangeType, QueueCase, Role
+from cati_app.core.questionnaire import default_questionnaire
+from cati_app.server.context import AppContext
+from cati_app.server.db import transaction
+from cati_app.server.models import (
+    AuditEntry,
+    Case,
+    CaseState,
+    ContactAttempt,
+    FeedChange,
+    InterviewVersion,
+    QuestionnaireVersion,
+    User,
+)
+from cati_app.server.models import Conflict as ConflictRow
+from cati_app.server.services import assignments, catalogue
+
+# --- seeding, shared with the other test files ---------------------------------------------
+
+
+def seed_service(ctx: AppContext, code: str = "CID", name: str = "Issuance of New CID Card"
+                 ) -> int:
+    """A service, and the default questionnaire the first time (every case view needs it)."""
+    with transaction(ctx.sessions) as session:
+        service = catalogue.add_service(session, code=code, name=name, at=ctx.clock.now(),
+                                        by=None)
+        loaded = session.scalar(select(func.count()).select_from(
+            QuestionnaireVersion))
+        if not loaded:
+            catalogue.add_questionnaire_version(
+                session, default_questionnaire().model_dump(mode="json"),
+                at=ctx.clock.now(), by=None)
+        return service.id
+
+
+def seed_case(ctx: AppContext, service_id: int, **fields: Any) -> int:
+    now = ctx.clock.now()
+    values: dict[str, Any] = {
+        "service_id": service_id, "respondent_name": "Dorji Wangmo", "phone1": "+97517123456",
+        "phone2": "+97577123456", "office": "Thimphu Dzongkhag Office",
+        "dzongkhag": "Thimphu", "date_availed": date(2026, 5, 20), "created_at": now,
+        "updated_at": now, **fields}
+    with transaction(ctx.sessions) as session:
+        case = Case(**values)
+        session.add(case)
+        session.flush()
+        return case.id
+
+
+def give(ctx: AppContext, case_id: int, user_id: int) -> None:
+    """Make ``user_id`` the holder, as a claim would."""
+    with transaction(ctx.sessions) as session:
+        case = session.get_one(Case, case_id)
+        assignments.grant(session, case, user_id=user_id, at=ctx.clock.now(), by=user_id,
+                          device_id=f"dev-{user_id}")
+
+
+def feed(ctx: AppContext, user_id: int, type: ChangeType | None = None) -> list[FeedChange]:
+    with transaction(ctx.sessions) as session:
+        query = select(FeedChange).where(FeedChange.user_id == user_id)
+        if type is not None:
+            query = query.where(FeedChange.type == type.value)
+        return list(session.scalars(query.order_by(FeedChange.seq)))
+
+
+def audits(ctx: AppContext, action: str, entity_id: object) -> list[AuditEntry]:
+    with transaction(ctx.sessions) as session:
+        return list(session.scalars(select(AuditEntry).where(
+            AuditEntry.action == action, AuditEntry.entity_id == str(entity_id))))
+
+
+def load_case(ctx: AppContext, case_id: int) -> Case:
+    with transaction(ctx.sessions) as session:
+        return session.get_one(Case, case_id)
+
+
+def assert_error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail", "fields"} and body["detail"]
+    return body
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+           ) -> dict[str, Any]:
+    ids = {"sup": make_user("sup", Role.supervisor), "karma": make_user("karma"),
+           "pema": make_user("pema"), "ana": make_user("ana", Role.analyst)}
+    return {"ids": ids, "sup": login("sup")}
+
+
+@pytest.fixture
+def service_id(ctx: AppContext) -> int:
+    return seed_service(ctx)
+
+
+# --- case table ----------------------------------------------------------------------------
+
+
+def test_case_list_filters_pages_and_counts(client: TestClient, ctx: AppContext,
+                                            people: dict[str, Any], service_id: int) -> None:
+    other = seed_service(ctx, "MOVE", "Move-in/Move-out")
+    first = seed_case(ctx, service_id, respondent_name="Sonam 100% Choden")
+    held = seed_case(ctx, service_id, office="Paro Office", dzongkhag="Paro")
+    moving = seed_case(ctx, other, respondent_name="Tashi Dorji", phone2=None)
+    give(ctx, held, people["ids"]["karma"])
+
+    def ids(**params: Any) -> list[int]:
+        response = client.get("/v1/cases", params=params, headers=people["sup"])
+        assert response.status_code == 200, response.text
+        return [row["case_id"] for row in response.json()["cases"]]
+
+    assert ids() == [first, held, moving]
+    assert ids(state="held") == [held] == ids(holder="karma")
+    assert ids(service="move") == [moving]
+    assert ids(text="paro") == [held] == ids(text=str(held))
+    assert ids(text="100%") == [first]  # a literal %, not a wildcard
+    assert ids(text="tashi", service="CID") == []
+    assert ids(holder="nobody") == [] == ids(text="9" * 19)
+    page = client.get("/v1/cases", params={"limit": 2, "offset": 1},
+                      headers=people["sup"]).json()
+    assert page["total"] == 3 and [r["case_id"] for r in page["cases"]] == [held, moving]
+    row = page["cases"][0]
+    assert row["holder"] == "karma" and row["state"] == "held"
+    assert row["phones"] == ["+975 17 12 34 56", "+975 77 12 34 56"]
+    assert row["assignment_version"] == 1 and row["service_code"] == "CID"
+
+
+def test_case_list_refuses_bad_filters(client: TestClient, people: dict[str, Any]) -> None:
+    assert_error(client.get("/v1/cases", params={"state": "lost"}, headers=people["sup"]), 422)
+    body = assert_error(client.get("/v1/cases", params={"limit": 0}, headers=people["sup"]),
+                        422)
+    assert body["fields"][0]["loc"] == ["query", "limit"]
+
+
+# --- assignment ----------------------------------------------------------------------------
+
+
+def assign(client: TestClient, headers: dict[str, str], **body: Any) -> list[dict[str, Any]]:
+    response = client.post("/v1/cases/assign", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["results"]
+
+
+def test_assign_from_pool_sends_the_case_to_the_new_holder(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    case_id = seed_case(ctx, service_id)
+    [result] = assign(client, people["sup"], case_ids=[case_id], to_user="pema")
+    assert result["result"] == "assigned" and result["assignment_version"] == 1
+    case = load_case(ctx, case_id)
+    assert (case.state, case.holder_id, case.delivery_deadline) == (
+        CaseState.HELD, people["ids"]["pema"], None)
+    [change] = feed(ctx, people["ids"]["pema"], ChangeType.case_upsert)
+    view = QueueCase.model_validate(change.body)
+    assert view.respondent_name == "Dorji Wangmo"
+    assert view.phones == ["+97517123456", "+97577123456"]
+    assert (view.questionnaire_id, view.questionnaire_version) == ("set", 1)
+    assert change.assignment_version == view.assignment_version == 1
+    assert len(audits(ctx, "case.grant", case_id)) == 1
+
+
+def test_reassigning_a_held_case_needs_force_and_a_reason(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma, pema = people["ids"]["karma"], people["ids"]["pema"]
+    case_id = seed_case(ctx, service_id)
+    give(ctx, case_id, karma)
+    for body in ({}, {"force": True}, {"force": True, "reason": "   "}, {"reason": "x"}):
+        [result] = assign(client, people["sup"], case_ids=[case_id], to_user="pema", **body)
+        assert result["result"] == "refused" and "force" in result["detail"]
+    assert load_case(ctx, case_id).assignment_version == 1
+    assert feed(ctx, pema, ChangeType.case_upsert) == []
+
+    [result] = assign(client, people["sup"], case_ids=[case_id], to_user="pema", force=True,
+                      reason="Karma is on leave")
+    assert result["result"] == "assigned"
+    case = load_case(ctx, case_id)
+    assert case.holder_id == pema and case.assignment_version == 3  # revoke +1, grant +1
+    [revoked] = feed(ctx, karma, ChangeType.case_revoked)
+    assert revoked.body["reason"] == "Karma is on leave" and revoked.assignment_version == 2
+    [upsert] = feed(ctx, pema, ChangeType.case_upsert)
+    assert upsert.assignment_version == 3 and upsert.body["phones"][0] == "+97517123456"
+    [revoke_audit] = audits(ctx, "case.revoke", case_id)
+    assert revoke_audit.user_id == people["ids"]["sup"]
+    assert revoke_audit.details["reason"] == "Karma is on leave"
+    assert len(audits(ctx, "case.grant", case_id)) == 2  # the claim and the reassignment
+
+
+def test_return_to_pool_and_per_case_results(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma = people["ids"]["karma"]
+    held = seed_case(ctx, service_id)
+    pooled = seed_case(ctx, service_id)
+    closed = seed_case(ctx, service_id, state=CaseState.CLOSED, disposition="complete",
+                       disposition_code="1.1")
+    give(ctx, held, karma)
+    results = assign(client, people["sup"], case_ids=[closed, 999_999, held, pooled, held],
+                     to_user=None, force=True, reason="wrong language")
+    assert [(r["case_id"], r["result"]) for r in results] == [
+        (held, "returned"), (pooled, "unchanged"), (closed, "refused"),
+        (999_999, "not_found")]
+    case = load_case(ctx, held)
+    assert (case.state, case.holder_id) == (CaseState.QUEUED, None)
+    assert [c.body["reason"] for c in feed(ctx, karma, ChangeType.case_revoked)] == [
+        "wrong language"]
+    [again] = assign(client, people["sup"], case_ids=[pooled], to_user="karma")
+    [same] = assign(client, people["sup"], case_ids=[pooled], to_user="karma")
+    assert (again["result"], same["result"]) == ("assigned", "unchanged")
+
+
+def test_needs_supervisor_case_can_be_returned_to_the_pool(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    stopped = seed_case(ctx, service_id, state=CaseState.NEEDS_SUPERVISOR)
+    [result] = assign(client, people["sup"], case_ids=[stopped], to_user=None)
+    assert result["result"] == "returned"
+    assert load_case(ctx, stopped).state == CaseState.QUEUED
+
+
+def test_assign_refuses_people_who_cannot_take_cases(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int,
+        make_user: Callable[..., int]) -> None:
+    case_id = seed_case(ctx, service_id)
+    make_user("gone")
+    with transaction(ctx.sessions) as session:
+        session.scalar(select(User).where(User.username == "gone")).active = False
+    for who, why in (("sup", "not an enumerator"), ("ana", "not an enumerator"),
+                     ("ghost", "not an enumerator"), ("gone", "deactivated")):
+        response = client.post("/v1/cases/assign", headers=people["sup"],
+                               json={"case_ids": [case_id], "to_user": who})
+        assert why in assert_error(response, 422)["detail"]
+    assert load_case(ctx, case_id).assignment_version == 0
+
+
+@pytest.mark.parametrize("body", [
+    {"case_ids": []},
+    {"case_ids": list(range(1, 1002)), "to_user": "pema"},
+    {"case_ids": ["one"], "to_user": "pema"},
+    {"case_ids": [1], "to_user": "pema", "forse": True},
+    {"case_ids": [1], "reason": "x" * 201},
+    [1, 2],
+])
+def test_malformed_assign_bodies_get_422(client: TestClient, people: dict[str, Any],
+                                         body: Any) -> None:
+    body = assert_error(client.post("/v1/cases/assign", json=body, headers=people["sup"]), 422)
+    assert body["error"] == "invalid" and body["fields"]
+
+
+def test_unparseable_json_gets_422(client: TestClient, people: dict[str, Any]) -> None:
+    response = client.post("/v1/cases/assign", content=b"{not json",
+                           headers={**people["sup"], "Content-Type": "application/json"})
+    assert_error(response, 422)
+
+
+# --- priority ------------------------------------------------------------------------------
+
+
+def test_priority_changes_count_and_reach_the_holder(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma = people["ids"]["karma"]
+    cases = [seed_case(ctx, service_id, priority=p) for p in (50, 80, 50)]
+    give(ctx, cases[0], karma)
+    response = client.post("/v1/cases/priority", headers=people["sup"],
+                           json={"case_ids": [*cases, 424242], "priority": 80})
+    assert response.status_code == 200 and response.json() == {"changed": 2}
+    assert [load_case(ctx, c).priority for c in cases] == [80, 80, 80]
+    [upsert] = feed(ctx, karma, ChangeType.case_upsert)
+    assert upsert.body["priority"] == 80
+    assert len(audits(ctx, "case.priority", cases[2])) == 1
+    assert audits(ctx, "case.priority", cases[1]) == []
+    assert_error(client.post("/v1/cases/priority", headers=people["sup"],
+                             json={"case_ids": cases, "priority": 101}), 422)
+
+
+def test_assignment_keeps_the_attempt_history_in_the_new_holders_view(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma = people["ids"]["karma"]
+    case_id = seed_case(ctx, service_id, attempt_count=1)
+    give(ctx, case_id, karma)
+    with transaction(ctx.sessions) as session:
+        session.add(ContactAttempt(
+            item_uuid="a1", case_id=case_id, user_id=karma, device_id="dev-karma",
+            assignment_version=1, started_at=ctx.clock.now() - timedelta(hours=3),
+            outcome="no_answer", aapor_code="3.13", received_at=ctx.clock.now()))
+    assign(client, people["sup"], case_ids=[case_id], to_user="pema", force=True,
+           reason="rebalancing")
+    [upsert] = feed(ctx, people["ids"]["pema"], ChangeType.case_upsert)
+    [attempt] = QueueCase.model_validate(upsert.body).attempts
+    assert (attempt.outcome, attempt.enumerator) == ("no_answer", "karma")
+
+
+# --- conflicts and review (versions seeded through the ORM) --------------------------------
+
+
+def seed_version(ctx: AppContext, case_id: int, user_id: int, *, primary: bool,
+                 completion: str = "complete", interview_uuid: str | None = None,
+                 answers: dict[str, Any] | None = None) -> InterviewVersion:
+    now = ctx.clock.now()
+    version_uuid = str(uuid.uuid4())
+    with transaction(ctx.sessions) as session:
+        row = InterviewVersion(
+            version_uuid=version_uuid, item_uuid=str(uuid.uuid4()),
+            interview_uuid=interview_uuid or str(uuid.uuid4()), case_id=case_id,
+            user_id=user_id, device_id=f"dev-{user_id}", assignment_version=1,
+            questionnaire_id="set", questionnaire_version=1, started_at=now - timedelta(
+                minutes=12), ended_at=now, answers=answers or {"consent": "yes", "q1": "4"},
+            completion=completion, primary=primary, received_at=now)
+        session.add(row)
+        return row
+
+
+def seed_conflict(ctx: AppContext, case_id: int, versions: list[str]) -> int:
+    with transaction(ctx.sessions) as session:
+        row = ConflictRow(case_id=case_id, kind="double_completion", versions=versions,
+                          description="two completed interviews for one case",
+                          created_at=ctx.clock.now())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def primaries(ctx: AppContext, case_id: int) -> list[str]:
+    with transaction(ctx.sessions) as session:
+        return list(session.scalars(select(InterviewVersion.version_uuid).where(
+            InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True))))
+
+
+def test_conflict_list_detail_and_resolution(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma, pema = people["ids"]["karma"], people["ids"]["pema"]
+    case_id = seed_case(ctx, service_id, state=CaseState.NEEDS_SUPERVISOR)
+    first = seed_version(ctx, case_id, karma, primary=True, completion="partial")
+    second = seed_version(ctx, case_id, pema, primary=False,
+                          answers={"consent": "yes", "q1": "2", "q2": "", "q3": "5"})
+    conflict_id = seed_conflict(ctx, case_id, [first.version_uuid, second.version_uuid])
+    sup = people["sup"]
+
+    listed = client.get("/v1/conflicts", headers=sup).json()
+    assert listed["total"] == 1
+    [summary] = listed["conflicts"]
+    assert (summary["id"], summary["case_id"], summary["kind"]) == (
+        conflict_id, case_id, "double_completion")
+    assert [(v["enumerator"], v["completion"], v["answered"]) for v in summary["versions"]] == [
+        ("karma", "partial", 2), ("pema", "complete", 3)]
+    detail = client.get(f"/v1/conflicts/{conflict_id}", headers=sup).json()
+    assert detail["versions"][1]["answers"]["q3"] == "5"
+    assert detail["case_state"] == "needs_supervisor"
+
+    for bad, status in (({"primary_version_uuid": "nope", "resolution": "x"}, 422),
+                        ({"primary_version_uuid": second.version_uuid}, 422)):
+        assert_error(client.post(f"/v1/conflicts/{conflict_id}/resolve", json=bad,
+                                 headers=sup), status)
+    response = client.post(f"/v1/conflicts/{conflict_id}/resolve", headers=sup, json={
+        "primary_version_uuid": second.version_uuid, "resolution": "pema's is complete"})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "resolved"
+    assert primaries(ctx, case_id) == [second.version_uuid]
+    case = load_case(ctx, case_id)
+    assert (case.state, case.disposition, case.disposition_code) == (
+        CaseState.CLOSED, "complete", "1.1")
+    assert len(audits(ctx, "conflict.resolve", conflict_id)) == 1
+    assert client.get("/v1/conflicts", headers=sup).json()["total"] == 0
+    assert client.get("/v1/conflicts", params={"status": "resolved"},
+                      headers=sup).json()["total"] == 1
+    again = client.post(f"/v1/conflicts/{conflict_id}/resolve", headers=sup, json={
+        "primary_version_uuid": first.version_uuid, "resolution": "changed my mind"})
+    assert_error(again, 409)
+    assert_error(client.get("/v1/conflicts/987654", headers=sup), 404)
+
+
+def test_conflict_without_interview_returns_the_case_to_the_pool(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    case_id = seed_case(ctx, service_id, state=CaseState.NEEDS_SUPERVISOR, attempt_count=2)
+    conflict_id = seed_conflict(ctx, case_id, [])
+    response = client.post(f"/v1/conflicts/{conflict_id}/resolve", headers=people["sup"],
+                           json={"resolution": "call again"})
+    assert response.status_code == 200, response.text
+    case = load_case(ctx, case_id)
+    assert (case.state, case.pool, case.holder_id) == (CaseState.QUEUED, "retry", None)
+
+
+def test_reject_sends_the_interview_back_to_its_enumerator(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma, pema = people["ids"]["karma"], people["ids"]["pema"]
+    case_id = seed_case(ctx, service_id)
+    give(ctx, case_id, pema)  # someone else holds the case now
+    version = seed_version(ctx, case_id, karma, primary=True)
+    url = f"/v1/interviews/{version.interview_uuid}"
+    assert_error(client.post(f"{url}/reject", json={}, headers=people["sup"]), 422)
+    assert_error(client.post(f"{url}/reject", json={"comment": "  "}, headers=people["sup"]),
+                 422)
+
+    response = client.post(f"{url}/reject", headers=people["sup"],
+                           json={"comment": "q1 was read wrongly: ask again"})
+    assert response.status_code == 200, response.text
+    assert response.json()["review_status"] == "rejected"
+    assert response.json()["holder"] == "karma"
+    case = load_case(ctx, case_id)
+    assert (case.state, case.holder_id, case.assignment_version) == (CaseState.HELD, karma, 3)
+    assert case.correction == {"interview_uuid": version.interview_uuid,
+                               "version_uuid": version.version_uuid,
+                               "comment": "q1 was read wrongly: ask again",
+                               "answers": version.answers}
+    assert [c.type for c in feed(ctx, pema)][-1] == ChangeType.case_revoked.value
+    rejected, upsert = [c for c in feed(ctx, karma)
+                        if c.type != ChangeType.questionnaire_available.value]
+    assert rejected.type == ChangeType.interview_rejected.value
+    assert rejected.body["questionnaire_version"] == 1 and rejected.body["answers"]["q1"] == "4"
+    assert QueueCase.model_validate(upsert.body).correction == case.correction
+    assert len(audits(ctx, "interview.reject", version.version_uuid)) == 1
+    assert_error(client.post(f"{url}/reject", json={"comment": "again"},
+                             headers=people["sup"]), 409)
+    assert_error(client.post(f"{url}/approve", headers=people["sup"]), 409)
+
+
+def test_approve_marks_the_primary_version(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma = people["ids"]["karma"]
+    case_id = seed_case(ctx, service_id, state=CaseState.CLOSED)
+    old = seed_version(ctx, case_id, karma, primary=False)
+    current = seed_version(ctx, case_id, karma, primary=True,
+                           interview_uuid=old.interview_uuid)
+    response = client.post(f"/v1/interviews/{old.interview_uuid}/approve", headers=people["sup"],
+                           json={"comment": "fine"})
+    assert response.status_code == 200, response.text
+    assert response.json()["version_uuid"] == current.version_uuid
+    with transaction(ctx.sessions) as session:
+        statuses = dict(session.execute(select(InterviewVersion.version_uuid,
+                                               InterviewVersion.review_status)).all())
+    assert statuses == {old.version_uuid: "pending", current.version_uuid: "approved"}
+    assert len(audits(ctx, "interview.approve", current.version_uuid)) == 1
+    assert load_case(ctx, case_id).state == CaseState.CLOSED
+    assert_error(client.post(f"/v1/interviews/{uuid.uuid4()}/approve",
+                             headers=people["sup"]), 404)
