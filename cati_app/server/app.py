@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from cati_app import __version__
 from cati_app.core.clock import Clock
 from cati_app.core.protocol import ErrorBody
-from cati_app.server.api import admin, auth, cases, queue, reports, sync
+from cati_app.server.api import admin, auth, cases, exports, queue, reports, samples, sync
 from cati_app.server.context import AppContext
 from cati_app.server.errors import CatiError
 from cati_app.server.settings import Settings
@@ -26,7 +26,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app = FastAPI(title="ServE CATI sync server", version=__version__,
                   description="Sync, queue, supervision and reporting API. See docs/api.md.")
     app.state.ctx = ctx
-    for module in (auth, queue, sync, cases, reports, admin):
+    for module in (auth, queue, sync, cases, reports, exports, admin, samples):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.core.clock import Clock, SystemClock
+from cati_app.core.questionnaire import Questionnaire
 from cati_app.core.scheduling import CallingRules
 from cati_app.server.db import make_engine, make_session_factory, transaction
 from cati_app.server.settings import Settings
@@ -25,6 +26,8 @@ class AppContext:
     clock: Clock
     hasher: PasswordHasher
     rules: CallingRules = field(default_factory=CallingRules)
+    #: parsed questionnaire versions by (id, version); stored versions never change
+    questionnaires: dict[tuple[str, int], Questionnaire] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None,

@@ -24,7 +24,7 @@ def append_change(session: Session, *, user_id: int, type: ChangeType, at: datet
                   body: dict[str, Any] | None = None) -> int:
     seq = session.execute(
         update(User).where(User.id == user_id).values(feed_seq=User.feed_seq + 1)
-        .returning(User.feed_seq)
+        .returning(User.feed_seq).execution_options(synchronize_session=False)
     ).scalar_one()
     session.add(FeedChange(user_id=user_id, seq=seq, type=type.value, case_id=case_id,
                            assignment_version=assignment_version, body=body or {},

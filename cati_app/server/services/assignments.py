@@ -16,17 +16,24 @@ from cati_app.server.models import Assignment, Case, CaseState
 
 
 def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
-    session.execute(
-        update(Assignment)
-        .where(Assignment.case_id == case.id, Assignment.version == case.assignment_version,
-               Assignment.ended_at.is_(None))
+    # Core, not ORM, update: no Assignment object is read back in the same transaction, and
+    # the ORM's bulk-update bookkeeping costs more than the statement on the push path.
+    if any(isinstance(obj, Assignment) for obj in session.new):
+        session.flush()  # a hold granted earlier in this transaction must be visible to SQL
+    table = Assignment.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.case_id == case.id, table.c.version == case.assignment_version,
+               table.c.ended_at.is_(None))
         .values(ended_at=at, end_reason=reason[:200])
     )
 
 
 def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
                   by: int | None, device_id: str = "") -> None:
-    """Take the case away from its holder (if any) and tell them; bumps the version."""
+    """Take the case away from its holder (if any) and tell them, unless the holder is the
+    one ending the hold (closing the case by their own final outcome: their device knows);
+    bumps the version."""
     old_holder = case.holder_id
     _end_current_hold(session, case, at, reason)
     case.assignment_version += 1
@@ -35,7 +42,7 @@ def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
     case.grant_id = None
     case.delivery_deadline = None
     case.updated_at = at
-    if old_holder is not None:
+    if old_holder is not None and old_holder != by:
         append_change(session, user_id=old_holder, type=ChangeType.case_revoked, at=at,
                       case_id=case.id, assignment_version=case.assignment_version,
                       body={"reason": reason})

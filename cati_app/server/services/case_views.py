@@ -8,6 +8,7 @@ apply, the page is one query with its joins and the total is one COUNT.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, false, func, or_, select
@@ -23,42 +24,65 @@ from cati_app.server.services.catalogue import latest_questionnaire
 def queue_case_view(session: Session, case: Case) -> QueueCase:
     """Everything the holder's device needs to call the case, contact details included.
     Only ever send this to the case's holder (DESIGN.md §5)."""
-    service = session.get_one(Service, case.service_id)
-    script = latest_questionnaire(session, service.questionnaire_id)
-    return QueueCase(
-        case_id=case.id, assignment_version=case.assignment_version,
-        service_code=service.code, service_name=service.name,
-        questionnaire_id=script.qid, questionnaire_version=script.version,
-        priority=case.priority, respondent_name=case.respondent_name, phones=case.phones(),
-        office=case.office, dzongkhag=case.dzongkhag, date_availed=case.date_availed,
-        language=case.language, attempts=_attempt_summaries(session, case.id),
-        next_call_at=case.next_call_at, appointment=_appointment(session, case),
-        state=case.state, correction=case.correction,
-    )
+    return queue_case_views(session, [case])[0]
 
 
-def _attempt_summaries(session: Session, case_id: int) -> list[AttemptSummary]:
+def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]:
+    """``queue_case_view`` for many cases with a fixed number of queries (a claim of 200
+    cases must not cost 800 round trips)."""
+    ids = [c.id for c in cases]
+    services = {s.id: s for s in session.scalars(
+        select(Service).where(Service.id.in_({c.service_id for c in cases} or {-1})))}
+    scripts = {qid: latest_questionnaire(session, qid)
+               for qid in {s.questionnaire_id for s in services.values()}}
+    attempts = _attempt_summaries(session, ids)
+    bookers = _usernames(session, {c.appointment_by for c in cases} - {None})
+    views = []
+    for case in cases:
+        service = services[case.service_id]
+        script = scripts[service.questionnaire_id]
+        views.append(QueueCase(
+            case_id=case.id, assignment_version=case.assignment_version,
+            service_code=service.code, service_name=service.name,
+            questionnaire_id=script.qid, questionnaire_version=script.version,
+            priority=case.priority, respondent_name=case.respondent_name,
+            phones=case.phones(), office=case.office, dzongkhag=case.dzongkhag,
+            date_availed=case.date_availed, language=case.language,
+            attempts=attempts.get(case.id, []), next_call_at=case.next_call_at,
+            appointment=_appointment(case, bookers), state=case.state,
+            correction=case.correction))
+    return views
+
+
+def _attempt_summaries(session: Session, case_ids: list[int]
+                       ) -> dict[int, list[AttemptSummary]]:
     rows = session.execute(
         select(ContactAttempt, User.username)
         .join(User, User.id == ContactAttempt.user_id)
-        .where(ContactAttempt.case_id == case_id)
-        .order_by(ContactAttempt.started_at, ContactAttempt.id)
+        .where(ContactAttempt.case_id.in_(case_ids or [-1]))
+        .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id)
     )
-    return [AttemptSummary(started_at=a.started_at, outcome=a.outcome, aapor_code=a.aapor_code,
-                           phone_index=a.phone_index, note=a.note, enumerator=username)
-            for a, username in rows]
+    summaries: dict[int, list[AttemptSummary]] = {}
+    for a, username in rows:
+        summaries.setdefault(a.case_id, []).append(AttemptSummary(
+            started_at=a.started_at, outcome=a.outcome, aapor_code=a.aapor_code,
+            phone_index=a.phone_index, note=a.note, enumerator=username))
+    return summaries
 
 
-def _appointment(session: Session, case: Case) -> Appointment | None:
+def _usernames(session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
+                .all())
+
+
+def _appointment(case: Case, bookers: dict[int, str]) -> Appointment | None:
     if case.appointment_at is None:
         return None
-    booked_by = ""
-    if case.appointment_by is not None:
-        booked_by = session.scalar(select(User.username)
-                                   .where(User.id == case.appointment_by)) or ""
     return Appointment(at=case.appointment_at,
                        kind=AppointmentKind(case.appointment_kind or AppointmentKind.soft),
-                       booked_by=booked_by)
+                       booked_by=bookers.get(case.appointment_by or -1, ""))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from cati_app.server.deps import CurrentUser
 from cati_app.server.errors import Conflict
 from cati_app.server.models import Case, CaseState, Grant
 from cati_app.server.services import assignments
-from cati_app.server.services.case_views import queue_case_view
+from cati_app.server.services.case_views import queue_case_views
 
 #: expired deliveries returned to the queue per claim; the rest go at the next claims
 EXPIRED_PER_CLAIM = 200
@@ -60,7 +60,7 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
                           delivery_deadline=deadline)
     grant_row.case_ids = [c.id for c in cases]
     return ClaimResponse(grant_id=grant_row.id, server_time=now,
-                         cases=[queue_case_view(session, c) for c in cases])
+                         cases=queue_case_views(session, cases))
 
 
 def _replay(session: Session, user: CurrentUser, grant_row: Grant, now: datetime
@@ -74,7 +74,7 @@ def _replay(session: Session, user: CurrentUser, grant_row: Grant, now: datetime
     by_id = {c.id: c for c in cases}
     ordered = [by_id[i] for i in grant_row.case_ids if i in by_id]
     return ClaimResponse(grant_id=grant_row.id, server_time=now,
-                         cases=[queue_case_view(session, c) for c in ordered])
+                         cases=queue_case_views(session, ordered))
 
 
 def _take(ctx: AppContext, session: Session, user_id: int, now: datetime, limit: int

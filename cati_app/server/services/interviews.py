@@ -3,9 +3,6 @@ and the stale-completion rules of DESIGN.md §4."""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +15,7 @@ from cati_app.core.questionnaire import (
     default_questionnaire,
     load_questionnaire,
 )
+from cati_app.server.context import AppContext
 from cati_app.server.models import (
     Case,
     ContactAttempt,
@@ -44,12 +42,13 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
                     current: bool) -> Applied:
     if p.base_version_uuid is not None:
         return _correction(pc, item, case, p, current)
-    q, problems = questionnaire_for(pc.session, p.questionnaire_id, p.questionnaire_version)
+    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
     outcome = outcomes.outcome(completion(q, p.answers))
     phone_index = _phone_index(item)
     if phone_index >= max(1, len(case.phones())):
         raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
                            "number(s)")
+    first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
     version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
@@ -58,8 +57,7 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
         outcome=outcome.key, aapor_code=outcome.aapor_code, note="", stale=not current,
         interview_version_uuid=version.version_uuid, received_at=pc.now))
     if current:
-        version.primary = not _has_primary(pc.session, case.id)
-        pc.session.flush()
+        version.primary = first_interview
         case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                          device_id=pc.device_id)
         return Applied(ItemStatus.stored, f"stored: {outcome.key}; case {case.state}")
@@ -112,7 +110,7 @@ def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersion
     if base is None:
         raise ItemRejected(f"base version {p.base_version_uuid} is not an interview of case "
                            f"{case.id}: kept in quarantine")
-    q, problems = questionnaire_for(pc.session, p.questionnaire_id, p.questionnaire_version)
+    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
     outcome = outcomes.outcome(completion(q, p.answers))
     version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
     if not current:
@@ -166,25 +164,23 @@ def _has_primary(session: Session, case_id: int) -> bool:
     ) is not None
 
 
-def questionnaire_for(session: Session, qid: str, version: int
+def questionnaire_for(ctx: AppContext, session: Session, qid: str, version: int
                       ) -> tuple[Questionnaire, list[str]]:
     """The definition an interview was made with. An old version is fine; one the server
-    has never seen is scored with the newest of that id (and flagged), never refused."""
+    has never seen is scored with the newest of that id (and flagged), never refused.
+    Stored versions never change, so each is parsed once per process (ctx.questionnaires)."""
+    known = ctx.questionnaires.get((qid, version))
+    if known is not None:
+        return known, []
     definition = session.scalar(select(QuestionnaireVersion.definition).where(
         QuestionnaireVersion.qid == qid, QuestionnaireVersion.version == version))
     if definition is not None:
-        return _parsed(json.dumps(definition, sort_keys=True)), []
+        parsed = ctx.questionnaires[(qid, version)] = load_questionnaire(definition)
+        return parsed, []
     newest = session.scalar(select(QuestionnaireVersion.definition)
                             .where(QuestionnaireVersion.qid == qid)
                             .order_by(QuestionnaireVersion.version.desc()).limit(1))
     problem = f"questionnaire {qid} version {version} is unknown to the server"
     if newest is not None:
-        return _parsed(json.dumps(newest, sort_keys=True)), [problem + "; scored with the newest"]
+        return load_questionnaire(newest), [problem + "; scored with the newest"]
     return default_questionnaire(), [problem + "; scored with the default SET script"]
-
-
-@lru_cache(maxsize=64)
-def _parsed(definition_json: str) -> Questionnaire:
-    # Stored versions never change, so parsing each distinct definition once is enough.
-    return load_questionnaire(json.loads(definition_json))
-

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from cati_app.core.clock import to_thimphu
@@ -113,12 +113,21 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
             _import_chunk(session, chunk, checker, base, report)
     batch.rows_imported = report.imported
     batch.rows_rejected = report.rejected
+    refresh_planner_statistics(session)
     audit(session, at=at, user_id=by, action="sample.import", entity="sample_batch",
           entity_id=batch.id, details={"service": service.code, "imported": report.imported,
                                        "rejected": report.rejected, "source": report.source})
     log.info("sample batch %s for %s: imported %d, rejected %d", batch.id, service.code,
              report.imported, report.rejected)
     return report
+
+
+def refresh_planner_statistics(session: Session) -> None:
+    """After a large import PostgreSQL's statistics still describe the old table, and the
+    claim's ordered index scan turns into a sort of every queued case (measured: 120 ms instead
+    of 0.1 ms at 100,000 cases). ANALYZE is allowed inside the transaction and takes seconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE cases"))
 
 
 def write_report(report: ImportReport, path: str | Path) -> Path:
