@@ -10,7 +10,9 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -32,6 +34,7 @@ from cati_app.server.services.sample_import import (
 from cati_app.server.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -97,6 +100,18 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--batch", help="a name for this call list (default: the file name)")
     sample.add_argument("--report", type=Path,
                         help="where to write the rejected rows (default: FILE.rejected.csv)")
+    export = command("export", _export,
+                     "write the analyst workbook (and optionally the raw data as CSV)")
+    export.add_argument("out", type=Path, metavar="OUT.xlsx")
+    export.add_argument("--service", help="one service code (default: all services)")
+    export.add_argument("--from", dest="date_from", type=_iso_date, metavar="DATE",
+                        help="first date availed included, YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_iso_date, metavar="DATE",
+                        help="last date availed included, YYYY-MM-DD")
+    export.add_argument("--include-pii", action="store_true",
+                        help="put respondent names and phone numbers in the Raw data sheet")
+    export.add_argument("--csv", type=Path, metavar="OUT.csv",
+                        help="also write the raw data as CSV")
     command("demo", _demo, "seed demo services, users and a sample; print the credentials")
     return parser
 
@@ -128,7 +143,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     ctx = AppContext.build(settings)
     _require_current(ctx)
-    uvicorn.run(create_app(settings, ctx=ctx), host=args.host, port=args.port)
+    # No access log: query strings (a supervisor's name search) are personal data (DESIGN §5).
+    uvicorn.run(create_app(settings, ctx=ctx), host=args.host, port=args.port, access_log=False)
 
 
 def _create_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -161,6 +177,43 @@ def _import_sample(settings: Settings, args: argparse.Namespace) -> None:
                                f"{exc.strerror or exc}; nothing was imported") from None
     print(report.summary())
     print(f"report of rejected rows: {report_path}")
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> None:
+    from cati_app.reports.csv_export import write_raw_csv
+    from cati_app.reports.records import ExportFilters
+    from cati_app.reports.workbook import write_workbook
+    from cati_app.server.services import exports
+
+    filters = ExportFilters(service=args.service.strip().upper() if args.service else None,
+                            date_from=args.date_from, date_to=args.date_to,
+                            include_pii=args.include_pii)
+    with _migrated(settings) as ctx:
+        with transaction(ctx.sessions) as session:
+            stats = _written(args.out, lambda: write_workbook(
+                args.out, exports.gather(session, filters, ctx.clock.now())))
+        print(f"wrote {args.out}: {stats.interviews} interviews, {stats.attempts} attempts")
+        if args.csv:
+            with transaction(ctx.sessions) as session:
+                data = exports.gather(session, filters, ctx.clock.now())
+                rows = _written(args.csv, lambda: write_raw_csv(
+                    args.csv, data.questionnaires, data.interviews,
+                    include_pii=filters.include_pii))
+            print(f"wrote {args.csv}: {rows} interviews")
+
+
+def _written(path: Path, write: Callable[[], T]) -> T:
+    try:
+        return write()
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _demo(settings: Settings, _args: argparse.Namespace) -> None:
