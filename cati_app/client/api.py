@@ -145,15 +145,21 @@ class ApiClient:
                 "server address, or update the app if the server is newer") from None
 
     def _send(self, method: str, path: str, *, authenticated: bool = True,
+              content_type: str | None = "application/json", read_timeout: float | None = None,
               **kwargs: Any) -> requests.Response:
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        """``content_type=None`` lets requests set it (multipart uploads); ``read_timeout``
+        overrides the default for a request the server needs longer to answer (an import)."""
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        timeouts = self.timeouts if read_timeout is None else (self.timeouts[0], read_timeout)
         if authenticated:
             if not self.token:
                 raise AuthExpired("log in first: this app has no session with the server")
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self.session.request(method, self.base_url + path, headers=headers,
-                                            timeout=self.timeouts, **kwargs)
+                                            timeout=timeouts, **kwargs)
         except requests.Timeout:
             log.info("%s %s: timed out", method, path)
             raise ServerUnavailable(

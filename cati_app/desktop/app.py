@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from cati_app import __version__
 from cati_app.core.clock import SystemClock
@@ -49,18 +49,6 @@ def authenticate(server: str, username: str, password: str) -> LoginResult:
     return LoginResult(server, api, token, device)
 
 
-class PlaceholderWindow(QMainWindow):
-    """Supervisor and analyst workspaces come in a later release."""
-
-    def __init__(self, full_name: str, role: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"ServE CATI — {full_name}")
-        label = QLabel(f"<h2>Welcome, {full_name}</h2><p>The {role} workspace arrives in a later "
-                       "release. Enumerator work is available now to enumerator accounts.</p>")
-        label.setMargin(24)
-        self.setCentralWidget(label)
-
-
 class AppSession:
     """Owns what lives as long as a login: the API client, the local store, the window."""
 
@@ -83,21 +71,42 @@ class AppSession:
         return True
 
     def open_workspace(self, login: LoginResult) -> None:
+        """The workspace the role allows: enumerators work offline from their queue;
+        supervisors and admins supervise (exports included); analysts export."""
+        role = str(login.token.role)
+        if role == "enumerator":
+            self._open_enumerator_workspace(login)
+        else:
+            self._open_online_workspace(login, role)
+
+    def _open_online_workspace(self, login: LoginResult, role: str) -> None:
+        from cati_app.client.supervisor_api import SupervisorApi
+        from cati_app.core.clock import to_thimphu
+        from cati_app.desktop.analyst.window import AnalystWindow
+        from cati_app.desktop.supervisor.window import SupervisorWindow
+
+        clock = SystemClock()
+        api = SupervisorApi(login.api)
+        kind = AnalystWindow if role == "analyst" else SupervisorWindow
+        window = kind(api, self.runner, self.settings, full_name=login.token.full_name,
+                      today=lambda: to_thimphu(clock.now()).date())
+        self.window = window
+        window.resize(1366, 800)
+        window.show()
+        window.start()
+
+    def _open_enumerator_workspace(self, login: LoginResult) -> None:
         token = login.token
-        if str(token.role) != "enumerator":
-            self.window = PlaceholderWindow(token.full_name, str(token.role))
-            self.window.show()
-            return
         from cati_app.client.api import AuthExpired
         from cati_app.client.paths import data_dir, database_path
         from cati_app.client.store import LocalStore
-        from cati_app.client.sync import SyncEngine, claim_file_for
+        from cati_app.client.sync import SyncEngine, ack_file_for
 
         clock = SystemClock()
         path = database_path(data_dir(), login.server, token.username)
         self.store = LocalStore.open(path, username=token.username, clock=clock)
         engine = SyncEngine(self.store, login.api, clock, device_id=login.device_id,
-                            claim_file=claim_file_for(path))
+                            ack_file=ack_file_for(path))
         self.sync = SyncController(engine, self.runner, clock.now,
                                    interval_minutes=self.settings.get(AUTO_SYNC_MINUTES),
                                    auth_error=AuthExpired)

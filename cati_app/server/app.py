@@ -7,14 +7,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cati_app import __version__
 from cati_app.core.clock import Clock
 from cati_app.core.protocol import ErrorBody
 from cati_app.server.api import admin, auth, cases, exports, queue, reports, samples, sync
 from cati_app.server.context import AppContext
-from cati_app.server.errors import CatiError
+from cati_app.server.errors import CatiError, error_responses
 from cati_app.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
                ctx: AppContext | None = None) -> FastAPI:
     ctx = ctx or AppContext.build(settings, clock)
     app = FastAPI(title="ServE CATI sync server", version=__version__,
-                  description="Sync, queue, supervision and reporting API. See docs/api.md.")
+                  description="Sync, queue, supervision and reporting API. See docs/api.md.",
+                  responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples):
         app.include_router(module.router)
@@ -44,6 +46,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _domain(_request: Request, exc: CatiError) -> JSONResponse:
         return _error(exc.status_code, exc.error, exc.detail, exc.headers, exc.fields)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Unknown paths and wrong methods answer in the same shape as every other error.
+        names = {404: "not_found", 405: "method_not_allowed"}
+        return _error(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail),
+                      headers=getattr(exc, "headers", None))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
@@ -51,6 +60,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         first = fields[0] if fields else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
         return _error(422, "invalid", detail, fields=fields)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        # A number no database column can hold (SQLite raises OverflowError past 64 bits,
+        # PostgreSQL DataError past the column's type): bad input, not a server fault.
+        log.info("value out of range: %s", type(getattr(exc, "orig", exc)).__name__)
+        return _error(422, "invalid", "a number in the request is out of range")
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
@@ -76,20 +93,32 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(send)
             return
-        seen = 0
+        seen, too_large, refused = 0, False, False
 
         async def counting_receive():  # type: ignore[no-untyped-def]
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _TooLarge
             return message
 
+        async def guarded_send(message):  # type: ignore[no-untyped-def]
+            # FastAPI's body parser turns any exception while reading into its own 400 ("error
+            # parsing the body"); once over the limit, that reply is replaced by the 413.
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif message["type"] == "http.response.start" and not refused:
+                refused = True
+                await self._refuse(send)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            await self._refuse(send)
+            if not refused:
+                await self._refuse(send)
 
     async def _refuse(self, send) -> None:  # type: ignore[no-untyped-def]
         response = _error(413, "payload_too_large",

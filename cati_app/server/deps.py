@@ -92,6 +92,13 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 
 
 Enumerator = Annotated[CurrentUser, require(Role.enumerator)]
+
+
+def same_device(user: CurrentUser, device_id: str) -> None:
+    """A token is bound to the device it was issued to: it cannot write as another."""
+    if device_id != user.device_id:
+        raise Forbidden(f"this login belongs to device {user.device_id!r}, not {device_id!r}: "
+                        "log in again on this device")
 Supervisor = Annotated[CurrentUser, require(Role.supervisor, Role.admin)]
 Analyst = Annotated[CurrentUser, require(Role.analyst, Role.supervisor, Role.admin)]
 Admin = Annotated[CurrentUser, require(Role.admin)]

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cati_app.core.protocol import ErrorBody
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for routes that answer these codes with the ErrorBody shape."""
+    return {code: {"model": ErrorBody} for code in codes}
+
 
 class CatiError(Exception):
     status_code = 400

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from cati_app import __version__
-from cati_app.desktop.app import AppSession, LoginResult, PlaceholderWindow, main, parse_args
+from cati_app.desktop.app import AppSession, LoginResult, main, parse_args
 from cati_app.desktop.login import LoginDialog
 from cati_app.desktop.settings import (
     AUTO_SYNC_MINUTES,
@@ -86,13 +86,22 @@ def test_settings_fall_back_to_the_default_for_a_bad_value(settings):
         settings.set(AUTO_SYNC_MINUTES, "10")
 
 
-def test_supervisors_see_a_placeholder_for_now(qtbot, settings):
+def test_an_enumerator_login_opens_the_workspace_with_a_real_sync_engine(
+        qtbot, settings, tmp_path, monkeypatch):
+    # The whole wiring of app.py (store path, SyncEngine and its ack file, controller), with
+    # a server address where nothing listens: the workspace must open and work offline.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    from cati_app.client.api import ApiClient
+    from cati_app.desktop.main_window import EnumeratorWindow
+
     session = AppSession(settings, BackgroundRunner(), None)
-    token = SimpleNamespace(role="supervisor", full_name="Dechen Wangmo", username="sup1")
-    session.open_workspace(LoginResult("https://cati.example.bt", None, token, "dev-1"))
+    token = SimpleNamespace(role="enumerator", full_name="Tashi Lhamo", username="tlhamo")
+    api = ApiClient("http://127.0.0.1:9", timeout=1)
+    session.open_workspace(LoginResult("http://127.0.0.1:9", api, token, "dev-1"))
     qtbot.addWidget(session.window)
-    assert isinstance(session.window, PlaceholderWindow)
-    assert "later release" in session.window.centralWidget().text()
+    assert isinstance(session.window, EnumeratorWindow)
+    assert session.store is not None and session.store.pending_count() == 0
+    assert list(tmp_path.rglob("*.sqlite3")), "the local database lives in the data dir"
 
 
 def test_version_and_server_arguments(capsys):

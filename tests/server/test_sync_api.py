@@ -87,7 +87,7 @@ def test_unacknowledged_cases_return_to_the_queue_after_the_delivery_timeout(
                     headers=one)
     assert sorted(r.json()["acknowledged"]) == sorted(c["case_id"] for c in kept["cases"])
     clock.advance(ctx.settings.delivery_timeout + timedelta(seconds=1))
-    regrant = _claim(client, two, 4)
+    regrant = _claim(client, two, 4, device_id="dev-enum2")
     assert sorted(c["case_id"] for c in regrant["cases"]) == sorted(
         c["case_id"] for c in lost["cases"])
     pulled = client.get("/v1/sync/pull", headers=one).json()["changes"]
@@ -320,3 +320,14 @@ def test_every_change_leaves_an_audit_row(ctx, client, make_user, login):
     with ctx.sessions() as s:
         actions = set(s.scalars(select(AuditEntry.action)))
     assert {"auth.login", "case.grant", "push.contact_attempt"} <= actions
+
+
+def test_a_token_cannot_claim_or_push_as_another_device(ctx, client, make_user, login):
+    make_user("enum1")
+    seed_cases(ctx, seed_service(ctx), 1)
+    auth = login("enum1", device_id="laptop-1")
+    r = client.post("/v1/queue/claim", json=claim_body(1, device_id="laptop-2"), headers=auth)
+    assert r.status_code == 403 and "laptop-1" in r.json()["detail"]
+    r = client.post("/v1/sync/push", json=push_body([], "laptop-2"), headers=auth)
+    assert r.status_code == 403
+    assert _count(ctx, Case, Case.state == "held") == 0

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 
-from cati_app.core.protocol import ErrorBody, Role
+from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import Questionnaire
 from cati_app.server.deps import Admin, AnyUser, Ctx, CurrentUser
-from cati_app.server.errors import NotFound
+from cati_app.server.errors import NotFound, error_responses
 from cati_app.server.models import Service, User
 from cati_app.server.schemas import (
     DeviceRevoked,
@@ -25,7 +25,7 @@ from cati_app.server.schemas import (
 from cati_app.server.services import admin, catalogue, users
 from cati_app.server.services.supervision import Actor
 
-ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
+ERRORS = error_responses(401, 403, 404, 409, 422)
 router = APIRouter(prefix="/v1", responses=ERRORS)
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 

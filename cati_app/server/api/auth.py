@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from cati_app.core.protocol import Hello, Role, TokenRequest, TokenResponse
+from cati_app.core.protocol import MAX_BATCH_BYTES, Hello, Role, TokenRequest, TokenResponse
 from cati_app.server.deps import AnyUser, Ctx
-from cati_app.server.errors import CatiError
+from cati_app.server.errors import CatiError, error_responses
 from cati_app.server.services import users
 
-router = APIRouter(prefix="/v1", tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"], responses=error_responses(401, 422, 429))
 
 
 @router.post("/auth/token", response_model=TokenResponse,
@@ -30,5 +30,7 @@ def issue_token(body: TokenRequest, request: Request, ctx: Ctx) -> TokenResponse
 
 @router.get("/sync/hello", response_model=Hello)
 def hello(ctx: Ctx, _user: AnyUser) -> Hello:
-    return Hello(server_time=ctx.clock.now(),
+    # A batch must fit the body limit with room for the JSON around the items.
+    batch_bytes = min(MAX_BATCH_BYTES, ctx.settings.max_body_bytes * 3 // 4)
+    return Hello(server_time=ctx.clock.now(), max_batch_bytes=batch_bytes,
                  min_client_version=ctx.settings.min_client_version)

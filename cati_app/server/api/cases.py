@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import ErrorBody
 from cati_app.server.deps import Ctx, CurrentUser, Supervisor
+from cati_app.server.errors import error_responses
 from cati_app.server.models import Case, InterviewVersion, User
 from cati_app.server.schemas import (
     AssignRequest,
@@ -28,7 +28,7 @@ from cati_app.server.services import supervision
 from cati_app.server.services.case_views import CaseFilter, list_cases
 from cati_app.server.services.supervision import Actor
 
-ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
+ERRORS = error_responses(401, 403, 404, 409, 422)
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)
 
 

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cati_app.core.protocol import ErrorBody
 from cati_app.server.deps import Analyst, Ctx
+from cati_app.server.errors import error_responses
 from cati_app.server.schemas import ProgressReport, ResponseRates
 from cati_app.server.services import reporting
 
-ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 422)}
+ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
 
 

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cati_app.core.protocol import Change, ChangeType, PullResponse, PushRequest, PushResponse
-from cati_app.server.deps import Ctx, Enumerator
-from cati_app.server.errors import Unprocessable
+from cati_app.server.deps import Ctx, Enumerator, same_device
+from cati_app.server.errors import Unprocessable, error_responses
 from cati_app.server.feed import changes_after
 from cati_app.server.services import push as push_service
 
-router = APIRouter(prefix="/v1/sync", tags=["sync"])
+router = APIRouter(prefix="/v1/sync", tags=["sync"], responses=error_responses(401, 403, 422))
 
 
 @router.post("/push", response_model=PushResponse)
 def push(body: PushRequest, ctx: Ctx, user: Enumerator) -> PushResponse:
+    same_device(user, body.device_id)
     with ctx.transaction() as session:
         return push_service.push(ctx, session, user, body)
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import (
@@ -25,9 +25,16 @@ from cati_app.core.protocol import (
 )
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
-from cati_app.server.models import PushedItem, QuarantinedItem
+from cati_app.server.models import PushedItem
 from cati_app.server.services.push_apply import apply_item
-from cati_app.server.services.push_common import Applied, ItemRejected, PushContext
+from cati_app.server.services.push_common import (
+    Applied,
+    ItemRejected,
+    PushContext,
+    keep_aside,
+)
+
+LEDGER_INT = 2**31
 
 
 def push(ctx: AppContext, session: Session, user: CurrentUser, body: PushRequest
@@ -61,6 +68,10 @@ def _push_one(pc: PushContext, item: PushItem) -> ItemResult:
                           detail=applied.detail, conflict_id=applied.conflict_id)
     except ItemRejected as rejected:
         return _reject(pc, item, digest, ItemStatus.rejected_invalid, rejected.detail)
+    except (OverflowError, DataError):  # SQLite / PostgreSQL: a number no column can hold
+        return _reject(pc, item, digest, ItemStatus.rejected_invalid,
+                       "a number in this item (case_id, assignment_version or in the payload) "
+                       "is out of range: kept in quarantine for a supervisor")
     except IntegrityError:
         seen = pc.session.get(PushedItem, str(item.item_uuid), populate_existing=True)
         if seen is not None:  # the same item, pushed concurrently, committed first
@@ -84,7 +95,7 @@ def _apply(pc: PushContext, item: PushItem) -> Applied:
 
 def _replay(pc: PushContext, item: PushItem, seen: PushedItem, digest: str) -> ItemResult:
     if seen.content_hash != digest or seen.user_id != pc.user.id:
-        _quarantine(pc, item, "item_uuid reused with different content")
+        keep_aside(pc, item, "item_uuid reused with different content")
         return ItemResult(item_uuid=item.item_uuid, status=ItemStatus.rejected_uuid_reuse,
                           detail="this item_uuid was already used for different content; "
                                  "the first version stands and this one is kept aside")
@@ -100,7 +111,7 @@ def _reject(pc: PushContext, item: PushItem, digest: str, status: ItemStatus, de
             ledger = _ledger(pc, item, digest)
             ledger.status, ledger.detail = status.value, detail[:500]
             pc.session.add(ledger)
-            _quarantine(pc, item, detail)
+            keep_aside(pc, item, detail)
     except IntegrityError:  # the same rejected item, pushed concurrently, committed first
         seen = pc.session.get(PushedItem, str(item.item_uuid), populate_existing=True)
         if seen is None:
@@ -111,11 +122,9 @@ def _reject(pc: PushContext, item: PushItem, digest: str, status: ItemStatus, de
 
 def _ledger(pc: PushContext, item: PushItem, digest: str) -> PushedItem:
     return PushedItem(item_uuid=str(item.item_uuid), kind=item.kind.value, content_hash=digest,
-                      user_id=pc.user.id, device_id=pc.device_id, case_id=item.case_id,
+                      user_id=pc.user.id, device_id=pc.device_id,
+                      # the ledger's column is a 32-bit INTEGER on PostgreSQL; an id past it
+                      # names no case anyway, and the quarantined body keeps it as sent
+                      case_id=item.case_id if -LEDGER_INT < item.case_id < LEDGER_INT else None,
                       status="pending", detail="", received_at=pc.now)
 
-
-def _quarantine(pc: PushContext, item: PushItem, reason: str) -> None:
-    pc.session.add(QuarantinedItem(item_uuid=str(item.item_uuid), reason=reason[:500],
-                                   user_id=pc.user.id, device_id=pc.device_id,
-                                   body=item.model_dump(mode="json"), received_at=pc.now))

@@ -26,6 +26,7 @@ from cati_app.server.services.push_common import (
     Applied,
     ItemRejected,
     PushContext,
+    keep_aside,
     stale_outcome,
 )
 
@@ -52,7 +53,7 @@ def apply_item(pc: PushContext, item: PushItem, payload: object) -> Applied:
             return _interview(pc, item, case, payload, current)
         case ItemKind.appointment:
             assert isinstance(payload, AppointmentPayload)
-            return _appointment(pc, case, payload, current)
+            return _appointment(pc, item, case, payload, current)
         case ItemKind.case_release:
             assert isinstance(payload, CaseReleasePayload)
             return _release(pc, case, payload, current)
@@ -100,9 +101,12 @@ def _interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionP
     return store_interview(pc, item, case, p, current)
 
 
-def _appointment(pc: PushContext, case: Case, p: AppointmentPayload, current: bool) -> Applied:
+def _appointment(pc: PushContext, item: PushItem, case: Case, p: AppointmentPayload,
+                 current: bool) -> Applied:
     if not current:
-        return Applied(ItemStatus.stored, "stored as stale: the case was reassigned")
+        keep_aside(pc, item, "appointment from a former holder: the case was reassigned")
+        return Applied(ItemStatus.stored, "kept aside for the supervisor: the case was "
+                       "reassigned")
     case_plan.set_appointment(case, p.at, p.kind.value, pc.user.id)
     case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                      device_id=pc.device_id)

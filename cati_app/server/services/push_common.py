@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
-from cati_app.core.protocol import ChangeType, ItemStatus
+from cati_app.core.protocol import ChangeType, ItemStatus, PushItem
 from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
 from cati_app.server.feed import append_change
-from cati_app.server.models import Case, CaseState, Conflict, ContactAttempt
+from cati_app.server.models import Case, CaseState, Conflict, ContactAttempt, QuarantinedItem
 from cati_app.server.services import assignments
 
 
@@ -82,3 +82,10 @@ def new_holder_started(pc: PushContext, case: Case) -> bool:
     return (pc.session.scalar(select(func.count()).select_from(ContactAttempt).where(
         ContactAttempt.case_id == case.id, ContactAttempt.stale.is_(False),
         ContactAttempt.assignment_version == case.assignment_version)) or 0) > 0
+
+
+def keep_aside(pc: PushContext, item: PushItem, reason: str) -> None:
+    """Keep an item's content that cannot be applied, for a supervisor (G4: never discard)."""
+    pc.session.add(QuarantinedItem(item_uuid=str(item.item_uuid), reason=reason[:500],
+                                   user_id=pc.user.id, device_id=pc.device_id,
+                                   body=item.model_dump(mode="json"), received_at=pc.now))

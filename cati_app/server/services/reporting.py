@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from cati_app.core.clock import THIMPHU, to_thimphu
 from cati_app.core.dispositions import bucket_of
 from cati_app.core.protocol import Role
+from cati_app.core.questionnaire import Questionnaire
+from cati_app.core.questionnaire.scoring import score
 from cati_app.core.rates import COUNT_KEYS, aapor_rates, eligibility_rate
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, ContactAttempt, InterviewVersion, User
@@ -27,7 +30,7 @@ from cati_app.server.schemas import (
     ResponseRates,
     ServiceProgress,
 )
-from cati_app.server.services.catalogue import service_by_code
+from cati_app.server.services.catalogue import questionnaire, service_by_code
 
 COMPLETE = "complete"
 
@@ -46,11 +49,12 @@ def progress(session: Session, now: datetime) -> ProgressReport:
     versions judged complete that ended today, Thimphu time), attempts in all and today.
     An enumerator's cases are the ones it holds now."""
     day, start, end = thimphu_day(now)
+    window = _Window(start, end, now - timedelta(hours=1), now)
     tallies = {
         "service": _tallies(session, Case.service_id, Case.service_id, Case.service_id,
-                            start, end),
+                            window),
         "user": _tallies(session, Case.holder_id, ContactAttempt.user_id,
-                         InterviewVersion.user_id, start, end),
+                         InterviewVersion.user_id, window),
     }
     services = [
         ServiceProgress(service_code=s.code, service_name=s.name,
@@ -69,9 +73,20 @@ def progress(session: Session, now: datetime) -> ProgressReport:
 Key = Any  # a column holding a service id or a user id
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Today (Thimphu) and the last hour, in UTC."""
+
+    start: datetime
+    end: datetime
+    hour_start: datetime
+    hour_end: datetime
+
+
 def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: Key,
-             start: datetime, end: datetime) -> dict[int, dict[str, Any]]:
+             window: _Window) -> dict[int, dict[str, Any]]:
     """Counts per key, each kind from one GROUP BY query; a key with nothing counts zero."""
+    start, end = window.start, window.end
     states: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CaseState.ALL, 0))
     for key, state, n in session.execute(
             select(case_key, Case.state, func.count()).where(case_key.is_not(None))
@@ -79,9 +94,13 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
         states[key][state] = n
     today = case((and_(ContactAttempt.started_at >= start, ContactAttempt.started_at < end), 1),
                  else_=0)
-    attempts = {key: (total, int(n_today or 0)) for key, total, n_today in session.execute(
-        select(attempt_key, func.count(), func.sum(today)).select_from(ContactAttempt)
-        .join(Case, Case.id == ContactAttempt.case_id).group_by(attempt_key))}
+    last_hour = case((and_(ContactAttempt.started_at >= window.hour_start,
+                           ContactAttempt.started_at < window.hour_end), 1), else_=0)
+    attempts = {key: (total, int(n_today or 0), int(n_hour or 0))
+                for key, total, n_today, n_hour in session.execute(
+                    select(attempt_key, func.count(), func.sum(today), func.sum(last_hour))
+                    .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
+                    .group_by(attempt_key))}
     ended = func.coalesce(InterviewVersion.ended_at, InterviewVersion.received_at)
     completes = dict(session.execute(
         select(interview_key, func.count()).select_from(InterviewVersion)
@@ -89,14 +108,49 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
         .where(InterviewVersion.completion == COMPLETE, InterviewVersion.primary.is_(True),
                ended >= start, ended < end)
         .group_by(interview_key)).all())
-    keys = set(states) | set(attempts) | set(completes)
+    composites = _composites(session, interview_key)
+    keys = set(states) | set(attempts) | set(completes) | set(composites)
 
     def counts(key: int) -> dict[str, Any]:
-        total, n_today = attempts.get(key, (0, 0))
+        total, n_today, n_hour = attempts.get(key, (0, 0, 0))
+        composite, scored = composites.get(key, (None, 0))
         return {"cases_by_state": states[key], "completes_today": completes.get(key, 0),
-                "attempts_total": total, "attempts_today": n_today}
+                "attempts_total": total, "attempts_today": n_today,
+                "attempts_last_hour": n_hour, "composite": composite,
+                "interviews_scored": scored}
 
     return defaultdict(lambda: counts(-1), {key: counts(key) for key in keys})
+
+
+SCORED = ("complete", "partial")
+
+
+def _composites(session: Session, interview_key: Key) -> dict[int, tuple[float | None, int]]:
+    """Mean composite score (1–5) per key over the primary complete and partial interviews.
+
+    Scoring needs the questionnaire (skip logic decides which answers count), so answers are
+    streamed through Python in chunks, one questionnaire parse per version, never all at once.
+    """
+    scored = (InterviewVersion.primary.is_(True), InterviewVersion.completion.in_(SCORED))
+    # the scripts first, so no query runs while the answers stream
+    scripts: dict[tuple[str, int], Questionnaire | None] = {
+        (qid, version): questionnaire(session, qid, version)
+        for qid, version in session.execute(
+            select(InterviewVersion.questionnaire_id, InterviewVersion.questionnaire_version)
+            .where(*scored).distinct())}
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    rows = session.execute(
+        select(interview_key, InterviewVersion.questionnaire_id,
+               InterviewVersion.questionnaire_version, InterviewVersion.answers)
+        .select_from(InterviewVersion).join(Case, Case.id == InterviewVersion.case_id)
+        .where(*scored).execution_options(yield_per=1000))
+    for key, qid, version, answers in rows:
+        script = scripts.get((qid, version))
+        composite = score(script, answers).composite if script is not None else None
+        if composite is not None:
+            sums[key][0] += composite
+            sums[key][1] += 1
+    return {key: (total / n, int(n)) for key, (total, n) in sums.items()}
 
 
 # --- response rates ------------------------------------------------------------------------

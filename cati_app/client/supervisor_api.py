@@ -1,0 +1,203 @@
+"""HTTP client of the supervisor, report, import and export routes, built on ``ApiClient``:
+the same session, timeouts and error mapping (every failure is an ``ApiError`` whose text a
+person can act on). Models in and out come from ``cati_app.core.protocol_supervision``.
+
+Plain Python without Qt: the desktop runs these calls on its background runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cati_app.client.api import ApiClient, ApiError, RequestRejected
+from cati_app.core.protocol_supervision import (
+    AssignRequest,
+    AssignResponse,
+    CasePage,
+    ConflictDetail,
+    ConflictList,
+    PriorityRequest,
+    PriorityResponse,
+    ProgressReport,
+    RejectRequest,
+    ResolveRequest,
+    ResponseRates,
+    ReviewRequest,
+    ReviewResponse,
+    SampleImportResult,
+)
+
+log = logging.getLogger(__name__)
+
+#: an import of 100,000 rows takes the server a while; the default read timeout is for sync
+IMPORT_READ_TIMEOUT = 600.0
+#: the server builds a large workbook before its first byte
+EXPORT_READ_TIMEOUT = 600.0
+CHUNK_BYTES = 64 * 1024
+EXPORTS = {"summary": "/v1/exports/summary.xlsx", "raw": "/v1/exports/raw.csv"}
+
+#: (bytes so far, total bytes or None when the server does not say)
+Progress = Callable[[int, int | None], None]
+
+
+class DownloadCancelled(ApiError):
+    """The person stopped the download; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """The case browser's filters; empty means "any"."""
+
+    state: str | None = None
+    holder: str | None = None
+    service: str | None = None
+    batch: int | None = None
+    text: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v not in (None, "")}
+
+
+class SupervisorApi:
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def cases(self, query: CaseQuery, *, limit: int = 100, offset: int = 0) -> CasePage:
+        params = {**query.params(), "limit": limit, "offset": offset}
+        return self.api._call("GET", "/v1/cases", CasePage, params=params)
+
+    def assign(self, case_ids: list[int], to_user: str | None, *, force: bool = False,
+               reason: str = "") -> AssignResponse:
+        """``to_user=None`` returns the cases to the pool."""
+        body = AssignRequest(case_ids=case_ids, to_user=to_user, force=force, reason=reason)
+        return self.api._call("POST", "/v1/cases/assign", AssignResponse,
+                              data=body.model_dump_json())
+
+    def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:
+        body = PriorityRequest(case_ids=case_ids, priority=priority)
+        return self.api._call("POST", "/v1/cases/priority", PriorityResponse,
+                              data=body.model_dump_json())
+
+    # --- conflicts and review --------------------------------------------------------------
+
+    def conflicts(self, status: str = "open", *, limit: int = 100, offset: int = 0
+                  ) -> ConflictList:
+        return self.api._call("GET", "/v1/conflicts", ConflictList,
+                              params={"status": status, "limit": limit, "offset": offset})
+
+    def conflict(self, conflict_id: int) -> ConflictDetail:
+        return self.api._call("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
+
+    def resolve(self, conflict_id: int, *, primary_version_uuid: str | None,
+                resolution: str) -> ConflictDetail:
+        body = ResolveRequest(primary_version_uuid=primary_version_uuid, resolution=resolution)
+        return self.api._call("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
+                              ConflictDetail, data=body.model_dump_json())
+
+    def approve(self, interview_uuid: str, comment: str = "") -> ReviewResponse:
+        body = ReviewRequest(comment=comment)
+        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
+                              ReviewResponse, data=body.model_dump_json())
+
+    def reject(self, interview_uuid: str, comment: str) -> ReviewResponse:
+        """Back to the enumerator who made it, for correction; ``comment`` is required."""
+        body = RejectRequest(comment=comment)
+        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
+                              ReviewResponse, data=body.model_dump_json())
+
+    # --- reports ---------------------------------------------------------------------------
+
+    def progress(self) -> ProgressReport:
+        return self.api._call("GET", "/v1/reports/progress", ProgressReport)
+
+    def response_rates(self, service: str | None = None, date_from: date | None = None,
+                       date_to: date | None = None) -> ResponseRates:
+        return self.api._call("GET", "/v1/reports/response-rates", ResponseRates,
+                              params=_date_params(service, date_from, date_to))
+
+    # --- import and export -----------------------------------------------------------------
+
+    def import_sample(self, path: str | Path, service_code: str,
+                      batch_name: str = "") -> SampleImportResult:
+        """Upload a CSV or XLSX call list; the good rows become a new batch, the bad ones
+        come back in ``problems``."""
+        path = Path(path)
+        form = {"service": service_code}
+        if batch_name.strip():
+            form["batch_name"] = batch_name.strip()
+        try:
+            with path.open("rb") as stream:
+                return self.api._call("POST", "/v1/samples/import", SampleImportResult,
+                                      content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
+                                      files={"file": (path.name, stream)}, data=form)
+        except OSError as exc:
+            raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        except RequestRejected as exc:
+            if exc.status == 413:
+                size = path.stat().st_size / 1_000_000
+                raise RequestRejected(
+                    f"{path.name} ({size:.1f} MB) is larger than the server accepts: split "
+                    "the list into smaller files and import each", 413, exc.error) from None
+            raise
+
+    def download_export(self, kind: str, destination: str | Path, *,
+                        service: str | None = None, date_from: date | None = None,
+                        date_to: date | None = None, progress: Progress | None = None,
+                        cancelled: Callable[[], bool] = lambda: False) -> Path:
+        """Stream an export (``summary`` workbook or ``raw`` CSV) of one service, or of all when
+        ``service`` is None, to ``destination``. The
+        bytes go to a ``.part`` file renamed only when complete, so a failed or cancelled
+        download never leaves half a workbook where the person expects a whole one."""
+        destination = Path(destination)
+        params = _date_params(service, date_from, date_to)
+        response = self.api._send("GET", EXPORTS[kind], params=params, stream=True,
+                                  read_timeout=EXPORT_READ_TIMEOUT)
+        partial = destination.with_name(destination.name + ".part")
+        try:
+            with response, partial.open("wb") as out:
+                _copy(response, out, progress, cancelled)
+            os.replace(partial, destination)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        log.info("export %s downloaded (%d bytes)", kind, destination.stat().st_size)
+        return destination
+
+
+def _copy(response: Any, out: Any, progress: Progress | None,
+          cancelled: Callable[[], bool]) -> None:
+    header = response.headers.get("Content-Length", "")
+    total = int(header) if header.isdigit() else None
+    done = 0
+    if progress:
+        progress(0, total)
+    for chunk in response.iter_content(CHUNK_BYTES):
+        if cancelled():
+            raise DownloadCancelled("download stopped: nothing was saved")
+        out.write(chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+
+
+def _date_params(service: str | None, date_from: date | None, date_to: date | None
+                 ) -> dict[str, str]:
+    params = {"service": service, "from": date_from.isoformat() if date_from else None,
+              "to": date_to.isoformat() if date_to else None}
+    return {k: v for k, v in params.items() if v}
+
+
+def _uuid_path(value: str) -> str:
+    # an interview uuid typed by hand: keep it to the characters a uuid has
+    cleaned = "".join(c for c in value.strip() if c.isalnum() or c == "-")
+    if not cleaned:
+        raise ApiError("give the interview's id (a UUID)")
+    return cleaned

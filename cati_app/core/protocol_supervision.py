@@ -1,0 +1,298 @@
+"""Wire models of the supervisor, report, sample-import and admin routes (DESIGN.md §4).
+
+Shared by the server (``cati_app.server.schemas`` re-exports them) and the supervisor's and
+analyst's client (``cati_app.client.supervisor_api``), which may not import the server.
+Kept apart from ``cati_app.core.protocol``, which holds what the enumerator's client and the
+server share. Requests refuse unknown fields, so a misspelt field is a 422 naming it, not
+silently ignored. Response fields added later carry defaults, so an older server still reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from cati_app.core.protocol import Role, Strict, UtcDatetime
+
+MAX_CASES_PER_CHANGE = 1000
+CaseStateName = Literal["queued", "held", "needs_supervisor", "closed"]
+CaseIds = list[int]
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+class CaseRow(BaseModel):
+    """One case as the supervisor's case table shows it."""
+
+    case_id: int
+    service_code: str
+    batch_id: int | None
+    respondent_name: str
+    #: grouped for reading aloud: ``+975 17 12 34 56``
+    phones: list[str]
+    office: str
+    dzongkhag: str
+    date_availed: date | None
+    priority: int
+    state: CaseStateName
+    holder: str | None
+    assignment_version: int
+    attempts: int
+    #: outcome key and AAPOR code of the final (or, while open, provisional) disposition
+    disposition: str | None
+    disposition_code: str | None
+    next_call_at: UtcDatetime | None
+    appointment_at: UtcDatetime | None
+    updated_at: UtcDatetime
+
+
+class CasePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    cases: list[CaseRow]
+
+
+class AssignRequest(Strict):
+    case_ids: CaseIds = Field(min_length=1, max_length=MAX_CASES_PER_CHANGE)
+    #: an enumerator's username, or null to return the cases to the pool
+    to_user: str | None = None
+    #: needed to take a case away from the enumerator who holds it
+    force: bool = False
+    #: needed with force; the old holder is shown it
+    reason: str = Field(default="", max_length=200)
+
+
+AssignOutcome = Literal["assigned", "returned", "unchanged", "refused", "not_found"]
+
+
+class AssignResult(BaseModel):
+    case_id: int
+    result: AssignOutcome
+    detail: str = ""
+    assignment_version: int | None = None
+
+
+class AssignResponse(BaseModel):
+    results: list[AssignResult]
+
+
+class PriorityRequest(Strict):
+    case_ids: CaseIds = Field(min_length=1, max_length=MAX_CASES_PER_CHANGE)
+    priority: int = Field(ge=0, le=100)
+
+
+class PriorityResponse(BaseModel):
+    changed: int
+
+
+# --- conflicts and review ------------------------------------------------------------------
+
+
+class VersionSummary(BaseModel):
+    version_uuid: str
+    interview_uuid: str
+    base_version_uuid: str | None
+    enumerator: str
+    completion: str
+    primary: bool
+    stale: bool
+    review_status: str
+    #: how many questions have an answer
+    answered: int
+    received_at: UtcDatetime
+
+
+class VersionDetail(VersionSummary):
+    assignment_version: int
+    questionnaire_id: str
+    questionnaire_version: int
+    language: str
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None
+    answers: dict[str, Any]
+    problems: list[str]
+    review_comment: str
+
+
+class ConflictSummary(BaseModel):
+    id: int
+    case_id: int
+    kind: str
+    status: Literal["open", "resolved"]
+    description: str
+    created_at: UtcDatetime
+    resolved_at: UtcDatetime | None
+    resolution: str
+    versions: list[VersionSummary]
+
+
+class ConflictList(BaseModel):
+    total: int
+    conflicts: list[ConflictSummary]
+
+
+class ConflictDetail(ConflictSummary):
+    case_state: str
+    #: the versions side by side, in the order the conflict lists them (primary first)
+    versions: list[VersionDetail]  # type: ignore[assignment]
+
+
+class ResolveRequest(Strict):
+    #: one of the conflict's versions; leave out when the conflict lists none
+    primary_version_uuid: str | None = Field(default=None, min_length=1, max_length=36)
+    resolution: str = Field(min_length=1, max_length=1000)
+
+
+class ReviewRequest(Strict):
+    comment: str = Field(default="", max_length=2000)
+
+
+class RejectRequest(Strict):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewResponse(BaseModel):
+    interview_uuid: str
+    version_uuid: str
+    review_status: Literal["pending", "approved", "rejected"]
+    case_id: int
+    case_state: str
+    holder: str | None
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+class ProgressCounts(BaseModel):
+    cases_by_state: dict[str, int]
+    completes_today: int
+    attempts_total: int
+    attempts_today: int
+    #: attempts started in the hour before the report was made (the current calling pace)
+    attempts_last_hour: int = 0
+    #: mean composite score (1–5) of the primary complete and partial interviews so far;
+    #: null while none has a scored answer
+    composite: float | None = None
+    #: how many interviews the composite is the mean of
+    interviews_scored: int = 0
+
+
+class ServiceProgress(ProgressCounts):
+    service_code: str
+    service_name: str
+    total_cases: int
+
+
+class EnumeratorProgress(ProgressCounts):
+    username: str
+    full_name: str
+    active: bool
+
+
+class ProgressReport(BaseModel):
+    #: the Asia/Thimphu calendar day "today" refers to
+    day: date
+    generated_at: UtcDatetime
+    services: list[ServiceProgress]
+    enumerators: list[EnumeratorProgress]
+
+
+class ResponseRates(BaseModel):
+    service: str | None
+    date_from: date | None
+    date_to: date | None
+    counts: dict[str, int]
+    #: share of unknown-eligibility cases estimated eligible; null when it cannot be estimated
+    e: float | None
+    e_method: str
+    #: RR1 … CON3; null is "n/a" (a zero denominator)
+    rates: dict[str, float | None]
+    cases_total: int
+    #: open cases counted by their provisional disposition
+    cases_open: int
+    #: cases never attempted, counted as UH (AAPOR 3.11)
+    cases_not_attempted: int
+    note: str
+
+
+# --- sample import -------------------------------------------------------------------------
+
+
+class ImportProblem(BaseModel):
+    """One reason one row was not imported: the row as numbered in the spreadsheet (the header
+    is row 1), the column as written in the file, the value and what to do about it."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class SampleImportResult(BaseModel):
+    batch_id: int | None
+    batch_name: str = ""
+    service_code: str
+    imported: int
+    #: rows, not problems: one row may have several problems
+    rejected: int
+    problems: list[ImportProblem]
+    ignored_columns: list[str]
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+    created_at: UtcDatetime
+
+
+class UserCreate(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    full_name: str = Field(default="", max_length=200)
+
+
+class PasswordReset(Strict):
+    password: str = Field(min_length=8, max_length=256)
+
+
+class UserStatus(BaseModel):
+    user: UserOut
+    #: cases a deactivated enumerator held, returned to the pool
+    cases_returned: int = 0
+
+
+class ServiceOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    agency: str
+    questionnaire_id: str
+
+
+class ServiceCreate(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    agency: str = Field(default="", max_length=200)
+    questionnaire_id: str = Field(default="set", min_length=1, max_length=64)
+
+
+class QuestionnaireOut(BaseModel):
+    questionnaire_id: str
+    version: int
+    created_at: UtcDatetime
+
+
+class DeviceRevoked(BaseModel):
+    device_id: str
+    revoked: int
+    at: datetime

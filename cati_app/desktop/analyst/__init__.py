@@ -1,0 +1,1 @@
+"""The analyst's workspace: pick services and dates, download the summary workbook."""

@@ -1,0 +1,293 @@
+"""The case browser: server-side filters and paging, bulk reassign / return to the pool /
+priority with a confirmation that says how many cases and whose, and the per-case results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.client.supervisor_api import CaseQuery
+from cati_app.desktop.supervisor.background import run_for
+from cati_app.desktop.supervisor.bulk import confirm_assign, confirm_priority
+from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog, PriorityDialog
+from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel
+from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_supervision import CasePage, CaseRow
+
+RESULT_LABELS = {"assigned": "Assigned", "returned": "Returned to the pool",
+                 "unchanged": "Unchanged", "refused": "Refused", "not_found": "Not found",
+                 "priority": "Priority changed"}
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """What happened to one case (assign results, and priority changes in the same shape)."""
+
+    case_id: int
+    result: str
+    detail: str = ""
+
+
+RESULT_COLUMNS: list[Column[ChangeResult]] = [
+    Column("Case", lambda r: r.case_id, numeric=True),
+    Column("Result", lambda r: RESULT_LABELS.get(r.result, r.result)),
+    Column("Detail", lambda r: r.detail),
+]
+ANY = ""
+
+
+class CaseBrowser(QWidget):
+    #: a bulk change finished (so the dashboard can refresh)
+    changed = Signal()
+
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
+                 parent: QWidget | None = None, *, page_size: int = 200) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.enumerators: list[tuple[str, str]] = []
+        self.dialog: ConfirmDialog | EnumeratorDialog | PriorityDialog | None = None
+        self.model = CasePageModel(self, page_size)
+        self.results = RowTableModel(RESULT_COLUMNS, self)
+        self.loading = False
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_filters())
+        layout.addWidget(self._build_tables(), 1)
+        layout.addLayout(self._build_actions())
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build_filters(self) -> QHBoxLayout:
+        self.state = QComboBox()
+        self.state.addItem("Any state", ANY)
+        for key, label in STATE_LABELS.items():
+            self.state.addItem(label, key)
+        self.holder = QComboBox(editable=True)
+        self.holder.lineEdit().setPlaceholderText("any holder")
+        self.holder.setMinimumWidth(130)
+        self.service = QComboBox()
+        self.service.addItem("Any service", ANY)
+        self.service.setMaximumWidth(280)
+        self.batch = QSpinBox(minimum=0, maximum=10**9, specialValueText="any batch")
+        self.text = QLineEdit(placeholderText="case id, or part of a name, office or dzongkhag")
+        self.text.returnPressed.connect(self.search)
+        search = QPushButton("Search")
+        search.clicked.connect(self.search)
+        row = QHBoxLayout()
+        for label, widget in (("State", self.state), ("Holder", self.holder),
+                              ("Service", self.service), ("Batch", self.batch)):
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
+        row.addWidget(self.text, 1)
+        row.addWidget(search)
+        return row
+
+    def _build_tables(self) -> QSplitter:
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.result_table = QTableView()
+        self.result_table.setModel(self.results)
+        self.result_table.verticalHeader().hide()
+        self.result_table.horizontalHeader().setStretchLastSection(True)
+        self.result_summary = QLabel("Results of the last change appear here.",
+                                     objectName="resultSummary")
+        results = QWidget()
+        box = QVBoxLayout(results)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.result_summary)
+        box.addWidget(self.result_table, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(results)
+        splitter.setSizes([500, 140])
+        return splitter
+
+    def _build_actions(self) -> QHBoxLayout:
+        self.previous_button = QPushButton("◀ Previous")
+        self.next_button = QPushButton("Next ▶")
+        self.previous_button.clicked.connect(lambda: self._load(self.model.paging.previous()))
+        self.next_button.clicked.connect(lambda: self._load(self.model.paging.next()))
+        self.page_label = QLabel("", objectName="pageLabel")
+        self.status = QLabel("", objectName="browserStatus")
+        row = QHBoxLayout()
+        for widget in (self.previous_button, self.page_label, self.next_button):
+            row.addWidget(widget)
+        row.addWidget(self.status, 1)
+        for text, slot in (("Reassign to…", self.reassign_selected),
+                           ("Return to pool", self.return_selected),
+                           ("Change priority…", self.prioritise_selected)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        self._update_paging()
+        return row
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def set_lookups(self, services: Sequence[tuple[str, str]],
+                    enumerators: Sequence[tuple[str, str]]) -> None:
+        """Services (code, name) and active enumerators (username, full name)."""
+        self.enumerators = list(enumerators)
+        current = self.service.currentData()
+        self.service.clear()
+        self.service.addItem("Any service", ANY)
+        for code, name in services:
+            self.service.addItem(f"{code} — {name}", code)
+        self.service.setCurrentIndex(max(0, self.service.findData(current)))
+        typed = self.holder.currentText()
+        self.holder.clear()
+        self.holder.addItems([""] + [username for username, _ in enumerators])
+        self.holder.setEditText(typed)
+
+    # --- loading pages ---------------------------------------------------------------------
+
+    def query(self) -> CaseQuery:
+        return CaseQuery(state=self.state.currentData() or None,
+                         holder=self.holder.currentText().strip() or None,
+                         service=self.service.currentData() or None,
+                         batch=self.batch.value() or None,
+                         text=self.text.text().strip() or None)
+
+    def search(self) -> None:
+        self._load(self.model.paging.first())
+
+    def reload(self) -> None:
+        self._load(self.model.paging)
+
+    def _load(self, paging) -> None:  # noqa: ANN001 - case_model.Paging
+        query = self.query()
+        self.loading = True
+        self.status.setText("Loading…")
+        run_for(self, self.runner,
+                lambda: self.api.cases(query, limit=paging.limit, offset=paging.offset),
+                self._page_loaded, self._failed)
+
+    def _page_loaded(self, page: CasePage) -> None:
+        self.loading = False
+        self.status.setText("")
+        self.model.set_page(page)
+        self._update_paging()
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.status.setText(f"⚠ {error}")
+
+    def _update_paging(self) -> None:
+        self.page_label.setText(self.model.describe())
+        self.previous_button.setEnabled(self.model.paging.has_previous)
+        self.next_button.setEnabled(self.model.paging.has_next)
+
+    # --- selection and bulk changes --------------------------------------------------------
+
+    def selected_cases(self) -> list[CaseRow]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.row_at(row) for row in rows]
+
+    def select_rows(self, rows: Sequence[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        for row in rows:
+            selection.select(self.model.index(row, 0), flags)
+
+    def _selection_or_warn(self) -> list[CaseRow]:
+        cases = self.selected_cases()
+        if not cases:
+            self.status.setText("Select one or more cases first (Ctrl+click, Shift+click).")
+        return cases
+
+    def reassign_selected(self) -> None:
+        cases = self._selection_or_warn()
+        if not cases:
+            return
+        picker = EnumeratorDialog(len(cases), self.enumerators, self)
+        picker.accepted.connect(lambda: self._confirm_assign(cases, picker.username()))
+        self._open(picker)
+
+    def return_selected(self) -> None:
+        cases = self._selection_or_warn()
+        if cases:
+            self._confirm_assign(cases, None)
+
+    def _confirm_assign(self, cases: list[CaseRow], to_user: str | None) -> None:
+        confirmation = confirm_assign(cases, to_user)
+        title = "Reassign cases" if to_user else "Return cases to the pool"
+        dialog = ConfirmDialog(title, confirmation, self)
+        ids = [c.case_id for c in cases]
+
+        def go() -> None:
+            reason = dialog.reason_text()
+            self._run_change(lambda: [
+                ChangeResult(r.case_id, r.result, r.detail) for r in self.api.assign(
+                    ids, to_user, force=bool(reason), reason=reason).results])
+
+        dialog.accepted.connect(go)
+        self._open(dialog)
+
+    def prioritise_selected(self) -> None:
+        cases = self._selection_or_warn()
+        if not cases:
+            return
+        picker = PriorityDialog(len(cases), cases[0].priority, self)
+        picker.accepted.connect(lambda: self._confirm_priority(cases, picker.priority()))
+        self._open(picker)
+
+    def _confirm_priority(self, cases: list[CaseRow], priority: int) -> None:
+        dialog = ConfirmDialog("Change priority", confirm_priority(cases, priority), self)
+        ids = [c.case_id for c in cases]
+
+        def change() -> list[ChangeResult]:
+            changed = self.api.set_priority(ids, priority).changed
+            return [ChangeResult(i, "priority", f"{changed} of {len(ids)} changed to {priority}")
+                    for i in ids]
+
+        dialog.accepted.connect(lambda: self._run_change(change))
+        self._open(dialog)
+
+    def _open(self, dialog: ConfirmDialog | EnumeratorDialog | PriorityDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+    def _run_change(self, change) -> None:  # noqa: ANN001 - () -> list[ChangeResult]
+        self.status.setText("Saving…")
+        run_for(self, self.runner, change, self._changed, self._failed)
+
+    def _changed(self, results: list[ChangeResult]) -> None:
+        self.results.set_rows(results)
+        counts: dict[str, int] = {}
+        for result in results:
+            label = RESULT_LABELS.get(result.result, result.result)
+            counts[label] = counts.get(label, 0) + 1
+        self.result_summary.setText("Last change: " + ", ".join(
+            f"{label} {n:,}" for label, n in counts.items()))
+        self.status.setText("")
+        self.changed.emit()
+        self.reload()

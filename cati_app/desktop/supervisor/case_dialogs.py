@@ -1,0 +1,103 @@
+"""Small dialogs of the case browser: pick an enumerator, pick a priority, confirm a change.
+
+They are opened with ``open()`` (never a blocking ``exec``), so the browser stays responsive
+and tests drive them like a person: fill the fields, press OK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.desktop.supervisor.bulk import Confirmation
+
+REASON_MAX = 200
+
+
+class _FormDialog(QDialog):
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+
+    @property
+    def ok_button(self):  # noqa: ANN201 - QPushButton
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+class EnumeratorDialog(_FormDialog):
+    """Whom to give the selected cases to: active enumerators, by name."""
+
+    def __init__(self, count: int, enumerators: Sequence[tuple[str, str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Reassign cases", parent)
+        self.choice = QComboBox()
+        for username, full_name in enumerators:
+            label = f"{full_name} ({username})" if full_name and full_name != username \
+                else username
+            self.choice.addItem(label, username)
+        self.form.addRow(QLabel(f"Give the {count:,} selected cases to:"))
+        self.form.addRow("Enumerator", self.choice)
+        self.ok_button.setEnabled(self.choice.count() > 0)
+
+    def username(self) -> str:
+        return str(self.choice.currentData())
+
+    def choose(self, username: str) -> None:
+        self.choice.setCurrentIndex(self.choice.findData(username))
+
+
+class PriorityDialog(_FormDialog):
+    def __init__(self, count: int, current: int, parent: QWidget | None = None) -> None:
+        super().__init__("Change priority", parent)
+        self.value = QSpinBox(minimum=0, maximum=100, value=current)
+        self.form.addRow(QLabel(f"New priority for the {count:,} selected cases "
+                                "(0–100; higher is called first):"))
+        self.form.addRow("Priority", self.value)
+
+    def priority(self) -> int:
+        return self.value.value()
+
+
+class ConfirmDialog(_FormDialog):
+    """Says what will happen; a forced reassign asks for a reason and cannot go on without."""
+
+    def __init__(self, title: str, confirmation: Confirmation,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.confirmation = confirmation
+        self.question = QLabel(confirmation.question, wordWrap=True,
+                               objectName="confirmQuestion")
+        self.question.setMinimumWidth(420)
+        self.form.addRow(self.question)
+        self.reason = QLineEdit(maxLength=REASON_MAX,
+                                placeholderText="why these cases are taken away (required)")
+        if confirmation.needs_reason:
+            self.form.addRow("Reason", self.reason)
+            self.reason.textChanged.connect(self._update_ok)
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(not self.confirmation.needs_reason
+                                  or bool(self.reason.text().strip()))
+
+    def reason_text(self) -> str:
+        return self.reason.text().strip()

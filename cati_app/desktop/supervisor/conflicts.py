@@ -1,0 +1,275 @@
+"""Conflicts: the list, the versions side by side (answers aligned by question), resolve by
+choosing the primary version and writing a resolution; review a version from here too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.supervisor.background import run_for
+from cati_app.desktop.supervisor.review import ReviewDialog
+from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_supervision import (
+        ConflictDetail,
+        ConflictList,
+        ConflictSummary,
+        VersionDetail,
+    )
+
+RESOLUTION_MAX = 1000
+DIFFERS = "≠ "
+
+
+def _versions_text(conflict: ConflictSummary) -> str:
+    return " / ".join(f"{v.enumerator} ({outcome_label(v.completion)})"
+                      for v in conflict.versions) or "no interview"
+
+
+CONFLICT_COLUMNS: list[Column[ConflictSummary]] = [
+    Column("Conflict", lambda c: c.id, numeric=True),
+    Column("Case", lambda c: c.case_id, numeric=True),
+    Column("Kind", lambda c: c.kind.replace("_", " ")),
+    Column("Raised", lambda c: thimphu_time(c.created_at)),
+    Column("Versions", _versions_text),
+]
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    item: str
+    values: tuple[str, ...]
+
+    @property
+    def differs(self) -> bool:
+        return len(set(self.values)) > 1
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def aligned_answers(versions: list[VersionDetail]) -> list[AnswerRow]:
+    """One row per question any version answered, in the order the versions asked them."""
+    items: dict[str, None] = {}
+    for version in versions:
+        items.update(dict.fromkeys(version.answers))
+    return [AnswerRow(item, tuple(_shown(v.answers.get(item)) for v in versions))
+            for item in items]
+
+
+def version_header(index: int, version: VersionDetail) -> str:
+    flags = [outcome_label(version.completion)]
+    if version.primary:
+        flags.append("primary")
+    if version.stale:
+        flags.append("stale")
+    return (f"{index + 1}. {version.enumerator} ({', '.join(flags)})\n"
+            f"ended {thimphu_time(version.ended_at or version.received_at)}")
+
+
+def answer_columns(versions: list[VersionDetail]) -> list[Column[AnswerRow]]:
+    columns: list[Column[AnswerRow]] = [
+        Column("Question", lambda r: (DIFFERS if r.differs else "") + r.item)]
+    for index, version in enumerate(versions):
+        columns.append(Column(version_header(index, version),
+                              lambda r, i=index: r.values[i]))
+    return columns
+
+
+class ConflictsPage(QWidget):
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.detail: ConflictDetail | None = None
+        self.review_dialog: ReviewDialog | None = None
+        self.conflicts = RowTableModel(CONFLICT_COLUMNS, self)
+        self.answers: RowTableModel[AnswerRow] = RowTableModel(answer_columns([]), self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_list())
+        splitter.addWidget(self._build_detail())
+        splitter.setSizes([420, 760])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def _build_list(self) -> QWidget:
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("Open", "open")
+        self.status_filter.addItem("Resolved", "resolved")
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        self.list_status = QLabel("", objectName="conflictListStatus")
+        self.list_view = QTableView()
+        self.list_view.setModel(self.conflicts)
+        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.verticalHeader().hide()
+        self.list_view.horizontalHeader().setStretchLastSection(True)
+        self.list_view.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.open_conflict(current.row()))
+        top = QHBoxLayout()
+        top.addWidget(self.status_filter)
+        top.addWidget(refresh)
+        top.addWidget(self.list_status, 1)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.list_view, 1)
+        return box
+
+    def _build_detail(self) -> QWidget:
+        self.description = QLabel("Choose a conflict on the left.", wordWrap=True,
+                                  objectName="conflictDescription")
+        self.answer_view = QTableView()
+        self.answer_view.setModel(self.answers)
+        self.answer_view.verticalHeader().hide()
+        self.answer_view.setWordWrap(True)
+        self.primary = QComboBox()
+        self.resolution = QPlainTextEdit(placeholderText="What you decided and why (required)")
+        self.resolution.setMaximumHeight(80)
+        self.resolve_button = QPushButton("Resolve")
+        self.resolve_button.clicked.connect(self.resolve)
+        self.review_button = QPushButton("Review this version…")
+        self.review_button.clicked.connect(self.review_chosen)
+        self.detail_status = QLabel("", objectName="conflictStatus", wordWrap=True)
+        form = QFormLayout()
+        form.addRow("Primary version", self.primary)
+        form.addRow("Resolution", self.resolution)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.review_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.resolve_button)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.description)
+        layout.addWidget(self.answer_view, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.detail_status)
+        layout.addLayout(buttons)
+        self._show_detail(None)
+        return box
+
+    # --- list ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        status = self.status_filter.currentData()
+        self.list_status.setText("Loading…")
+        run_for(self, self.runner, lambda: self.api.conflicts(status, limit=500), self._listed,
+                lambda error: self.list_status.setText(f"⚠ {error}"))
+
+    def _listed(self, listing: ConflictList) -> None:
+        self.conflicts.set_rows(listing.conflicts)
+        shown = len(listing.conflicts)
+        more = f" (first {shown:,} shown)" if listing.total > shown else ""
+        self.list_status.setText(f"{listing.total:,} {self.status_filter.currentText().lower()}"
+                                 f"{more}")
+        # an open conflict gone from the list was resolved elsewhere: stop offering to resolve
+        # it; one resolved here stays on screen with its outcome
+        if self.detail is not None and self.detail.status == "open" \
+                and all(c.id != self.detail.id for c in listing.conflicts):
+            self._show_detail(None)
+
+    def open_conflict(self, row: int) -> None:
+        if not 0 <= row < self.conflicts.rowCount():
+            return
+        conflict_id = self.conflicts.row_at(row).id
+        self.detail_status.setText("Loading…")
+        run_for(self, self.runner, lambda: self.api.conflict(conflict_id), self._show_detail,
+                lambda error: self.detail_status.setText(f"⚠ {error}"))
+
+    # --- detail ----------------------------------------------------------------------------
+
+    def _show_detail(self, detail: ConflictDetail | None) -> None:
+        self.detail = detail
+        versions = detail.versions if detail else []
+        self.answers = RowTableModel(answer_columns(versions), self)
+        self.answers.set_rows(aligned_answers(versions))
+        self.answer_view.setModel(self.answers)
+        self.answer_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Stretch)
+        self.primary.clear()
+        for index, version in enumerate(versions):
+            self.primary.addItem(version_header(index, version).split("\n")[0],
+                                 version.version_uuid)
+        open_ = detail is not None and detail.status == "open"
+        self.resolve_button.setEnabled(open_)
+        self.review_button.setEnabled(bool(versions))
+        self.primary.setEnabled(open_ and bool(versions))
+        self.resolution.setReadOnly(not open_)
+        self.detail_status.setText("")
+        if detail is None:
+            self.description.setText("Choose a conflict on the left.")
+            self.resolution.setPlainText("")
+            return
+        done = (f" Resolved {thimphu_time(detail.resolved_at)}: {detail.resolution}"
+                if detail.status == "resolved" else "")
+        state = detail.case_state.replace("_", " ")
+        self.description.setText(f"<b>Case {detail.case_id}</b> ({state}): "
+                                 f"{detail.description}.{done}")
+
+    def resolve(self) -> None:
+        if self.detail is None:
+            return
+        text = self.resolution.toPlainText().strip()[:RESOLUTION_MAX]
+        if not text:
+            self.detail_status.setText("Write the resolution first: what you decided and why.")
+            return
+        conflict_id = self.detail.id
+        primary = self.primary.currentData() if self.detail.versions else None
+        self.resolve_button.setEnabled(False)
+        self.detail_status.setText("Saving…")
+        run_for(self, self.runner,
+                lambda: self.api.resolve(conflict_id, primary_version_uuid=primary,
+                                         resolution=text),
+                self._resolved, self._resolve_failed)
+
+    def _resolved(self, detail: ConflictDetail) -> None:
+        self._show_detail(detail)
+        self.detail_status.setText(f"Resolved: case {detail.case_id} is now "
+                                   f"{detail.case_state.replace('_', ' ')}.")
+        self.refresh()
+
+    def _resolve_failed(self, error: BaseException) -> None:
+        self.resolve_button.setEnabled(True)
+        self.detail_status.setText(f"⚠ Not resolved: {error}")
+
+    def review_chosen(self) -> ReviewDialog | None:
+        if self.detail is None or not self.detail.versions:
+            return None
+        version = self.detail.versions[max(0, self.primary.currentIndex())]
+        about = (f"Case {self.detail.case_id}: {version.enumerator}'s interview "
+                 f"({outcome_label(version.completion)}). The primary version of the "
+                 "interview is reviewed.")
+        self.review_dialog = ReviewDialog(self.api, self.runner, version.interview_uuid, about,
+                                          self)
+        self.review_dialog.open()
+        return self.review_dialog

@@ -1,0 +1,179 @@
+"""Import a call list: pick a CSV/XLSX and a service, watch it go, then read (and save) the
+row-by-row report of the rows that were not imported."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.desktop.supervisor.background import run_for
+from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_supervision import ImportProblem, SampleImportResult
+
+PROBLEM_COLUMNS: list[Column[ImportProblem]] = [
+    Column("Row", lambda p: p.row, numeric=True),
+    Column("Column", lambda p: p.column),
+    Column("Value", lambda p: p.value),
+    Column("Reason", lambda p: p.reason),
+]
+FILE_FILTER = "Call lists (*.csv *.xlsx *.xlsm *.txt);;All files (*)"
+#: (parent, title, suggested path) -> the chosen path, or "" when the person cancels
+PathChooser = Callable[[QWidget, str, str], str]
+
+
+def _open_file(parent: QWidget, title: str, start: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, start, FILE_FILTER)[0]
+
+
+def _save_file(parent: QWidget, title: str, start: str) -> str:
+    return QFileDialog.getSaveFileName(parent, title, start, "CSV (*.csv)")[0]
+
+
+def write_problems_csv(problems: Sequence[ImportProblem], path: str | Path) -> Path:
+    """UTF-8 with a BOM, so Excel shows Dzongkha text correctly."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["row", "column", "value", "reason"])
+        writer.writerows([p.row, p.column, p.value, p.reason] for p in problems)
+    return path
+
+
+class SampleImportDialog(QDialog):
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
+                 services: Sequence[tuple[str, str]], parent: QWidget | None = None, *,
+                 choose_file: PathChooser = _open_file,
+                 choose_save: PathChooser = _save_file) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.choose_file = choose_file
+        self.choose_save = choose_save
+        self.result_reply: SampleImportResult | None = None
+        self.problems = RowTableModel(PROBLEM_COLUMNS, self)
+        self.setWindowTitle("Import a call list")
+        self.path = QLineEdit(placeholderText="a CSV or XLSX file with name and phone columns")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path, 1)
+        file_row.addWidget(browse)
+        self.service = QComboBox()
+        for code, name in services:
+            self.service.addItem(f"{code} — {name}", code)
+        self.batch_name = QLineEdit(placeholderText="optional: the file name and time if empty")
+        form = QFormLayout()
+        form.addRow("File", file_row)
+        form.addRow("Service", self.service)
+        form.addRow("Batch name", self.batch_name)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.summary = QLabel("", objectName="importSummary", wordWrap=True)
+        self.table = QTableView()
+        self.table.setModel(self.problems)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.import_button = QPushButton("Import")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start_import)
+        self.save_button = QPushButton("Save report as CSV…")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_report)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(760, 480)
+
+    def browse(self) -> None:
+        chosen = self.choose_file(self, "Choose the call list", self.path.text())
+        if chosen:
+            self.path.setText(chosen)
+
+    def start_import(self) -> None:
+        path = Path(self.path.text().strip())
+        service = self.service.currentData()
+        if not self.path.text().strip() or not path.is_file():
+            self.summary.setText("Choose the file to import first (Browse…).")
+            return
+        if not service:
+            self.summary.setText("There is no service to import into: an admin adds services.")
+            return
+        batch = self.batch_name.text().strip()
+        self.import_button.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy: the server reads and checks every row
+        self.progress.show()
+        self.summary.setText(f"Importing {path.name}…")
+        run_for(self, self.runner, lambda: self.api.import_sample(path, service, batch),
+                self._imported, self._failed)
+
+    def _imported(self, reply: SampleImportResult) -> None:
+        self.result_reply = reply
+        self._stop_progress()
+        self.problems.set_rows(reply.problems)
+        self.save_button.setEnabled(bool(reply.problems))
+        text = (f"Batch {reply.batch_id} ({reply.batch_name}): imported {reply.imported:,} "
+                f"cases; {reply.rejected:,} rows not imported")
+        text += (": each problem is listed below; correct the rows and import them again."
+                 if reply.rejected else ".")
+        if reply.ignored_columns:
+            text += " Columns not used: " + ", ".join(reply.ignored_columns) + "."
+        self.summary.setText(text)
+
+    def _failed(self, error: BaseException) -> None:
+        self._stop_progress()
+        self.summary.setText(f"⚠ Nothing was imported: {error}")
+
+    def _stop_progress(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.hide()
+        self.import_button.setEnabled(True)
+
+    def save_report(self) -> Path | None:
+        if self.result_reply is None:
+            return None
+        source = Path(self.path.text().strip())
+        suggested = str(source.with_name(source.stem + ".rejected.csv"))
+        target = self.choose_save(self, "Save the rejected rows", suggested)
+        if not target:
+            return None
+        try:
+            saved = write_problems_csv(self.result_reply.problems, target)
+        except OSError as exc:
+            self.summary.setText(f"⚠ Could not save the report: {exc.strerror or exc}")
+            return None
+        self.summary.setText(self.summary.text() + f" Report saved to {saved}.")
+        return saved

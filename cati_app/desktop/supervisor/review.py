@@ -1,0 +1,108 @@
+"""Approve an interview, or send it back to its enumerator for correction with a comment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.desktop.supervisor.background import run_for
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_supervision import ReviewResponse
+
+COMMENT_MAX = 2000
+DECISIONS = {"approved": "Approved", "rejected": "Sent back for correction",
+             "pending": "Waiting for review"}
+
+
+class ReviewDialog(QDialog):
+    """Opened from a conflict's version (the id filled in) or from the menu (typed in)."""
+
+    reviewed = Signal(object)  # ReviewResponse
+
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner, interview_uuid: str = "",
+                 about: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.result_reply: ReviewResponse | None = None
+        self.setWindowTitle("Review interview")
+        self.interview = QLineEdit(interview_uuid, placeholderText="interview id (UUID)")
+        self.comment = QPlainTextEdit(placeholderText=(
+            "Comment for the enumerator: what to correct (required to send back)"))
+        self.comment.textChanged.connect(self._update_buttons)
+        self.interview.textChanged.connect(self._update_buttons)
+        self.status = QLabel("", objectName="reviewStatus", wordWrap=True)
+        self.approve_button = QPushButton("Approve")
+        self.reject_button = QPushButton("Send back for correction")
+        close = QPushButton("Close")
+        self.approve_button.clicked.connect(self.approve)
+        self.reject_button.clicked.connect(self.send_back)
+        close.clicked.connect(self.reject)
+        form = QFormLayout()
+        if about:
+            form.addRow(QLabel(about, wordWrap=True))
+        form.addRow("Interview", self.interview)
+        form.addRow("Comment", self.comment)
+        buttons = QHBoxLayout()
+        for button in (self.approve_button, self.reject_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(520, 300)
+        self._update_buttons()
+
+    def _comment_text(self) -> str:
+        return self.comment.toPlainText().strip()[:COMMENT_MAX]
+
+    def _update_buttons(self) -> None:
+        has_id = bool(self.interview.text().strip())
+        self.approve_button.setEnabled(has_id)
+        self.reject_button.setEnabled(has_id and bool(self._comment_text()))
+
+    def approve(self) -> None:
+        uuid, comment = self.interview.text().strip(), self._comment_text()
+        self._send(lambda: self.api.approve(uuid, comment))
+
+    def send_back(self) -> None:
+        uuid, comment = self.interview.text().strip(), self._comment_text()
+        if not comment:
+            self.status.setText("Write what the enumerator should correct first.")
+            return
+        self._send(lambda: self.api.reject(uuid, comment))
+
+    def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
+        self.approve_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
+        self.status.setText("Saving…")
+        run_for(self, self.runner, call, self._done, self._failed)
+
+    def _done(self, reply: ReviewResponse) -> None:
+        self.result_reply = reply
+        holder = f"; case {reply.case_id} is now with {reply.holder}" if reply.holder else ""
+        self.status.setText(f"{DECISIONS.get(reply.review_status, reply.review_status)}"
+                            f"{holder}.")
+        self._update_buttons()
+        self.reviewed.emit(reply)
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.setText(f"⚠ Not saved: {error}")
+        self._update_buttons()

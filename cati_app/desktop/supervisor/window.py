@@ -1,0 +1,95 @@
+"""The supervisor's main window: dashboard, cases, conflicts and exports on tabs; sample import
+and review from the menu. Everything it needs is passed into the constructor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+
+from cati_app.desktop.analyst.export_page import ExportPage
+from cati_app.desktop.settings import Settings
+from cati_app.desktop.supervisor.case_browser import CaseBrowser
+from cati_app.desktop.supervisor.conflicts import ConflictsPage
+from cati_app.desktop.supervisor.dashboard import DashboardData, DashboardPage, load_dashboard
+from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
+from cati_app.desktop.supervisor.review import ReviewDialog
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+
+
+class SupervisorWindow(QMainWindow):
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner, settings: Settings, *,
+                 full_name: str, today: Callable[[], date],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.services: list[tuple[str, str]] = []
+        self.dialog: SampleImportDialog | ReviewDialog | None = None
+        self.setWindowTitle(f"ServE CATI — supervisor — {full_name}")
+        self.dashboard = DashboardPage(lambda: load_dashboard(api), runner, settings)
+        self.cases = CaseBrowser(api, runner)
+        self.conflicts = ConflictsPage(api, runner)
+        self.exports = ExportPage(api, runner, today)
+        self.tabs = QTabWidget()
+        for page, title in ((self.dashboard, "Dashboard"), (self.cases, "Cases"),
+                            (self.conflicts, "Conflicts"), (self.exports, "Exports")):
+            self.tabs.addTab(page, title)
+        self.setCentralWidget(self.tabs)
+        self.dashboard.loaded.connect(self._lookups_loaded)
+        self.cases.changed.connect(self.dashboard.refresh)
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        work = self.menuBar().addMenu("&Work")
+        for text, keys, slot in (
+            ("&Import a call list…", "Ctrl+I", self.import_sample),
+            ("&Review an interview…", "Ctrl+Shift+R", self.review_interview),
+            ("Re&fresh", "F5", self.refresh),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            work.addAction(action)
+
+    def start(self) -> None:
+        """Begin the dashboard's refresh timer and load the first page of cases."""
+        self.dashboard.start()
+        self.cases.search()
+        self.conflicts.refresh()
+
+    def refresh(self) -> None:
+        self.dashboard.refresh()
+        self.cases.reload()
+        self.conflicts.refresh()
+
+    def _lookups_loaded(self, data: DashboardData) -> None:
+        self.services = [(s.service_code, s.service_name) for s in data.report.services]
+        enumerators = [(e.username, e.full_name) for e in data.report.enumerators if e.active]
+        self.cases.set_lookups(self.services, enumerators)
+        self.exports.set_services(self.services)
+
+    def import_sample(self) -> SampleImportDialog:
+        dialog = SampleImportDialog(self.api, self.runner, self.services, self)
+        dialog.finished.connect(lambda _code: self.refresh())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def review_interview(self) -> ReviewDialog:
+        dialog = ReviewDialog(self.api, self.runner, parent=self)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+        self.dashboard.stop()
+        super().closeEvent(event)

@@ -1,0 +1,113 @@
+"""The Response rates, Enumerators, Feedback, Complaints and Call history sheets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from cati_app.core.clock import to_thimphu
+from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
+from cati_app.reports import styles
+from cati_app.reports.raw import thimphu_naive
+from cati_app.reports.records import RATE_NAMES, AttemptRecord, EnumeratorRecord, RatesRecord
+
+ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
+                   "started), calls and interviews alike; completes per hour = primary complete "
+                   "interviews / hours working; interview length = ended - started of those "
+                   "interviews.")
+
+
+def _number_or_na(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
+    titles = ["Service", *COUNT_KEYS, "Cases", "e", "e estimated as", *RATE_NAMES]
+    styles.prepare(ws, [16] + [8] * (len(COUNT_KEYS) + 1) + [8, 34] + [9] * len(RATE_NAMES),
+                   "B2")
+    styles.tall_header(ws, 1)
+    ws.append(styles.header(ws, titles))
+    formats = ([None] + [styles.INTEGER] * (len(COUNT_KEYS) + 1) + [styles.RATE, None]
+               + [styles.RATE] * len(RATE_NAMES))
+    for record in rates:
+        counts = [record.counts.get(k, 0) for k in COUNT_KEYS]
+        values = [record.label, *counts, sum(counts), _number_or_na(record.e), record.e_method,
+                  *(_number_or_na(record.rates[name]) for name in RATE_NAMES)]
+        ws.append(styles.formatted(ws, values, formats,
+                                   styles.TOTAL_FONT if record is rates[-1] else None))
+    styles.add_filter(ws, 1, len(titles), len(rates) + 1)
+    ws.append([])
+    notes = [*dict.fromkeys(r.note for r in rates if r.note), "n/a: the denominator is zero.",
+             "U = UH + UR + UO (AAPOR Standard Definitions, 10th edition)."]
+    notes += [f"{name} = {RATE_FORMULAS[name]}" for name in RATE_NAMES]
+    for note in notes:
+        ws.append([note])
+
+
+def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord]) -> None:
+    titles = ["Enumerator", "Name", "Attempts", "Completes", "Hours working",
+              "Completes per hour", "Mean interview length (min)"]
+    styles.prepare(ws, [16, 24, 11, 11, 11, 12, 14], "B2")
+    styles.tall_header(ws, 1)
+    ws.append(styles.header(ws, titles))
+    formats = [None, None, styles.INTEGER, styles.INTEGER, styles.SCORE, styles.SCORE,
+               "0.0"]
+    for e in enumerators:
+        ws.append(styles.formatted(ws, [e.username, e.full_name, e.attempts, e.completes,
+                                        e.hours_working, e.completes_per_hour,
+                                        e.mean_interview_minutes], formats))
+    last_row = len(enumerators) + 1
+    styles.add_filter(ws, 1, len(titles), last_row)
+    ws.append([])
+    ws.append([ENUMERATOR_NOTE])
+    if enumerators:
+        chart = BarChart()
+        chart.title, chart.type = "Attempts and completes per enumerator", "col"
+        chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=last_row),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.height, chart.width = 9, 18
+        ws.add_chart(chart, "I2")
+
+
+class OpenTextSheet:
+    """Feedback or Complaints: one row per non-blank text, written as interviews stream by."""
+
+    def __init__(self, ws: WriteOnlyWorksheet, text_title: str) -> None:
+        self.ws, self.rows = ws, 0
+        styles.prepare(ws, [10, 12, 12, 90], "A2")
+        ws.append(styles.header(ws, ["Case ID", "Service", "Date", text_title]))
+
+    def add(self, case_id: int, service: str, when, text: str) -> None:  # type: ignore[no-untyped-def]
+        day = to_thimphu(when).date()
+        self.ws.append([case_id, service, styles.cell(self.ws, day, wrap=True),
+                        styles.cell(self.ws, text, wrap=True)])
+        self.rows += 1
+
+    def close(self) -> None:
+        styles.add_filter(self.ws, 1, 4, self.rows + 1)
+
+
+CALL_TITLES = ("Case ID", "Service", "Enumerator", "Time (Thimphu)",
+               "Phone used (1 = first)", "Outcome", "AAPOR code", "Stale")
+
+
+def write_attempts(ws: WriteOnlyWorksheet, attempts: Iterable[AttemptRecord],
+                   include_pii: bool) -> int:
+    titles = [*CALL_TITLES, *(("Note",) if include_pii else ())]
+    styles.prepare(ws, [10, 10, 14, 18, 10, 20, 10, 8, 50][:len(titles)], "B2")
+    ws.append(styles.header(ws, titles))
+    written = 0
+    for a in attempts:
+        row = [a.case_id, a.service_code, a.enumerator, thimphu_naive(a.started_at),
+               a.phone_index + 1, a.outcome, a.aapor_code, "yes" if a.stale else "no"]
+        if include_pii:
+            row.append(a.note or None)
+        ws.append(row)
+        written += 1
+    styles.add_filter(ws, 1, len(titles), written + 1)
+    return written

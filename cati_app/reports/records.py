@@ -1,0 +1,125 @@
+"""The plain data the writers are fed. The server fills these from its queries; nothing here
+knows about a database, so the writers can be tested and benchmarked on their own.
+
+Interviews and attempts are iterables consumed once, in order, so a caller can stream them
+straight from a database cursor without holding them in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cati_app.core.questionnaire import Questionnaire
+
+#: the rates in the order the Response rates sheet shows them
+RATE_NAMES: tuple[str, ...] = (
+    "RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4",
+    "REF1", "REF2", "REF3", "CON1", "CON2", "CON3")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilters:
+    service: str | None = None
+    #: first and last date availed included (cases are selected by the date the respondent
+    #: availed the service, as in the response-rate report)
+    date_from: date | None = None
+    date_to: date | None = None
+    include_pii: bool = False
+
+    def describe(self) -> str:
+        service = f"service {self.service}" if self.service else "all services"
+        start = self.date_from.isoformat() if self.date_from else "the first case"
+        end = self.date_to.isoformat() if self.date_to else "the last case"
+        dates = ("any date availed" if not (self.date_from or self.date_to)
+                 else f"date availed from {start} to {end}")
+        pii = ("respondent names and phone numbers INCLUDED (Raw data sheet only)"
+               if self.include_pii else "no respondent names or phone numbers")
+        return f"{service}; {dates}; {pii}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewRecord:
+    """One primary complete or partial interview and the case it belongs to."""
+
+    case_id: int
+    service_code: str
+    dzongkhag: str
+    office: str
+    date_availed: date | None
+    enumerator: str
+    started_at: datetime
+    ended_at: datetime | None
+    language: str
+    questionnaire_id: str
+    questionnaire_version: int
+    completion: str
+    answers: Mapping[str, Any]
+    #: only filled when the export includes personal data
+    respondent_name: str | None = None
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    case_id: int
+    service_code: str
+    enumerator: str
+    started_at: datetime
+    phone_index: int
+    outcome: str
+    aapor_code: str
+    stale: bool
+    #: free text that may name people: None unless the export includes personal data
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RatesRecord:
+    """AAPOR counts and rates of one service (or of all selected services together)."""
+
+    label: str
+    counts: Mapping[str, int]
+    #: NaN when it cannot be estimated; rates are NaN where the denominator is zero
+    e: float
+    e_method: str
+    rates: Mapping[str, float]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EnumeratorRecord:
+    username: str
+    full_name: str
+    attempts: int
+    completes: int
+    #: time spent on calls and interviews: the sum of attempt durations (ended - started)
+    hours_working: float
+    #: mean length of the enumerator's primary complete interviews, None without any
+    mean_interview_minutes: float | None
+
+    @property
+    def completes_per_hour(self) -> float | None:
+        return self.completes / self.hours_working if self.hours_working > 0 else None
+
+
+@dataclass
+class ExportData:
+    filters: ExportFilters
+    generated_at: datetime
+    services: list[ServiceInfo]
+    #: every (questionnaire id, version) the interviews use, mapped to its definition
+    questionnaires: Mapping[tuple[str, int], Questionnaire]
+    rates: list[RatesRecord]
+    enumerators: list[EnumeratorRecord]
+    interviews: Iterable[InterviewRecord] = ()
+    attempts: Iterable[AttemptRecord] = ()
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,98 @@
+"""The analyst workbook (DESIGN.md §1, issue 5), written with openpyxl's write-only mode so
+100,000 interviews stream through in bounded memory.
+
+Sheets are created in reading order first; the streamed ones (Raw data, Feedback, Complaints,
+Call history) are then filled as the records arrive, and the Summary, Indicators and
+fieldwork sheets last, from the tallies the stream built. Write-only sheets each go to their
+own temporary file, so the order in which they are filled does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from cati_app.core.questionnaire import Item, Questionnaire
+from cati_app.reports import styles
+from cati_app.reports.fieldwork_sheets import (
+    OpenTextSheet,
+    write_attempts,
+    write_enumerators,
+    write_rates,
+)
+from cati_app.reports.raw import RawTable
+from cati_app.reports.records import ExportData
+from cati_app.reports.score_sheets import ALL, write_indicators, write_summary
+from cati_app.reports.scoring import ServiceTally
+
+SHEETS = ("Summary", "Indicators", "Response rates", "Enumerators", "Feedback", "Complaints",
+          "Raw data", "Call history")
+
+
+@dataclass(frozen=True)
+class WorkbookStats:
+    interviews: int
+    attempts: int
+    feedback: int
+    complaints: int
+
+
+def write_workbook(path: Path, data: ExportData) -> WorkbookStats:
+    book = Workbook(write_only=True)
+    sheets = {title: book.create_sheet(title) for title in SHEETS}
+    tallies: dict[str, ServiceTally] = {}
+    feedback = OpenTextSheet(sheets["Feedback"], "Feedback (open comment)")
+    complaints = OpenTextSheet(sheets["Complaints"], "Complaint")
+    interviews = _write_raw(sheets["Raw data"], data, tallies, feedback, complaints)
+    feedback.close()
+    complaints.close()
+    attempts = write_attempts(sheets["Call history"], data.attempts, data.filters.include_pii)
+    indicators = indicator_items(data.questionnaires)
+    write_summary(sheets["Summary"], data, tallies, indicators, _e_note(data))
+    write_indicators(sheets["Indicators"], data, tallies, indicators)
+    write_rates(sheets["Response rates"], data.rates)
+    write_enumerators(sheets["Enumerators"], data.enumerators)
+    book.save(path)
+    return WorkbookStats(interviews, attempts, feedback.rows, complaints.rows)
+
+
+def _write_raw(ws, data: ExportData, tallies: dict[str, ServiceTally],  # type: ignore[no-untyped-def]
+               feedback: OpenTextSheet, complaints: OpenTextSheet) -> int:
+    table = RawTable(data.questionnaires, data.filters.include_pii)
+    styles.prepare(ws, [9] * len(table.header), "B2")
+    styles.tall_header(ws, 1)
+    ws.append(styles.header(ws, table.header))
+    everything = tallies.setdefault(ALL, ServiceTally())
+    written = 0
+    for interview, row in table.rows(iter(data.interviews)):
+        ws.append(row)
+        written += 1
+        record = interview.record
+        for tally in (tallies.setdefault(record.service_code, ServiceTally()), everything):
+            tally.add(record.completion, interview.scorer, interview.effective,
+                      interview.scores)
+        for sheet, role in ((feedback, "comment"), (complaints, "complaint_text")):
+            text = interview.open_text(role)
+            if text is not None:
+                sheet.add(record.case_id, record.service_code, record.started_at, text)
+    styles.add_filter(ws, 1, len(table.header), written + 1)
+    return written
+
+
+def indicator_items(questionnaires: Mapping[tuple[str, int], Questionnaire]) -> list[Item]:
+    """The indicators of every version in use, newest version's order first."""
+    items: dict[str, Item] = {}
+    for key in sorted(questionnaires, key=lambda k: (k[0], -k[1])):
+        for item in questionnaires[key].indicators():
+            items.setdefault(item.name, item)
+    return list(items.values())
+
+
+def _e_note(data: ExportData) -> str:
+    methods = sorted({r.e_method for r in data.rates if r.e_method})
+    how = "; ".join(methods) if methods else "not given"
+    return (f"e (the share of cases of unknown eligibility taken to be eligible) is "
+            f"estimated per row as the {how}. Rates with a zero denominator show n/a.")

@@ -1,0 +1,53 @@
+"""The app shows the workspace the logged-in role allows (real server, real login)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cati_app.client.api import ApiClient
+from cati_app.desktop.analyst.window import AnalystWindow
+from cati_app.desktop.app import AppSession, LoginResult
+from cati_app.desktop.supervisor.window import SupervisorWindow
+from cati_app.desktop.worker import BackgroundRunner
+from tests.desktop.test_supervisor_cases import WAIT_MS, Server
+from tests.server.conftest import PASSWORD
+
+#: the live-server fixtures (``server``)
+pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+
+
+def sign_in(qtbot, server: Server, settings, username: str) -> AppSession:
+    api = ApiClient(server.url, timeout=10)
+    token = api.login(username, PASSWORD, f"dev-{username}")
+    session = AppSession(settings, BackgroundRunner(), None)
+    session.open_workspace(LoginResult(server.url, api, token, f"dev-{username}"))
+    qtbot.addWidget(session.window)
+    return session
+
+
+@pytest.mark.parametrize(("username", "kind"), [("sup", SupervisorWindow),
+                                                ("ana", AnalystWindow)])
+def test_role_decides_the_workspace(qtbot, server: Server, settings, username, kind) -> None:
+    session = sign_in(qtbot, server, settings, username)
+    window = session.window
+    assert isinstance(window, kind)
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=WAIT_MS)
+    assert window.exports.all_services() == ["CID"]
+    window.close()
+    assert not window.dashboard.timer.isActive()
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)
+
+
+def test_supervisor_window_fills_its_lookups_and_tabs(qtbot, server: Server, settings) -> None:
+    session = sign_in(qtbot, server, settings, "sup")
+    window = session.window
+    qtbot.waitUntil(lambda: window.cases.enumerators != [], timeout=WAIT_MS)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Dashboard", "Cases", "Conflicts", "Exports"]
+    assert window.cases.enumerators == [("enum1", "Karma Dorji"), ("enum2", "Pema Choden")]
+    assert window.services == [("CID", "Issuance of New CID Card")]
+    dialog = window.import_sample()
+    assert dialog.service.currentData() == "CID"
+    dialog.close()
+    window.close()
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)

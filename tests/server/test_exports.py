@@ -1,0 +1,363 @@
+"""The analyst workbook (both backends): every figure read back from the xlsx equals a
+recomputation from the seed below, made here without the code under test (the AAPOR rates
+equal cati_app.core.rates.aapor_rates of counts counted here).
+
+The seeding helpers are shared with test_exports_privacy.py.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from statistics import fmean
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from cati_app.core.protocol import Role
+from cati_app.core.rates import COUNT_KEYS, aapor_rates
+from cati_app.server.context import AppContext
+from cati_app.server.db import transaction
+from cati_app.server.models import CaseState, ContactAttempt, InterviewVersion
+from tests.server.test_supervision_api import seed_case, seed_service
+
+PARAMETERS = {"Accessibility": ("acc_info", "acc_reach"),
+              "Timeliness": ("time_wait", "time_turnaround"),
+              "Attitude": ("att_welcome", "att_courtesy"), "Integrity": ("int_fair", "int_payment"),
+              "Feedback": ("fb_channels", "fb_willing")}
+INDICATORS = [name for names in PARAMETERS.values() for name in names]
+START = datetime(2026, 6, 1, 3, 30, tzinfo=UTC)  # 09:30 in Thimphu
+
+
+def rated(*values: str, **extra: Any) -> dict[str, Any]:
+    return {"consent": "yes", "availed": "yes", **dict(zip(INDICATORS, values, strict=False)),
+            **extra}
+
+
+@dataclass
+class SeedCase:
+    name: str
+    phone: str
+    service: str
+    code: str | None  # disposition code; None: never attempted
+    enumerator: str | None = None
+    answers: dict[str, Any] | None = None
+    completion: str = "complete"
+    minutes: int = 10
+    availed: date = date(2026, 5, 20)
+    attempts: list[tuple[str, str, int]] = field(default_factory=list)  # outcome, code, minutes
+    #: the open texts that count (a complaint text after "no" is stale)
+    comment: str | None = None
+    complaint: str | None = None
+    case_id: int = 0
+
+
+SEED = [
+    SeedCase("Dechen Zangmo", "+97517111001", "CID", "1.1", "karma",
+             rated("4", "5", "3", "2", "5", "4", "dk", "5", "ref", "4", comment="Staff were kind",
+                   complaint="yes", complaint_text="Asked for an extra fee"),
+             attempts=[("no_answer", "3.13", 1), ("complete", "1.1", 12)],
+             comment="Staff were kind", complaint="Asked for an extra fee"),
+    SeedCase("Tashi Dorji", "+97577222002", "CID", "1.1", "pema",
+             rated("5", "5", "5", "4", "dk", "dk", "3", "ref", "2", "1", complaint="no",
+                   complaint_text="Stale: only said before changing to no"),
+             minutes=14, attempts=[("complete", "1.1", 15)]),
+    SeedCase("Karma Choden", "+97517333003", "CID", "1.2", "karma",
+             rated("3", "3", "4", "4", "5", "2"), completion="partial", minutes=6,
+             attempts=[("busy", "3.12", 0), ("partial", "1.2", 7)]),
+    SeedCase("Sonam Wangchuk", "+97517444004", "MOVE", "1.1", "pema",
+             rated("2", "2", "1", "1", "3", "3", "4", "4", "5", "5", comment="  "),
+             minutes=8, attempts=[("complete", "1.1", 9)]),
+    SeedCase("Pema Lhamo", "+97577555005", "CID", "2.112", "karma",
+             attempts=[("soft_refusal", "2.112", 2)]),
+    SeedCase("Ugyen Tshering", "+97517666006", "CID", None),
+    SeedCase("Kinley Wangmo", "+97577777007", "MOVE", "4.10", "pema",
+             attempts=[("not_user", "4.10", 1)]),
+    SeedCase("Jigme Norbu", "+97517888008", "CID", "1.1", "karma",
+             rated("1", "1", "1", "1", "1", "1", "1", "1", "1", "1"), availed=date(2026, 4, 2),
+             attempts=[("complete", "1.1", 11)]),
+]
+#: a second, non-primary version of the MOVE interview: exports must ignore it
+NOT_PRIMARY = rated("5", "5", "5", "5", "5", "5", "5", "5", "5", "5")
+
+
+def seed(ctx: AppContext, make_user: Callable[..., int]) -> dict[str, int]:
+    users = {"karma": make_user("karma"), "pema": make_user("pema")}
+    services = {"CID": seed_service(ctx), "MOVE": seed_service(ctx, "MOVE", "Move-in/out")}
+    for n, spec in enumerate(SEED):
+        closed = spec.code is not None and spec.code[0] in "124"
+        spec.case_id = seed_case(
+            ctx, services[spec.service], respondent_name=spec.name, phone1=spec.phone,
+            phone2=None, date_availed=spec.availed, disposition_code=spec.code,
+            state=CaseState.CLOSED if closed else CaseState.QUEUED)
+        at = START + timedelta(hours=n)
+        with transaction(ctx.sessions) as session:
+            for outcome, code, minutes in spec.attempts:
+                session.add(ContactAttempt(
+                    item_uuid=str(uuid.uuid4()), case_id=spec.case_id,
+                    user_id=users[spec.enumerator or ""], device_id="d", assignment_version=1,
+                    started_at=at, ended_at=at + timedelta(minutes=minutes), outcome=outcome,
+                    aapor_code=code, note=f"spoke to {spec.name}", received_at=at))
+                at += timedelta(minutes=minutes + 5)
+            if spec.answers is not None:
+                session.add(interview(spec.case_id, users[spec.enumerator or ""], spec.answers,
+                                      spec.completion, START, spec.minutes, primary=True))
+                if spec.service == "MOVE":
+                    session.add(interview(spec.case_id, users["karma"], NOT_PRIMARY,
+                                          "complete", START, 30, primary=False))
+    return users
+
+
+def interview(case_id: int, user_id: int, answers: dict[str, Any], completion: str,
+              at: datetime, minutes: int, *, primary: bool) -> InterviewVersion:
+    return InterviewVersion(
+        version_uuid=str(uuid.uuid4()), item_uuid=str(uuid.uuid4()),
+        interview_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="d",
+        assignment_version=1, questionnaire_id="set", questionnaire_version=1, language="en",
+        started_at=at, ended_at=at + timedelta(minutes=minutes), answers=answers,
+        completion=completion, primary=primary, received_at=at)
+
+
+@pytest.fixture
+def seeded(ctx: AppContext, make_user: Callable[..., int]) -> dict[str, int]:
+    return seed(ctx, make_user)
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., int], login: Callable[..., dict[str, str]]
+            ) -> dict[str, str]:
+    make_user("ana", Role.analyst)
+    return login("ana")
+
+
+def download(client: TestClient, headers: dict[str, str], **params: Any) -> bytes:
+    response = client.get("/v1/exports/summary.xlsx", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-length"] == str(len(response.content))
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    return response.content
+
+
+def sheet_rows(book: Any, title: str, header_first: str) -> list[dict[str, Any]]:
+    """The table of a sheet as dicts, starting at the row whose first cell is header_first."""
+    rows = list(book[title].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row and row[0] == header_first)
+    titles = rows[start]
+    table = []
+    for row in rows[start + 1:]:
+        if not row or row[0] is None:
+            break
+        table.append(dict(zip(titles, row, strict=False)))
+    return table
+
+
+# --- independent expectations ----------------------------------------------------------------
+
+
+def exported(cases: list[SeedCase]) -> list[SeedCase]:
+    return [c for c in cases if c.answers is not None]
+
+
+def substantive(spec: SeedCase, name: str) -> int | None:
+    value = (spec.answers or {}).get(name)
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+
+def expected_parameters(spec: SeedCase) -> dict[str, float | None]:
+    means = {}
+    for parameter, names in PARAMETERS.items():
+        values = [v for v in (substantive(spec, n) for n in names) if v is not None]
+        means[parameter] = fmean(values) if values else None
+    return means
+
+
+def expected_composite(spec: SeedCase) -> float | None:
+    present = [v for v in expected_parameters(spec).values() if v is not None]
+    return fmean(present) if present else None
+
+
+def mean_of(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return fmean(present) if present else None
+
+
+def expected_summary(cases: list[SeedCase]) -> dict[str, Any]:
+    interviews = exported(cases)
+    composite = mean_of([expected_composite(c) for c in interviews])
+    row: dict[str, Any] = {
+        "Completed interviews": sum(c.completion == "complete" for c in interviews),
+        "Partial interviews": sum(c.completion == "partial" for c in interviews),
+        "Composite (1-5)": composite,
+        "Composite (0-100)": None if composite is None else (composite - 1) / 4 * 100}
+    for parameter in PARAMETERS:
+        row[parameter] = mean_of([expected_parameters(c)[parameter] for c in interviews])
+    for name in INDICATORS:
+        values = [v for v in (substantive(c, name) for c in interviews) if v is not None]
+        row[f"% satisfied: {name}"] = (sum(v >= 4 for v in values) / len(values)
+                                       if values else None)
+    return row
+
+
+def expected_counts(cases: list[SeedCase]) -> dict[str, int]:
+    buckets = {"1.1": "I", "1.2": "P", "2.112": "R", "4.10": "NE", None: "UH"}
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for spec in cases:
+        counts[buckets[spec.code]] += 1
+    return counts
+
+
+def close(actual: Any, expected: float | None) -> bool:
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return actual == "n/a"
+    return actual == pytest.approx(expected, rel=1e-9)
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_summary_sheet_equals_a_recomputation(client: TestClient, seeded: dict[str, int],
+                                              analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    assert book.sheetnames == ["Summary", "Indicators", "Response rates", "Enumerators",
+                               "Feedback", "Complaints", "Raw data", "Call history"]
+    summary = {row["Service"]: row for row in sheet_rows(book, "Summary", "Service")}
+    assert list(summary) == ["CID", "MOVE", "All selected"]
+    groups = {"CID": [c for c in SEED if c.service == "CID"],
+              "MOVE": [c for c in SEED if c.service == "MOVE"], "All selected": SEED}
+    for label, cases in groups.items():
+        for column, expected in expected_summary(cases).items():
+            assert close(summary[label][column], expected), (label, column)
+    readme = {row[0]: row[1] for row in book["Summary"].iter_rows(max_row=7, values_only=True)}
+    assert readme["Generated at"] == "2026-06-02 10:00 (Asia/Thimphu)"
+    assert "proportional estimate" in readme["Response rates"]
+    assert book["Summary"].freeze_panes and book["Summary"].auto_filter.ref
+
+
+def test_indicator_counts_equal_a_recount(client: TestClient, seeded: dict[str, int],
+                                          analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    rows = sheet_rows(book, "Indicators", "Service")
+    assert len(rows) == 3 * len(INDICATORS)
+    columns = {"1 Very poor": "1", "2 Poor": "2", "3 Fair": "3", "4 Good": "4",
+               "5 Very good": "5", "Don't know": "dk", "Refused": "ref"}
+    for row in rows:
+        cases = exported([c for c in SEED if row["Service"] in (c.service, "All selected")])
+        answers = [(c.answers or {}).get(row["Indicator"]) for c in cases]
+        for column, code in columns.items():
+            assert row[column] == answers.count(code), (row["Service"], row["Indicator"])
+        assert row["No answer"] == answers.count(None)
+        assert row["Total"] == len(cases)
+    assert len(book["Indicators"]._charts) == 1
+
+
+def test_response_rates_equal_core_rates_of_recounted_dispositions(
+        client: TestClient, seeded: dict[str, int], analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    rows = {row["Service"]: row for row in sheet_rows(book, "Response rates", "Service")}
+    for label, cases in (("CID", [c for c in SEED if c.service == "CID"]),
+                         ("MOVE", [c for c in SEED if c.service == "MOVE"]),
+                         ("All selected", SEED)):
+        counts = expected_counts(cases)
+        assert {k: rows[label][k] for k in COUNT_KEYS} == counts
+        eligible = sum(counts[k] for k in ("I", "P", "R", "NC", "O"))
+        assert close(rows[label]["e"], eligible / (eligible + counts["NE"]))
+        for name, value in aapor_rates(counts).items():
+            assert close(rows[label][name], value), (label, name)
+    assert rows["MOVE"]["REF1"] == 0 and rows["MOVE"]["RR1"] == pytest.approx(1 / 1)
+
+
+def test_enumerator_productivity(client: TestClient, seeded: dict[str, int],
+                                 analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    rows = {row["Enumerator"]: row for row in sheet_rows(book, "Enumerators", "Enumerator")}
+    assert set(rows) == {"karma", "pema"}
+    for who, row in rows.items():
+        mine = [c for c in SEED if c.enumerator == who]
+        hours = sum(m for c in mine for _o, _c, m in c.attempts) / 60
+        completes = [c for c in mine if c.answers is not None and c.completion == "complete"]
+        assert row["Attempts"] == sum(len(c.attempts) for c in mine)
+        assert row["Completes"] == len(completes)
+        assert row["Hours working"] == pytest.approx(hours)
+        assert row["Completes per hour"] == pytest.approx(len(completes) / hours)
+        assert row["Mean interview length (min)"] == pytest.approx(
+            fmean(c.minutes for c in completes))
+
+
+def test_open_texts_raw_data_and_call_history(client: TestClient, seeded: dict[str, int],
+                                              analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    feedback = sheet_rows(book, "Feedback", "Case ID")
+    complaints = sheet_rows(book, "Complaints", "Case ID")
+    assert [(r["Case ID"], r["Service"], r["Date"].date(), r["Feedback (open comment)"])
+            for r in feedback] == [(c.case_id, c.service, date(2026, 6, 1), c.comment)
+                                   for c in SEED if c.comment]
+    assert [(r["Case ID"], r["Complaint"]) for r in complaints] == [
+        (c.case_id, c.complaint) for c in SEED if c.complaint]
+
+    raw = {row["Case ID"]: row for row in sheet_rows(book, "Raw data", "Case ID")}
+    assert set(raw) == {c.case_id for c in exported(SEED)}
+    for spec in exported(SEED):
+        row = raw[spec.case_id]
+        assert (row["Service"], row["Enumerator"], row["Result"]) == (
+            spec.service, spec.enumerator, spec.completion)
+        assert row["Started (Thimphu)"] == datetime(2026, 6, 1, 9, 30)
+        assert row["Length (min)"] == pytest.approx(spec.minutes)
+        assert row["Date availed"].date() == spec.availed
+        for name in INDICATORS:
+            value = (spec.answers or {}).get(name)
+            assert row[name] == (int(value) if value and value.isdigit() else value)
+        for parameter, expected in expected_parameters(spec).items():
+            assert row[parameter] == (None if expected is None else pytest.approx(expected))
+        assert row["Composite (1-5)"] == pytest.approx(expected_composite(spec))
+    stale = next(c for c in SEED if c.name == "Tashi Dorji")
+    assert raw[stale.case_id]["complaint_text"] is None  # skipped after "no": not counted
+
+    calls = sheet_rows(book, "Call history", "Case ID")
+    assert sorted((r["Case ID"], r["Outcome"], r["AAPOR code"]) for r in calls) == sorted(
+        (c.case_id, o, code) for c in SEED for o, code, _m in c.attempts)
+    assert "Note" not in calls[0] and calls[0]["Time (Thimphu)"].tzinfo is None
+
+
+def test_filters_by_service_and_date_availed(client: TestClient, seeded: dict[str, int],
+                                             analyst: dict[str, str]) -> None:
+    content = download(client, analyst, service="cid", **{"from": "2026-05-01",
+                                                          "to": "2026-05-31"})
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    chosen = [c for c in SEED if c.service == "CID" and c.availed.month == 5]
+    summary = {row["Service"]: row for row in sheet_rows(book, "Summary", "Service")}
+    assert list(summary) == ["CID", "All selected"]
+    for column, expected in expected_summary(chosen).items():
+        assert close(summary["All selected"][column], expected), column
+    raw = sheet_rows(book, "Raw data", "Case ID")
+    assert {r["Case ID"] for r in raw} == {c.case_id for c in exported(chosen)}
+    rates = {r["Service"]: r for r in sheet_rows(book, "Response rates", "Service")}
+    assert {k: rates["All selected"][k] for k in COUNT_KEYS} == expected_counts(chosen)
+    assert "service CID" in book["Summary"]["B2"].value
+
+
+def test_bad_filters_get_a_clear_4xx(client: TestClient, seeded: dict[str, int],
+                                     analyst: dict[str, str]) -> None:
+    swapped = client.get("/v1/exports/summary.xlsx", headers=analyst,
+                         params={"from": "2026-06-01", "to": "2026-05-01"})
+    assert swapped.status_code == 422 and "swap" in swapped.json()["detail"]
+    unknown = client.get("/v1/exports/raw.csv", headers=analyst, params={"service": "NOPE"})
+    assert unknown.status_code == 404 and "NOPE" in unknown.json()["detail"]
+    bad_date = client.get("/v1/exports/summary.xlsx", headers=analyst, params={"from": "May"})
+    assert bad_date.status_code == 422
+
+
+def test_an_empty_database_still_gives_every_sheet(client: TestClient, ctx: AppContext,
+                                                   analyst: dict[str, str]) -> None:
+    seed_service(ctx)
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    summary = {row["Service"]: row for row in sheet_rows(book, "Summary", "Service")}
+    assert summary["CID"]["Completed interviews"] == 0
+    assert summary["CID"]["Composite (1-5)"] == "n/a"
+    rates = {r["Service"]: r for r in sheet_rows(book, "Response rates", "Service")}
+    assert rates["CID"]["RR1"] == "n/a"
