@@ -28,10 +28,12 @@ from cati_app.core.protocol_supervision import (
     RejectRequest,
     ResolveRequest,
     ResponseRates,
+    ReviewList,
     ReviewRequest,
     ReviewResponse,
     SampleImportResult,
 )
+from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,15 @@ class SupervisorApi:
         return self.api._call("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
                               ConflictDetail, data=body.model_dump_json())
 
+    def interviews_for_review(self, review_status: str = "pending", service: str | None = None,
+                              *, limit: int = 100, offset: int = 0) -> ReviewList:
+        """Primary interview versions with that review status, oldest first, with answers."""
+        params: dict[str, Any] = {"review_status": review_status, "limit": limit,
+                                  "offset": offset}
+        if service:
+            params["service"] = service
+        return self.api._call("GET", "/v1/interviews", ReviewList, params=params)
+
     def approve(self, interview_uuid: str, comment: str = "") -> ReviewResponse:
         body = ReviewRequest(comment=comment)
         return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
@@ -147,6 +158,21 @@ class SupervisorApi:
                     f"{path.name} ({size:.1f} MB) is larger than the server accepts: split "
                     "the list into smaller files and import each", 413, exc.error) from None
             raise
+
+    def import_questionnaire(self, path: str | Path, service_code: str
+                             ) -> QuestionnaireImportResult:
+        """Upload an XLSForm workbook as the service's next questionnaire version. When the
+        workbook has problems nothing is stored and ``RequestRejected`` (error
+        ``xlsform_problems``) carries them in ``fields`` (``XLSFormProblem`` each)."""
+        path = Path(path)
+        try:
+            with path.open("rb") as stream:
+                return self.api._call("POST", "/v1/admin/questionnaires/xlsform",
+                                      QuestionnaireImportResult, content_type=None,
+                                      files={"file": (path.name, stream)},
+                                      data={"service": service_code})
+        except OSError as exc:
+            raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
 
     def download_export(self, kind: str, destination: str | Path, *,
                         service: str | None = None, date_from: date | None = None,

@@ -163,6 +163,33 @@ class ReviewResponse(BaseModel):
     holder: str | None
 
 
+class ReviewItem(BaseModel):
+    """One interview waiting for (or past) review: its primary version."""
+
+    interview_uuid: str
+    #: the primary version, the one an approval or a rejection applies to
+    version_uuid: str
+    case_id: int
+    service_code: str
+    enumerator: str
+    #: an outcome key: complete, partial or break_off
+    completion: str
+    ended_at: UtcDatetime | None
+    received_at: UtcDatetime
+    #: how many problems the server found against the questionnaire
+    problems: int
+    questionnaire_id: str = ""
+    questionnaire_version: int = 0
+    language: str = "en"
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReviewList(BaseModel):
+    #: all interviews matching the filters, for paging
+    total: int
+    interviews: list[ReviewItem]
+
+
 # --- reports -------------------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,16 @@ from cati_app.desktop.dialer import SystemDialer
 from cati_app.desktop.fonts import register_dzongkha_font
 from cati_app.desktop.login import LoginDialog
 from cati_app.desktop.main_window import EnumeratorWindow
-from cati_app.desktop.settings import AUTO_SYNC_MINUTES, DIAL_COMMAND, SERVER_URL, Settings
+from cati_app.desktop.settings import (
+    AUTO_SYNC_MINUTES,
+    DIAL_COMMAND,
+    SERVER_URL,
+    TARGET_QUEUE_SIZE,
+    THEME,
+    Settings,
+)
 from cati_app.desktop.sync_control import SyncController
+from cati_app.desktop.theme import apply_theme, follow_system, set_high_dpi_policy
 from cati_app.desktop.worker import BackgroundRunner
 
 
@@ -27,7 +36,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--server", metavar="URL",
                         help="server address, e.g. https://cati.example.bt (remembered)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the installation (fonts, forms, questionnaire, main window) "
+                             "without a server; exit 0 when all is well")
     return parser.parse_args(argv)
+
+#: replies to requests sent before a new login are not a reason to ask again
+RENEWAL_GRACE_SECONDS = 30.0
 
 
 @dataclass
@@ -61,18 +76,22 @@ class AppSession:
         self.store: Any = None
         self.sync: SyncController | None = None
         self.login: LoginResult | None = None
+        self.relogin: LoginDialog | None = None
+        self.renewed_at = -RENEWAL_GRACE_SECONDS
 
     def sign_in(self) -> bool:
         dialog = LoginDialog(self.settings, authenticate, self.runner)
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return False
         self.login = dialog.login_result
+        assert self.login is not None
         self.open_workspace(self.login)
         return True
 
     def open_workspace(self, login: LoginResult) -> None:
         """The workspace the role allows: enumerators work offline from their queue;
         supervisors and admins supervise (exports included); analysts export."""
+        self.login = login
         role = str(login.token.role)
         if role == "enumerator":
             self._open_enumerator_workspace(login)
@@ -91,9 +110,20 @@ class AppSession:
         window = kind(api, self.runner, self.settings, full_name=login.token.full_name,
                       today=lambda: to_thimphu(clock.now()).date())
         self.window = window
+        self.runner.task_failed.connect(self._online_call_failed)
         window.resize(1366, 800)
         window.show()
         window.start()
+
+    def _online_call_failed(self, error: BaseException) -> None:
+        from cati_app.client.api import AuthExpired
+
+        window = self.window
+        # a request sent with the old token may fail just after a new login: not a new expiry
+        just_renewed = time.monotonic() - self.renewed_at < RENEWAL_GRACE_SECONDS
+        if isinstance(error, AuthExpired) and window is not None and not just_renewed:
+            # what is on screen stays; once signed in again, reload it with the new token
+            self.sign_in_again(after=getattr(window, "refresh", lambda: None))
 
     def _open_enumerator_workspace(self, login: LoginResult) -> None:
         token = login.token
@@ -106,7 +136,8 @@ class AppSession:
         path = database_path(data_dir(), login.server, token.username)
         self.store = LocalStore.open(path, username=token.username, clock=clock)
         engine = SyncEngine(self.store, login.api, clock, device_id=login.device_id,
-                            ack_file=ack_file_for(path))
+                            ack_file=ack_file_for(path),
+                            target_queue_size=self.settings.get(TARGET_QUEUE_SIZE))
         self.sync = SyncController(engine, self.runner, clock.now,
                                    interval_minutes=self.settings.get(AUTO_SYNC_MINUTES),
                                    auth_error=AuthExpired)
@@ -115,25 +146,38 @@ class AppSession:
         window = EnumeratorWindow(controller, SystemDialer(self.settings.get(DIAL_COMMAND)),
                                   self.settings, sync=self.sync,
                                   dzongkha_family=self.dzongkha_family)
-        self.sync.auth_expired.connect(self.sign_in_again)
+        sync = self.sync
+        self.sync.auth_expired.connect(
+            lambda _reason: self.sign_in_again(
+                after=lambda: (sync.start_automatic(), sync.sync_now())))
         self.window = window
         window.resize(1280, 760)
         window.show()
         window.start_background_work()
         self.sync.sync_now()
 
-    def sign_in_again(self, _reason: str = "") -> None:
-        """The server said the login expired: ask again; local work goes on meanwhile."""
-        assert self.login is not None and self.sync is not None
-        login, sync = self.login, self.sync
+    def sign_in_again(self, after: Callable[[], object] = lambda: None) -> None:
+        """The server said the login expired: ask for the password again over the window,
+        which keeps what it shows (and the enumerator's local work goes on meanwhile). One
+        dialog at a time, however many requests failed."""
+        assert self.login is not None
+        if self.relogin is not None and self.relogin.isVisible():
+            return
+        login = self.login
 
         def again(_server: str, username: str, password: str) -> Any:
             return login.api.login(username, password, login.device_id)
 
         dialog = LoginDialog(self.settings, again, self.runner, server_fixed=login.server,
                              username_fixed=login.token.username, parent=self.window)
-        dialog.accepted.connect(lambda: (sync.start_automatic(), sync.sync_now()))
+        dialog.setWindowTitle("Sign in again — your login has expired")
+        dialog.accepted.connect(self._renewed)
+        dialog.accepted.connect(after)
+        self.relogin = dialog
         dialog.open()
+
+    def _renewed(self) -> None:
+        self.renewed_at = time.monotonic()
 
     def close(self) -> None:
         if self.store is not None:
@@ -145,10 +189,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.version:
         print(f"cati-app {__version__}")
         return 0
+    if QApplication.instance() is None:
+        set_high_dpi_policy()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("serve-cati")
     app.setOrganizationName("ServE")
+    if args.self_test:
+        from cati_app.desktop.self_test import self_test
+
+        return self_test()
     settings = Settings.for_user()
+    apply_theme(app, settings.get(THEME))
+    follow_system(app, lambda: settings.get(THEME))
     if args.server:
         settings.set(SERVER_URL, args.server.strip().rstrip("/"))
     session = AppSession(settings, BackgroundRunner(), register_dzongkha_font())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from cati_app.core.phones import format_for_reading
 from cati_app.desktop.display import day_text, outcome_label, thimphu_time
+from cati_app.desktop.theme import WARNING_COLOUR
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
@@ -36,6 +37,8 @@ class CaseCard(QWidget):
         self.fields = {name: QLabel(textInteractionFlags=selectable)
                        for name in ("service", "office", "dzongkhag", "date_availed", "next_call",
                                     "correction")}
+        self.fields["correction"].setWordWrap(True)
+        self.fields["correction"].setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.details = details = QFormLayout()
         for name, label in (("service", "Service"), ("office", "Office"),
                             ("dzongkhag", "Dzongkhag"), ("date_availed", "Date availed"),

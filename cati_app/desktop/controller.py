@@ -61,6 +61,10 @@ class EnumeratorController:
             ended_at=self.clock.now(), note=note, appointment_at=appointment_at,
             appointment_kind=appointment_kind)
 
+    def release_case(self, case_id: int, reason: str) -> str:
+        """Give the case back to the supervisor (queued for upload); the outbox item uuid."""
+        return self.store.release_case(case_id, reason)
+
     # --- interviews ----------------------------------------------------------------------
 
     def questionnaire_for(self, case: LocalCase) -> Questionnaire:

@@ -47,7 +47,10 @@ def command_for(template: str, e164: str) -> list[str]:
     """The argument list of a dial command; the number is never passed through a shell."""
     if "{number}" not in template:
         raise DialError("the dial command must contain {number}, e.g. softphone --call {number}")
-    words = shlex.split(template)
+    try:
+        words = shlex.split(template)
+    except ValueError as error:  # an unclosed quote
+        raise DialError(f"the dial command cannot be read ({error}): check its quotes") from None
     if not words:
         raise DialError("the dial command is empty")
     return [word.replace("{number}", e164) for word in words]

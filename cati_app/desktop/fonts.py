@@ -24,11 +24,25 @@ def register_dzongkha_font() -> str | None:
     return families[0] if families else None
 
 
-def script_font(language: str, dzongkha_family: str | None, base: QFont) -> QFont:
-    """The font for script text in ``language``: Dzongkha text in the Dzongkha font, with the
-    base family as fallback for the Latin text still awaiting translation."""
+#: the question text's size unless the enumerator chose another (settings)
+DEFAULT_FONT_POINTS = 16
+MIN_FONT_POINTS, MAX_FONT_POINTS = 10, 36
+
+
+def script_font(language: str, dzongkha_family: str | None, base: QFont,
+                points: int = DEFAULT_FONT_POINTS) -> QFont:
+    """The font for script text in ``language``, ``points`` big: Dzongkha text in the Dzongkha
+    font, with the base family as fallback for the Latin text still awaiting translation."""
     font = QFont(base)
-    font.setPointSizeF(max(base.pointSizeF(), 10.0) * 1.3)
+    font.setPointSizeF(float(min(max(points, MIN_FONT_POINTS), MAX_FONT_POINTS)))
     if language == "dz" and dzongkha_family:
         font.setFamilies([dzongkha_family, base.family()])
+    return font
+
+
+def choice_font(question: QFont) -> QFont:
+    """The answer list: a little smaller than the question, never small, so the choices
+    read at a glance while the enumerator listens."""
+    font = QFont(question)
+    font.setPointSizeF(max(question.pointSizeF() * 0.85, float(MIN_FONT_POINTS)))
     return font

@@ -89,7 +89,7 @@ class LoginDialog(QDialog):
         password = self.password.text()
         self._runner.run(lambda: self._authenticate(server, username, password),
                          lambda result: self._signed_in(server, username, result),
-                         self._failed)
+                         self._failed, owner=self)
 
     def _signed_in(self, server: str, username: str, result: Any) -> None:
         self._settings.set(SERVER_URL, server)

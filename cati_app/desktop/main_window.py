@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -20,17 +22,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.core.phones import format_for_reading
 from cati_app.desktop.case_card import CaseCard
 from cati_app.desktop.controller import EnumeratorController, QuestionnaireMissing
-from cati_app.desktop.dialer import CallTimer, Dialer, DialError
+from cati_app.desktop.dialer import CallTimer, Dialer, DialError, SystemDialer
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.interview_session import InterviewSession
 from cati_app.desktop.outcome_picker import OutcomePicker
 from cati_app.desktop.queue_panel import QueuePanel, ReminderWatcher
 from cati_app.desktop.script_runner import ScriptRunner
-from cati_app.desktop.settings import REMINDER_CHECK_SECONDS, SCRIPT_LANGUAGE, Settings
+from cati_app.desktop.settings import (
+    AUTO_SYNC_MINUTES,
+    DIAL_COMMAND,
+    REMINDER_CHECK_SECONDS,
+    SCRIPT_FONT_SIZE,
+    SCRIPT_LANGUAGE,
+    TARGET_QUEUE_SIZE,
+    THEME,
+    Settings,
+)
+from cati_app.desktop.settings_dialog import SettingsDialog
 from cati_app.desktop.sync_control import SyncController, SyncOutcome
 from cati_app.desktop.sync_status import SyncLogDialog, SyncStatusWidget
+from cati_app.desktop.theme import apply_theme
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
@@ -85,7 +99,9 @@ class EnumeratorWindow(QMainWindow):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([860, 500])
         self.notice = QLabel(objectName="reminderNotice", wordWrap=True)
-        self.notice.setStyleSheet("background: #fff3c4; border: 1px solid #e0b000; padding: 6px;")
+        # the same dark-on-yellow in both themes: a reminder must stand out
+        self.notice.setStyleSheet("background: #fff3c4; color: #1f1f1f; "
+                                  "border: 1px solid #e0b000; padding: 6px;")
         self.notice.hide()
         queue_page = QWidget()
         page_layout = QVBoxLayout(queue_page)
@@ -101,6 +117,7 @@ class EnumeratorWindow(QMainWindow):
             ("&Dial", "Ctrl+D", self.dial),
             ("Code &outcome…", "Ctrl+O", self.code_outcome),
             ("Start or resume &interview", "Ctrl+I", self.start_interview),
+            ("Re&lease case…", "Ctrl+Shift+E", self.release_case),
             ("&Back to the queue", "Ctrl+Q", self.back_to_queue),
             ("&Find in queue", "Ctrl+F", self.queue.filter.setFocus),
             ("&Refresh queue", "Ctrl+R", self.refresh),
@@ -110,6 +127,8 @@ class EnumeratorWindow(QMainWindow):
         self.sync_action = self._action("Sync &now", "F5", self.sync_now)
         sync_menu.addAction(self.sync_action)
         sync_menu.addAction(self._action("Sync &log…", "Ctrl+Shift+L", self.open_sync_log))
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addAction(self._action("&Settings…", "Ctrl+,", self.open_settings))
 
     def _action(self, text: str, keys: str, slot) -> QAction:  # noqa: ANN001 - any callable
         action = QAction(text, self)
@@ -225,7 +244,9 @@ class EnumeratorWindow(QMainWindow):
                                                 phone_index=phone)
         session = InterviewSession(self.controller, questionnaire, draft,
                                    self.controller.fill_context(case))
-        self.runner_widget = ScriptRunner(session, self._dz_family)
+        self.runner_widget = ScriptRunner(
+            session, self._dz_family, font_points=self.settings.get(SCRIPT_FONT_SIZE),
+            header=self._call_header(case, phone), correction=_correction_note(case))
         self.runner_widget.finished.connect(self._interview_finished)
         self.pages.addWidget(self.runner_widget)
         self.pages.setCurrentWidget(self.runner_widget)
@@ -276,3 +297,75 @@ class EnumeratorWindow(QMainWindow):
         self.reminders.start()
         if self.sync is not None:
             self.sync.start_automatic()
+
+    # --- releasing and settings ----------------------------------------------------------
+
+    def release_case(self) -> QInputDialog | None:
+        """Give the case back (the supervisor reassigns it); a reason is required."""
+        case = self.current_case()
+        if case is None or self.pages.currentIndex() != 0:
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Release case")
+        dialog.setLabelText(f"Why give {case.respondent_name or 'this case'} back to the "
+                            "supervisor? (required)")
+        dialog.textValueSelected.connect(lambda reason: self._release(case, reason))
+        dialog.open()
+        return dialog
+
+    def _release(self, case: LocalCase, reason: str) -> None:
+        if not reason.strip():
+            self.statusBar().showMessage("Not released: write why the case is given back. It "
+                                         "stays in your queue.", 8000)
+            return
+        try:
+            self.controller.release_case(case.case_id, reason.strip())
+        except ValueError as error:
+            QMessageBox.warning(self, "Case not released", str(error))
+            return
+        self.statusBar().showMessage(f"Released case {case.case_id}: it goes back to the "
+                                     "supervisor at the next sync.", 8000)
+        self.refresh()
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.font_points_previewed.connect(self._preview_font_points)
+        dialog.theme_previewed.connect(self._preview_theme)
+        dialog.saved.connect(self.apply_settings)
+        dialog.open()
+        return dialog
+
+    def _preview_font_points(self, points: int) -> None:
+        if self.runner_widget is not None:
+            self.runner_widget.set_font_points(points)
+
+    def _preview_theme(self, choice: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, choice)
+
+    def apply_settings(self) -> None:
+        """What the settings dialog saved, in effect now, without a restart."""
+        if isinstance(self.dialer, SystemDialer):
+            self.dialer.command_template = self.settings.get(DIAL_COMMAND)
+        if self.sync is not None:
+            self.sync.set_interval(self.settings.get(AUTO_SYNC_MINUTES))
+            self.sync.set_target_queue_size(self.settings.get(TARGET_QUEUE_SIZE))
+        self._preview_font_points(self.settings.get(SCRIPT_FONT_SIZE))
+        self._preview_theme(self.settings.get(THEME))
+
+    def _call_header(self, case: LocalCase, phone_index: int) -> str:
+        number = case.phones[phone_index] if 0 <= phone_index < len(case.phones) else ""
+        parts = [case.respondent_name or "(name removed)", case.service_name or
+                 case.service_code]
+        if number:
+            parts.append(f"☎ {format_for_reading(number)}")
+        return "  ·  ".join(parts)
+
+
+def _correction_note(case: LocalCase) -> str:
+    if not case.correction:
+        return ""
+    comment = case.correction.get("comment") or case.correction.get("reason") or ""
+    return f"Correction asked by the supervisor: {comment}" if comment else \
+        "Returned by the supervisor for correction: check the answers and finish again."

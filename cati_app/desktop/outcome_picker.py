@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from cati_app.core.calendar import CallingCalendar
 from cati_app.core.outcomes import Outcome, by_shortcut, pickable
 from cati_app.desktop.appointment import AppointmentEditor, AppointmentRefused, check_appointment
+from cati_app.desktop.theme import WARNING_COLOUR
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class OutcomePicker(QDialog):
         self.message = QLabel()
         self.message.setObjectName("outcomeMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #a40000;")
+        self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_accept)

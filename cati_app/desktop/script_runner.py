@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 
 from cati_app.core.outcomes import BY_KEY
 from cati_app.core.questionnaire import Item
-from cati_app.desktop.fonts import script_font
+from cati_app.desktop.fonts import DEFAULT_FONT_POINTS, choice_font, script_font
 from cati_app.desktop.interview_session import InterviewSession
+from cati_app.desktop.theme import WARNING_COLOUR
 
 LANGUAGE_NAMES = {"en": "English", "dz": "Dzongkha"}
 ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -38,17 +39,31 @@ class ScriptRunner(QWidget):
     finished = Signal(str)  # the derived outcome key
 
     def __init__(self, session: InterviewSession, dzongkha_family: str | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, font_points: int = DEFAULT_FONT_POINTS,
+                 header: str = "", correction: str = "") -> None:
         super().__init__(parent)
         self.session = session
         self._dz_family = dzongkha_family
+        self.font_points = font_points
         self._build()
+        self.header.setText(header)
+        self.header.setVisible(bool(header))
+        self.correction.setText(correction)
+        self.correction.setVisible(bool(correction))
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_SAVE_DELAY_MS)
         self._text_timer.timeout.connect(self._save_typed_text)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.show_current()
 
     def _build(self) -> None:
+        # who is on the line, about what, on which number: in view the whole interview
+        self.header = QLabel(objectName="scriptHeader", wordWrap=True)
+        header_font = self.header.font()
+        header_font.setPointSizeF(max(header_font.pointSizeF(), 9.0) * 1.2)
+        header_font.setBold(True)
+        self.header.setFont(header_font)
+        self.correction = QLabel(objectName="scriptCorrection", wordWrap=True)
+        self.correction.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.position = QLabel()
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
@@ -62,13 +77,17 @@ class ScriptRunner(QWidget):
         self.question = QLabel(objectName="question", wordWrap=True)
         self.question.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.hint = QLabel(objectName="hint", wordWrap=True)
-        self.hint.setStyleSheet("color: #555;")
-        self.choices = QListWidget(focusPolicy=Qt.FocusPolicy.NoFocus)
+        hint_font = self.hint.font()
+        hint_font.setItalic(True)
+        self.hint.setFont(hint_font)
+        self.choices = QListWidget(focusPolicy=Qt.FocusPolicy.NoFocus, objectName="choices")
+        self.choices.setSpacing(3)
+        self.choices.setAlternatingRowColors(True)
         self.entry = QLineEdit(objectName="entry")
         self.entry.installEventFilter(self)
         self.entry.textEdited.connect(lambda _text: self._text_timer.start())
         self.message = QLabel(objectName="scriptMessage", wordWrap=True)
-        self.message.setStyleSheet("color: #a40000;")
+        self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
         back = QPushButton("◀ Back", focusPolicy=Qt.FocusPolicy.NoFocus)
         back.clicked.connect(self.go_back)
         forward = QPushButton("Next ▶ (Enter)", focusPolicy=Qt.FocusPolicy.NoFocus)
@@ -84,6 +103,8 @@ class ScriptRunner(QWidget):
         buttons.addWidget(end)
         buttons.addWidget(forward)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.correction)
         layout.addLayout(top)
         layout.addWidget(self.progress)
         layout.addWidget(self.question)
@@ -101,8 +122,10 @@ class ScriptRunner(QWidget):
         if item is None:
             self.question.setText("The script has no item to ask.")
             return
-        font = script_font(self.session.language, self._dz_family, QFont(self.font()))
+        font = script_font(self.session.language, self._dz_family, QFont(self.font()),
+                           self.font_points)
         self.question.setFont(font)
+        self.choices.setFont(choice_font(font))
         self.question.setText(self.session.text(item.label))
         self.hint.setText(self.session.text(item.hint) if item.hint else "")
         self.hint.setVisible(bool(item.hint))
@@ -118,7 +141,7 @@ class ScriptRunner(QWidget):
         self.choices.setVisible(item.type in ("select_one", "yes_no"))
         self.entry.setVisible(item.type in ("integer", "text"))
         for key, name, label in self._options(item):
-            self.choices.addItem(f"{key}   {label}")
+            self.choices.addItem(f"{key}\t{label}")
             if name == answer:
                 self.choices.setCurrentRow(self.choices.count() - 1)
         if item.type in ("integer", "text"):
@@ -239,6 +262,12 @@ class ScriptRunner(QWidget):
         self.choices.hide()
         self.entry.hide()
         self.finished.emit(outcome)
+
+    def set_font_points(self, points: int) -> None:
+        """Change the script's text size now (the settings dialog previews it live)."""
+        self.font_points = points
+        self._save_typed_text()
+        self.show_current()
 
     def toggle_language(self) -> None:
         self.language.setCurrentIndex((self.language.currentIndex() + 1) % self.language.count())

@@ -45,6 +45,13 @@ class SyncController(QObject):
         self.timer.setInterval(max(1, interval_minutes) * 60_000)
         self.timer.timeout.connect(self.sync_now)
 
+    def set_interval(self, minutes: int) -> None:
+        self.timer.setInterval(max(1, minutes) * 60_000)  # a running timer restarts with it
+
+    def set_target_queue_size(self, cases: int) -> None:
+        if hasattr(self.engine, "target_queue_size"):
+            self.engine.target_queue_size = max(1, cases)
+
     def start_automatic(self) -> None:
         self.timer.start()
 
@@ -58,7 +65,7 @@ class SyncController(QObject):
         self.running = True
         self.started.emit()
         self._runner.run(lambda: self.engine.run_cycle(self._report_progress),
-                         self._on_done, self._on_error)
+                         self._on_done, self._on_error, owner=self)
         return True
 
     def _report_progress(self, stage: str, done: int, total: int) -> None:

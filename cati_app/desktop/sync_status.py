@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.theme import WARNING_COLOUR
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import SyncLogEntry
@@ -50,7 +51,7 @@ class SyncStatusWidget(QWidget):
 
     def set_online(self, online: bool | None) -> None:
         text, colour = {True: ("online", "#2e7d32"), False: ("offline", "#c62828"),
-                        None: ("not synced yet", "#777")}[online]
+                        None: ("not synced yet", "#8a8a8a")}[online]
         self.connection.setText(f"<span style='color:{colour}'>●</span> {text}")
 
     def set_waiting(self, count: int) -> None:
@@ -104,7 +105,7 @@ class SyncLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (thimphu_time(entry.at), entry.level, entry.message)[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and entry.level.lower() in ("error", "warning"):
-            return QColor("#a40000")
+            return QColor(WARNING_COLOUR)
         return None
 
 

@@ -13,9 +13,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cati_app import __version__
 from cati_app.core.clock import Clock
 from cati_app.core.protocol import ErrorBody
-from cati_app.server.api import admin, auth, cases, exports, queue, reports, samples, sync
+from cati_app.server.api import (
+    admin,
+    auth,
+    cases,
+    exports,
+    health,
+    questionnaires,
+    queue,
+    reports,
+    samples,
+    sync,
+)
 from cati_app.server.context import AppContext
 from cati_app.server.errors import CatiError, error_responses
+from cati_app.server.request_log import RequestLog
 from cati_app.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,10 +40,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   description="Sync, queue, supervision and reporting API. See docs/api.md.",
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
-    for module in (auth, queue, sync, cases, reports, exports, admin, samples):
+    for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
+                   questionnaires):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so every answer (a 413 too) carries a request id and gets its log line.
+    app.add_middleware(RequestLog)
     return app
 
 
@@ -73,7 +88,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
         # Deadlock victims, lock timeouts, a database restarting: nothing was committed, so the
         # client may safely retry the same request (it is idempotent by design).
-        log.warning("database busy: %s: %s", type(exc.orig).__name__, str(exc.orig)[:200])
+        # The type only: a database's message can quote row values (personal data).
+        log.warning("database busy: %s", type(exc.orig).__name__)
         return _error(503, "retry_later", "the database is busy: retry shortly",
                       headers={"Retry-After": "2"})
 

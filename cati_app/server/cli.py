@@ -24,6 +24,8 @@ from cati_app.server import migrate
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.errors import CatiError
+from cati_app.server.logging_setup import LOG_FORMATS, logging_config
+from cati_app.server.logging_setup import default_format as default_log_format
 from cati_app.server.services import catalogue, users
 from cati_app.server.services.demo import ensure_default_questionnaire, seed_demo
 from cati_app.server.services.sample_import import (
@@ -84,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = command("serve", _serve, "run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="worker processes (PostgreSQL only; SQLite takes one)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default=default_log_format(),
+                       help="json lines or text (default: text on a terminal, else json)")
     user = command("create-user", _create_user,
                    "add a user; the password is read from standard input or prompted for")
     user.add_argument("username")
@@ -100,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--batch", help="a name for this call list (default: the file name)")
     sample.add_argument("--report", type=Path,
                         help="where to write the rejected rows (default: FILE.rejected.csv)")
+    script = command("import-questionnaire", _import_questionnaire,
+                     "add a questionnaire version from an XLSForm workbook for a service")
+    script.add_argument("file", type=Path, metavar="FILE.xlsx")
+    script.add_argument("--service", required=True, help="the service code, e.g. CID")
     export = command("export", _export,
                      "write the analyst workbook (and optionally the raw data as CSV)")
     export.add_argument("out", type=Path, metavar="OUT.xlsx")
@@ -113,6 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", type=Path, metavar="OUT.csv",
                         help="also write the raw data as CSV")
     command("demo", _demo, "seed demo services, users and a sample; print the credentials")
+    backup = command("backup", _backup,
+                     "copy the database to PATH while the server runs (SQLite: online backup, "
+                     "checked; PostgreSQL: pg_dump custom format)")
+    backup.add_argument("path", type=Path, metavar="PATH")
     return parser
 
 
@@ -143,8 +157,38 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     ctx = AppContext.build(settings)
     _require_current(ctx)
-    # No access log: query strings (a supervisor's name search) are personal data (DESIGN §5).
-    uvicorn.run(create_app(settings, ctx=ctx), host=args.host, port=args.port, access_log=False)
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        raise CommandError("SQLite serves one worker process: use --workers 1, or PostgreSQL")
+    options = dict(
+        host=args.host, port=args.port, log_config=logging_config(args.log_format),
+        # No access log: query strings (a supervisor's name search) are personal data (DESIGN
+        # §5); cati_app.server.request_log writes one safe line per request instead.
+        access_log=False,
+        # Behind the TLS proxy every client would otherwise share the proxy's address (and
+        # its login throttle): trust X-Forwarded-For only from the proxies named here.
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips.strip() or "127.0.0.1")
+    if args.workers > 1:  # each worker process builds its own app from CATI_* settings
+        ctx.engine.dispose()
+        uvicorn.run("cati_app.server.app:app_from_env", factory=True, workers=args.workers,
+                    **options)
+    else:
+        uvicorn.run(create_app(settings, ctx=ctx), **options)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number, 1 or more")
+    return int(text)
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> None:
+    from cati_app.server.services.backup import BackupError, backup
+
+    try:
+        result = backup(settings.database_url, args.path)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(result.summary())
 
 
 def _create_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -161,6 +205,24 @@ def _add_service(settings: Settings, args: argparse.Namespace) -> None:
         service = catalogue.add_service(session, code=args.code, name=args.name,
                                         agency=args.agency, at=ctx.clock.now(), by=None)
         print(f"added service {service.code}: {service.name}")
+
+
+def _import_questionnaire(settings: Settings, args: argparse.Namespace) -> None:
+    from cati_app.server.services.xlsform_reader import WorkbookProblems, import_workbook
+
+    if not args.file.is_file():
+        raise CommandError(f"no such file: {args.file}")
+    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
+        try:
+            result = import_workbook(session, args.file, service_code=args.service,
+                                     at=ctx.clock.now(), by=None)
+        except WorkbookProblems as exc:
+            raise CommandError("\n".join([f"{args.file.name}: {len(exc.problems)} problem(s), "
+                                           "nothing was imported:",
+                                           *(f"  {p}" for p in exc.problems)])) from None
+    print(f"imported questionnaire {result.questionnaire_id} version {result.version} "
+          f"({result.items} items; {', '.join(result.languages)}) for {result.service_code}")
+    print(*(f"note: {n}" for n in result.notes), sep="\n", end="\n" if result.notes else "")
 
 
 def _import_sample(settings: Settings, args: argparse.Namespace) -> None:

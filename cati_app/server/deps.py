@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
 from cati_app.server.errors import Forbidden, Unauthorized
+from cati_app.server.logging_setup import note_user
 from cati_app.server.models import AuthToken, Device, User
 
 
@@ -73,6 +74,7 @@ def _authenticate(ctx: AppContext, session: Session, token_text: str) -> Current
     )
     if device_revoked is not None:
         raise Unauthorized("this device has been revoked: ask your supervisor")
+    note_user(user.id)  # for the request's log line
     return CurrentUser(user.id, user.username, Role(user.role), token.device_id)
 
 

@@ -9,6 +9,7 @@ held only by writers to that one user's feed, so different enumerators never wai
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,16 @@ def append_change(session: Session, *, user_id: int, type: ChangeType, at: datet
                            assignment_version=assignment_version, body=body or {},
                            created_at=at))
     return seq
+
+
+def lock_feeds(session: Session, user_ids: Iterable[int | None]) -> None:
+    """Take the feed locks of several users at once, in id order. A transaction that writes
+    to two feeds (a reassignment: the old and the new holder) would otherwise lock them in
+    whatever order it meets them, and two reassignments in opposite directions deadlock."""
+    wanted = sorted({u for u in user_ids if u is not None})
+    if wanted:
+        session.execute(select(User.id).where(User.id.in_(wanted)).order_by(User.id)
+                        .with_for_update())
 
 
 def changes_after(session: Session, user_id: int, cursor: int, limit: int

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     #: per-project calling rules (JSON as in cati_app.core.scheduling.CallingRules.to_dict)
     calling_rules_json: str = ""
+    #: proxies whose X-Forwarded-For is believed (the TLS reverse proxy); comma-separated
+    forwarded_allow_ips: str = "127.0.0.1"
     #: database connection pool size per worker process (PostgreSQL)
     pool_size: int = Field(default=10, ge=1)
 

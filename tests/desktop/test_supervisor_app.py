@@ -43,11 +43,37 @@ def test_supervisor_window_fills_its_lookups_and_tabs(qtbot, server: Server, set
     window = session.window
     qtbot.waitUntil(lambda: window.cases.enumerators != [], timeout=WAIT_MS)
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Dashboard", "Cases", "Conflicts", "Exports"]
+        "Dashboard", "Cases", "Conflicts", "Review", "Exports"]
     assert window.cases.enumerators == [("enum1", "Karma Dorji"), ("enum2", "Pema Choden")]
     assert window.services == [("CID", "Issuance of New CID Card")]
     dialog = window.import_sample()
     assert dialog.service.currentData() == "CID"
     dialog.close()
+    window.close()
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("username", ["sup", "ana"])
+def test_expired_login_asks_again_and_keeps_the_screen(qtbot, server: Server, settings,
+                                                       username: str) -> None:
+    session = sign_in(qtbot, server, settings, username)
+    window = session.window
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=WAIT_MS)
+    shown = window.dashboard.data
+    session.login.api.token = "expired-or-revoked"  # as when the server lets the token lapse
+    window.refresh()
+    qtbot.waitUntil(lambda: session.relogin is not None and session.relogin.isVisible(),
+                    timeout=WAIT_MS)
+    dialog = session.relogin
+    assert dialog.username.text() == username and dialog.username.isReadOnly()
+    assert window.isVisible() and window.dashboard.data is shown  # nothing on screen is lost
+    window.refresh()  # more failures while the dialog is open do not stack dialogs
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)
+    assert session.relogin is dialog
+    dialog.password.setText(PASSWORD)
+    dialog.sign_in()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert session.login.api.token != "expired-or-revoked"
+    qtbot.waitUntil(lambda: window.dashboard.data is not shown, timeout=WAIT_MS)
     window.close()
     qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)

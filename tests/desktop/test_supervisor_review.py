@@ -113,3 +113,44 @@ def test_approve_with_a_comment(qtbot, server: Server) -> None:
     qtbot.waitUntil(lambda: dialog.result_reply is not None, timeout=WAIT_MS)
     assert dialog.status.text().startswith("Approved")
     assert review_status(server, version.version_uuid) == ("approved", "well done")
+
+
+def test_review_tab_lists_pending_interviews_shows_answers_and_decides(
+        qtbot, qtmodeltester, server: Server) -> None:
+    from cati_app.desktop.supervisor.review_page import ReviewPage
+
+    first_case = seed_case(server.ctx, server.service_id, state=CaseState.CLOSED)
+    second_case = seed_case(server.ctx, server.service_id, state=CaseState.CLOSED)
+    first = seed_version(server.ctx, first_case, server.ids["enum1"], primary=True,
+                         answers=FIRST)
+    second = seed_version(server.ctx, second_case, server.ids["enum2"], primary=True,
+                          completion="partial", answers=SECOND)
+    page = ReviewPage(server.api(), BackgroundRunner())
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT_MS)
+    qtmodeltester.check(page.model)
+    assert page.list_status.text() == "2 interview(s) waiting for review."
+
+    page.table.selectRow(0)
+    assert page.chosen is not None and page.chosen.version_uuid == first.version_uuid
+    qtmodeltester.check(page.answers)
+    shown = dict(page.answers.rows())
+    assert any(q.endswith("[acc_info]") and a.startswith("4") for q, a in shown.items())
+    assert len(shown) == len(FIRST)
+    assert page.approve_button.isEnabled() and not page.reject_button.isEnabled()
+    page.approve_button.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT_MS)
+    assert review_status(server, first.version_uuid) == ("approved", "")
+    assert page.status.text() == f"Case {first_case}: Approved."
+
+    page.table.selectRow(0)
+    page.comment.setPlainText("Ask time_wait again, slowly")
+    page.reject_button.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=WAIT_MS)
+    assert review_status(server, second.version_uuid) == ("rejected",
+                                                          "Ask time_wait again, slowly")
+    assert "now with enum2" in page.status.text()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.list_status.text().startswith("0 interview"), timeout=WAIT_MS)

@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/conflicts", None, SUPERVISION),
     ("GET", "/v1/conflicts/{conflict_id}", None, SUPERVISION),
     ("POST", "/v1/conflicts/{conflict_id}/resolve", {"resolution": "done"}, SUPERVISION),
+    ("GET", "/v1/interviews", None, SUPERVISION),
     ("POST", "/v1/interviews/{interview_uuid}/approve", {}, SUPERVISION),
     ("POST", "/v1/interviews/{interview_uuid}/reject", {"comment": "redo q3"}, SUPERVISION),
     ("POST", "/v1/samples/import", None, SUPERVISION),
@@ -47,12 +48,14 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/admin/services", {"code": "CID", "name": "New CID card"}, ADMINISTRATION),
     ("GET", "/v1/admin/questionnaires", None, ADMINISTRATION),
     ("POST", "/v1/admin/questionnaires", {"id": "set"}, ADMINISTRATION),
+    ("POST", "/v1/admin/questionnaires/xlsform", None, SUPERVISION),
     ("GET", "/v1/questionnaires/{qid}/{version}", None, EVERYONE),
 ]
 #: the enumerator's and everyone's routes, covered by their own tests
 OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),
                 ("POST", "/v1/queue/claim"), ("POST", "/v1/queue/ack"),
-                ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull")}
+                ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull"),
+                ("GET", "/v1/health")}  # open to monitors: tests/server/test_health.py
 
 
 @pytest.fixture

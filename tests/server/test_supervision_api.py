@@ -449,3 +449,43 @@ def test_approve_marks_the_primary_version(
     assert load_case(ctx, case_id).state == CaseState.CLOSED
     assert_error(client.post(f"/v1/interviews/{uuid.uuid4()}/approve",
                              headers=people["sup"]), 404)
+
+
+def test_review_list_shows_pending_primary_versions_with_paging(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    karma, pema = people["ids"]["karma"], people["ids"]["pema"]
+    other_service = seed_service(ctx, code="MOVE", name="Move-in/Move-out")
+    first = seed_case(ctx, service_id, state=CaseState.CLOSED)
+    second = seed_case(ctx, other_service, state=CaseState.CLOSED)
+    third = seed_case(ctx, service_id, state=CaseState.CLOSED)
+    superseded = seed_version(ctx, first, karma, primary=False)
+    waiting = seed_version(ctx, first, karma, primary=True,
+                           interview_uuid=superseded.interview_uuid,
+                           answers={"consent": "yes", "q1": "5"})
+    moved = seed_version(ctx, second, pema, primary=True, completion="partial")
+    approved = seed_version(ctx, third, pema, primary=True)
+    client.post(f"/v1/interviews/{approved.interview_uuid}/approve", headers=people["sup"])
+
+    def listed(**params: Any) -> dict[str, Any]:
+        response = client.get("/v1/interviews", params=params, headers=people["sup"])
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    pending = listed()
+    assert pending["total"] == 2
+    assert [i["version_uuid"] for i in pending["interviews"]] == [waiting.version_uuid,
+                                                                 moved.version_uuid]
+    row = pending["interviews"][0]
+    assert (row["interview_uuid"], row["case_id"], row["service_code"], row["enumerator"],
+            row["completion"], row["problems"]) == (
+        waiting.interview_uuid, first, "CID", "karma", "complete", 0)
+    assert row["answers"] == {"consent": "yes", "q1": "5"} and row["ended_at"]
+    assert [i["case_id"] for i in listed(service="MOVE")["interviews"]] == [second]
+    page = listed(limit=1, offset=1)
+    assert page["total"] == 2 and [i["case_id"] for i in page["interviews"]] == [second]
+    assert [i["version_uuid"] for i in listed(review_status="approved")["interviews"]] == [
+        approved.version_uuid]
+    assert listed(service="NONE") == {"total": 0, "interviews": []}
+    assert_error(client.get("/v1/interviews", params={"review_status": "maybe"},
+                            headers=people["sup"]), 422)
+    assert_error(client.get("/v1/interviews", params={"limit": 0}, headers=people["sup"]), 422)

@@ -331,3 +331,22 @@ def test_a_token_cannot_claim_or_push_as_another_device(ctx, client, make_user, 
     r = client.post("/v1/sync/push", json=push_body([], "laptop-2"), headers=auth)
     assert r.status_code == 403
     assert _count(ctx, Case, Case.state == "held") == 0
+
+
+def test_an_interview_cannot_set_its_own_completion_review_or_primary(ctx, client, make_user,
+                                                                      login):
+    make_user("enum1")
+    seed_cases(ctx, seed_service(ctx), 1)
+    auth = login("enum1")
+    case = _claim(client, auth, 1)["cases"][0]
+    five_ratings = {"consent": "yes", "availed": "yes", "acc_info": "4", "acc_reach": "5",
+                    "time_wait": "3", "time_turnaround": "2", "att_welcome": "5"}
+    item = interview_item(case, ctx.clock.now(), five_ratings, completion="complete",
+                          review_status="approved", primary=False, stale=True, user_id=999)
+    assert _push(client, auth, [item])[0]["status"] == "stored"
+    with ctx.sessions() as s:
+        version = s.scalar(select(InterviewVersion))
+        stored = s.get(Case, case["case_id"])
+    assert version.completion == "partial" and version.review_status == "pending"
+    assert version.primary is True and version.stale is False and version.user_id != 999
+    assert stored.disposition == "partial" and stored.disposition_code == "1.2"

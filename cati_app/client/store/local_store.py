@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, and_, exists, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.client.store import incoming, outbox, records, work
@@ -270,8 +271,15 @@ class LocalStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as error:
+            # the transaction is rolled back: nothing of it is written, say so and what to do
+            storage = _storage_error(error, self._engine.url.database)
+            if storage is None:
+                raise
+            raise storage from error
 
     def _claim_ownership(self, path: Path) -> None:
         with self._transaction() as session:
@@ -301,6 +309,25 @@ class LocalStore:
                 return None
             self._questionnaires[key] = load_questionnaire(row.definition)
         return self._questionnaires[key]
+
+
+def _storage_error(error: OperationalError, path: str | None) -> StoreError | None:
+    """A full disk, a read-only file or a failing drive as a StoreError a person can act on
+    (issue 6); other database errors stay as they are."""
+    name = str(getattr(error.orig, "sqlite_errorname", ""))
+    kept = "everything saved before is kept on this computer"
+    if name.startswith("SQLITE_FULL"):
+        return StoreError(f"could not save: the disk holding {path} is full. Free some disk "
+                          f"space, then save again; {kept}")
+    if name.startswith("SQLITE_READONLY"):
+        return StoreError(f"could not save: the local database {path} is read-only. Check "
+                          "that this user may write the file and its folder and that the "
+                          f"drive is not write-protected, then save again; {kept}")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(f"could not save: the drive holding {path} reported an error "
+                          f"({name}). Check the drive (a removed USB stick, a network share "
+                          f"gone), then save again; {kept}")
+    return None
 
 
 def _stored(model: type[CaseRow] | type[InterviewRow]) -> Any:

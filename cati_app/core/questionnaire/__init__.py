@@ -1,7 +1,13 @@
 """The interviewer script: definition, safe skip-logic conditions, fill tags, navigation,
 scoring and completion (DESIGN.md §3.5)."""
 
-from cati_app.core.questionnaire.expressions import Expression, ExpressionError, evaluate, parse
+from cati_app.core.questionnaire.expressions import (
+    Expression,
+    ExpressionError,
+    check_answer,
+    evaluate,
+    parse,
+)
 from cati_app.core.questionnaire.fills import FILL_TAGS, fill
 from cati_app.core.questionnaire.model import (
     NON_SUBSTANTIVE,
@@ -14,6 +20,7 @@ from cati_app.core.questionnaire.model import (
 )
 from cati_app.core.questionnaire.navigation import (
     answer_problems,
+    constraint_problem,
     effective_answers,
     next_item,
     previous_item,
@@ -41,6 +48,8 @@ __all__ = [
     "QuestionnaireError",
     "Scores",
     "answer_problems",
+    "check_answer",
+    "constraint_problem",
     "completion",
     "default_questionnaire",
     "effective_answers",

@@ -9,7 +9,8 @@ Grammar (XPath precedence, loosest first)::
     expr       := and_expr ("or" and_expr)*
     and_expr   := comparison ("and" comparison)*
     comparison := operand (("=" | "!=" | "<" | "<=" | ">" | ">=") operand)?
-    operand    := "${" name "}" | 'text' | "text" | number | function "(" args ")" | "(" expr ")"
+    operand    := "${" name "}" | "." | 'text' | "text" | number | function "(" args ")"
+                | "(" expr ")"
     function   := not | selected | count-selected | string-length | true | false
 
 Semantics follow XLSForm/XPath 1.0 where it matters for skip logic:
@@ -22,6 +23,10 @@ Semantics follow XLSForm/XPath 1.0 where it matters for skip logic:
   ``${comment}`` alone means "answered";
 * ``selected(${x}, 'a')`` is true when ``a`` is one of the space-separated names in x (works for
   select_one and for a future select_multiple).
+
+``.`` is the item's own value, as in XLSForm constraints (``. >= 0 and . <= 120``);
+``Expression.uses_self`` says whether a condition reads it, and ``check_answer`` evaluates a
+constraint with it bound. Relevance conditions must not use it (validation says so).
 
 Comparisons do not chain (``a = b = c`` is a syntax error): in a skip condition it is always a
 mistake for ``a = b and b = c``.
@@ -48,6 +53,7 @@ _TOKEN = re.compile(
     |(?P<ref>\$\{(?P<ref_name>[^}]*)\})
     |(?P<str>'[^']*'|"[^"]*")
     |(?P<num>-?(?:\d+(?:\.\d*)?|\.\d+))
+    |(?P<self>\.)
     |(?P<op><=|>=|!=|=|<|>)
     |(?P<punct>[(),])
     |(?P<word>[A-Za-z_][A-Za-z0-9_-]*)""",
@@ -55,6 +61,8 @@ _TOKEN = re.compile(
 )
 
 Value = str | float | bool
+#: the key under which ``check_answer`` passes the item's own value to the tree
+SELF = "."
 
 
 class ExpressionError(ValueError):
@@ -131,6 +139,8 @@ class Expression:
     source: str
     references: frozenset[str]
     _root: Any
+    #: whether the condition reads ``.``, the item's own value (constraints only)
+    uses_self: bool = False
 
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
         return truthy(self._root.eval(answers))
@@ -261,6 +271,7 @@ class _Parser:
         self.index = 0
         self.depth = 0
         self.references: set[str] = set()
+        self.uses_self = False
 
     def error(self, message: str, token: _Token | None = None) -> ExpressionError:
         token = token or self.peek()
@@ -314,6 +325,10 @@ class _Parser:
             self.take()
             self.references.add(token.text)
             return _Ref(token.text)
+        if token.kind == "self":
+            self.take()
+            self.uses_self = True
+            return _Ref(SELF)
         if token.kind == "str":
             self.take()
             return _Literal(token.text[1:-1])
@@ -385,10 +400,16 @@ def parse(source: str) -> Expression:
         raise ExpressionError("empty condition", source, 0)
     parser = _Parser(source)
     root = parser.parse()
-    return Expression(source, frozenset(parser.references), root)
+    return Expression(source, frozenset(parser.references), root, parser.uses_self)
 
 
 def evaluate(expression: str | Expression, answers: Mapping[str, Any]) -> bool:
     """True when the condition holds for these answers (item name → value)."""
     compiled = parse(expression) if isinstance(expression, str) else expression
     return compiled.evaluate(answers)
+
+
+def check_answer(constraint: str | Expression, value: Any, answers: Mapping[str, Any]) -> bool:
+    """True when ``value`` satisfies the item's constraint, ``.`` being ``value`` and
+    ``${name}`` the other answers."""
+    return evaluate(constraint, {**answers, SELF: value})

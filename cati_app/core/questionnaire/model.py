@@ -36,7 +36,12 @@ ROLES: dict[str, str] = {
 
 YES_NO: tuple[str, ...] = ("yes", "no")
 
-ItemType = Literal["note", "select_one", "yes_no", "integer", "text"]
+ItemType = Literal[
+    "note", "select_one", "select_multiple", "yes_no", "integer", "decimal", "text"]
+#: the types that take their answer from a choice list
+CHOICE_TYPES: tuple[str, ...] = ("select_one", "select_multiple")
+#: the types whose answer is a number, bounded by min/max
+NUMBER_TYPES: tuple[str, ...] = ("integer", "decimal")
 #: language code → text, e.g. {"en": "...", "dz": "..."}
 Texts = dict[str, str]
 
@@ -58,15 +63,20 @@ class Item(_Definition):
     #: XLSForm-style condition (see expressions.py); None: always asked
     relevant: str | None = None
     required: bool = False
-    #: name of the choice list, for select_one
+    #: name of the choice list, for select_one and select_multiple
     choices: str | None = None
     #: the SET parameter an indicator item measures; None for other items
     parameter: str | None = None
-    min: int | None = None
-    max: int | None = None
+    #: bounds of an integer or decimal answer (int stays int, so old JSON dumps unchanged)
+    min: int | float | None = None
+    max: int | float | None = None
     role: str | None = None
+    #: XLSForm-style condition on the answer, ``.`` being the answer itself
+    constraint: str | None = None
+    #: what the enumerator is shown when the constraint fails
+    constraint_message: Texts = {}
 
-    @field_validator("relevant", "choices", "parameter", "role", mode="before")
+    @field_validator("relevant", "choices", "parameter", "role", "constraint", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         # XLSForm and hand-written JSON both leave "" in unused cells

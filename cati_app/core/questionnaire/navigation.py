@@ -1,8 +1,11 @@
 """Moving through the script: which items are asked, in which order, and what is wrong with a
 set of answers. Used by the client's script runner and by the server when it flags uploads.
 
-Answers are a dict item name → value: select_one a choice name (str), yes_no "yes"/"no",
-integer an int, text a str. ``None`` and blank text mean unanswered.
+Answers are a dict item name → value: select_one a choice name (str), select_multiple the
+chosen names separated by spaces (str, as XLSForm stores them: ``"radio phone"``), yes_no
+"yes"/"no", integer an int, decimal an int or float, text a str. ``None`` and blank text mean
+unanswered. A constraint is checked against an answer given (never an empty one), seeing the
+effective answers above the item.
 
 Stale answers. When the enumerator goes back and changes an answer so that later items are no
 longer relevant (consent changed to "no", say), the answers already given to those items are
@@ -15,10 +18,11 @@ can never make a later item relevant.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from cati_app.core.questionnaire.expressions import evaluate
+from cati_app.core.questionnaire.expressions import check_answer, evaluate
 from cati_app.core.questionnaire.model import YES_NO, Item, Questionnaire
 
 Answers = Mapping[str, Any]
@@ -88,9 +92,9 @@ def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
     """What is wrong with these answers, in script order, then unknown names.
 
     For flagging an upload for review, never for dropping it. Values are checked for every
-    known item, stale ones included; "required" only for items that are relevant. A
-    partial or break-off interview naturally lacks required answers: callers that know the
-    interview ended early may ignore the "required but not answered" lines.
+    known item, stale ones included; "required" and constraints only for items that are
+    relevant. A partial or break-off interview naturally lacks required answers: callers that
+    know the interview ended early may ignore the "required but not answered" lines.
     """
     visible, effective = _walk(q, answers)
     relevant = {item.name for item in visible}
@@ -99,6 +103,8 @@ def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
         value = answers.get(item.name)
         if not is_unanswered(value):
             problem = _value_problem(q, item, value)
+            if problem is None and item.name in relevant:
+                problem = constraint_problem(q, item, value, effective)
             if problem:
                 problems.append(f"{item.name}: {problem}")
         elif item.required and item.takes_answer and item.name in relevant:
@@ -108,6 +114,19 @@ def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
     return problems
 
 
+def constraint_problem(q: Questionnaire, item: Item, value: object, answers: Answers,
+                       language: str | None = None) -> str | None:
+    """The item's constraint message (in ``language``, else the default language, else the
+    condition itself) when ``value`` breaks the constraint; None when it holds or there is
+    none. ``answers`` are the answers the constraint may read (the effective ones)."""
+    if item.constraint is None or is_unanswered(value):
+        return None
+    if check_answer(item.constraint, value, answers):
+        return None
+    message = q.text(item.constraint_message, language or q.default_language)
+    return message or f"the answer does not meet the condition {item.constraint}"
+
+
 def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
     if item.type == "note":
         return "is a note and takes no answer"
@@ -115,18 +134,46 @@ def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
         names = [choice.name for choice in q.choices_for(item)]
         if value not in names:
             return f"{value!r} is not in choice list {item.choices!r} ({', '.join(names)})"
+    elif item.type == "select_multiple":
+        return _multiple_problem(q, item, value)
     elif item.type == "yes_no" and value not in YES_NO:
         return f"{value!r} is not 'yes' or 'no'"
     elif item.type == "integer":
         return _integer_problem(item, value)
+    elif item.type == "decimal":
+        return _decimal_problem(item, value)
     elif item.type == "text" and not isinstance(value, str):
         return f"{value!r} is not text"
+    return None
+
+
+def _multiple_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"{value!r} is not text of choice names separated by spaces"
+    names = [choice.name for choice in q.choices_for(item)]
+    chosen = value.split()
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        return (f"{', '.join(map(repr, unknown))} not in choice list {item.choices!r} "
+                f"({', '.join(names)})")
+    if len(set(chosen)) != len(chosen):
+        return f"{value!r} names a choice more than once"
     return None
 
 
 def _integer_problem(item: Item, value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return f"{value!r} is not a whole number"
+    return _bounds_problem(item, value)
+
+
+def _decimal_problem(item: Item, value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return f"{value!r} is not a number"
+    return _bounds_problem(item, value)
+
+
+def _bounds_problem(item: Item, value: float) -> str | None:
     if item.min is not None and value < item.min:
         return f"{value} is below the minimum {item.min}"
     if item.max is not None and value > item.max:

@@ -19,7 +19,9 @@ from pydantic import TypeAdapter, ValidationError
 from cati_app.core.questionnaire.expressions import NAME, ExpressionError, parse
 from cati_app.core.questionnaire.fills import FILL_TAGS, tags_in
 from cati_app.core.questionnaire.model import (
+    CHOICE_TYPES,
     NON_SUBSTANTIVE,
+    NUMBER_TYPES,
     PARAMETERS,
     ROLES,
     SUBSTANTIVE,
@@ -212,18 +214,21 @@ def _item_problems(item: Item, parts: _Parts) -> list[str]:
 
 
 def _choice_problems(item: Item, choice_lists: dict[str, list[Choice]]) -> list[str]:
-    if item.type == "select_one" and item.choices is None:
-        return ["select_one needs a choice list (choices)"]
-    if item.choices is not None and item.type != "select_one":
-        return [f"choices apply only to select_one, not {item.type}"]
+    if item.type in CHOICE_TYPES and item.choices is None:
+        return [f"{item.type} needs a choice list (choices)"]
+    if item.choices is not None and item.type not in CHOICE_TYPES:
+        return [f"choices apply only to select_one and select_multiple, not {item.type}"]
     if item.choices is not None and item.choices not in choice_lists:
         return [f"choice list {item.choices!r} does not exist"]
     return []
 
 
 def _range_problems(item: Item) -> list[str]:
-    if (item.min is not None or item.max is not None) and item.type != "integer":
-        return [f"min/max apply only to integer, not {item.type}"]
+    bounds = [b for b in (item.min, item.max) if b is not None]
+    if bounds and item.type not in NUMBER_TYPES:
+        return [f"min/max apply only to integer and decimal, not {item.type}"]
+    if item.type == "integer" and any(not float(b).is_integer() for b in bounds):
+        return ["min/max of an integer must be whole numbers"]
     if item.min is not None and item.max is not None and item.min > item.max:
         return [f"min {item.min} is greater than max {item.max}"]
     return []
@@ -259,21 +264,39 @@ def _role_problems(items: list[Item]) -> list[str]:
 
 
 def _condition_problems(items: list[Item]) -> list[str]:
-    position = {}
+    position: dict[str, tuple[int, Item]] = {}
     for index, item in enumerate(items):
         position.setdefault(item.name, (index, item))
     problems = []
     for index, item in enumerate(items):
-        if item.relevant is None:
-            continue
-        try:
-            references = parse(item.relevant).references
-        except ExpressionError as error:
-            problems.append(f"item {item.name!r}: relevant: {error}")
-            continue
-        problems += [f"item {item.name!r}: relevant: {p}"
-                     for p in _reference_problems(index, references, position)]
+        for field in ("relevant", "constraint"):
+            problems += [f"item {item.name!r}: {field}: {p}"
+                         for p in _one_condition_problems(index, item, field, position)]
+        if item.constraint_message and item.constraint is None:
+            problems.append(f"item {item.name!r}: constraint_message without a constraint")
     return problems
+
+
+def _one_condition_problems(index: int, item: Item, field: str,
+                            position: dict[str, tuple[int, Item]]) -> list[str]:
+    source = getattr(item, field)
+    if source is None:
+        return []
+    if field == "constraint" and not item.takes_answer:
+        return ["a note takes no answer, so it cannot have a constraint"]
+    try:
+        expression = parse(source)
+    except ExpressionError as error:
+        return [str(error)]
+    problems = []
+    if expression.uses_self and field == "relevant":
+        problems.append("'.' (the item's own value) can only be used in a constraint")
+    references = set(expression.references)
+    if field == "constraint" and item.name in references:
+        # the item's own answer is '.' in a constraint; the name would read the old answer
+        problems.append(f"write '.' for the item's own value, not ${{{item.name}}}")
+        references.discard(item.name)
+    return problems + _reference_problems(index, references, position)
 
 
 def _reference_problems(

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -184,7 +183,7 @@ class ExportPage(QWidget):
                 progress=lambda done, total, n=n: self.progressed.emit(n, done, total),
                 cancelled=lambda: self._cancel) for n, d in enumerate(downloads)]
 
-        run_for(self, self.runner, job, self._downloaded, self._failed)
+        self.runner.run(job, self._downloaded, self._failed, owner=self)
         return downloads
 
     def cancel(self) -> None:

@@ -34,6 +34,9 @@ class AnalystWindow(QMainWindow):
     def start(self) -> None:
         self.dashboard.start()
 
+    def refresh(self) -> None:
+        self.dashboard.refresh()
+
     def _services_loaded(self, data: DashboardData) -> None:
         self.exports.set_services([(s.service_code, s.service_name)
                                    for s in data.report.services])

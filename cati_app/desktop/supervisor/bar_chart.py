@@ -64,7 +64,10 @@ class BarChart(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            # bars are axis-aligned rectangles: without antialiasing their edges land on
+            # whole device pixels and stay sharp at any screen scale (issue 7)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            painter.setPen(self.palette().text().color())
             painter.fillRect(self.rect(), self.palette().base())
             self._paint_title_and_legend(painter)
             self._paint_bars(painter)

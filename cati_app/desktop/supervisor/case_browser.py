@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.client.supervisor_api import CaseQuery
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.supervisor.bulk import confirm_assign, confirm_priority
 from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog, PriorityDialog
 from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel
@@ -186,9 +185,9 @@ class CaseBrowser(QWidget):
         query = self.query()
         self.loading = True
         self.status.setText("Loading…")
-        run_for(self, self.runner,
+        self.runner.run(
                 lambda: self.api.cases(query, limit=paging.limit, offset=paging.offset),
-                self._page_loaded, self._failed)
+                self._page_loaded, self._failed, owner=self)
 
     def _page_loaded(self, page: CasePage) -> None:
         self.loading = False
@@ -278,7 +277,7 @@ class CaseBrowser(QWidget):
 
     def _run_change(self, change) -> None:  # noqa: ANN001 - () -> list[ChangeResult]
         self.status.setText("Saving…")
-        run_for(self, self.runner, change, self._changed, self._failed)
+        self.runner.run(change, self._changed, self._failed, owner=self)
 
     def _changed(self, results: list[ChangeResult]) -> None:
         self.results.set_rows(results)

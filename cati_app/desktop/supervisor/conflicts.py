@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import outcome_label, thimphu_time
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.supervisor.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
@@ -183,8 +182,8 @@ class ConflictsPage(QWidget):
     def refresh(self) -> None:
         status = self.status_filter.currentData()
         self.list_status.setText("Loading…")
-        run_for(self, self.runner, lambda: self.api.conflicts(status, limit=500), self._listed,
-                lambda error: self.list_status.setText(f"⚠ {error}"))
+        self.runner.run(lambda: self.api.conflicts(status, limit=500), self._listed,
+                lambda error: self.list_status.setText(f"⚠ {error}"), owner=self)
 
     def _listed(self, listing: ConflictList) -> None:
         self.conflicts.set_rows(listing.conflicts)
@@ -203,8 +202,8 @@ class ConflictsPage(QWidget):
             return
         conflict_id = self.conflicts.row_at(row).id
         self.detail_status.setText("Loading…")
-        run_for(self, self.runner, lambda: self.api.conflict(conflict_id), self._show_detail,
-                lambda error: self.detail_status.setText(f"⚠ {error}"))
+        self.runner.run(lambda: self.api.conflict(conflict_id), self._show_detail,
+                lambda error: self.detail_status.setText(f"⚠ {error}"), owner=self)
 
     # --- detail ----------------------------------------------------------------------------
 
@@ -247,10 +246,10 @@ class ConflictsPage(QWidget):
         primary = self.primary.currentData() if self.detail.versions else None
         self.resolve_button.setEnabled(False)
         self.detail_status.setText("Saving…")
-        run_for(self, self.runner,
+        self.runner.run(
                 lambda: self.api.resolve(conflict_id, primary_version_uuid=primary,
                                          resolution=text),
-                self._resolved, self._resolve_failed)
+                self._resolved, self._resolve_failed, owner=self)
 
     def _resolved(self, detail: ConflictDetail) -> None:
         self._show_detail(detail)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from cati_app.desktop.display import thimphu_time
 from cati_app.desktop.settings import Setting, Settings
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.supervisor.bar_chart import Bar as ChartBar
 from cati_app.desktop.supervisor.bar_chart import BarChart
 from cati_app.desktop.supervisor.table_model import SORT_ROLE, Column, RowTableModel, number
@@ -199,7 +198,7 @@ class DashboardPage(QWidget):
         if self.loading:
             return  # the previous refresh is still on its way: never stack them up
         self.loading = True
-        run_for(self, self.runner, self._load, self._loaded, self._failed)
+        self.runner.run(self._load, self._loaded, self._failed, owner=self)
 
     def _loaded(self, data: DashboardData) -> None:
         self.loading = False

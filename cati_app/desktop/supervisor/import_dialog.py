@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.supervisor.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -136,8 +135,8 @@ class SampleImportDialog(QDialog):
         self.progress.setRange(0, 0)  # busy: the server reads and checks every row
         self.progress.show()
         self.summary.setText(f"Importing {path.name}…")
-        run_for(self, self.runner, lambda: self.api.import_sample(path, service, batch),
-                self._imported, self._failed)
+        self.runner.run(lambda: self.api.import_sample(path, service, batch),
+                self._imported, self._failed, owner=self)
 
     def _imported(self, reply: SampleImportResult) -> None:
         self.result_reply = reply

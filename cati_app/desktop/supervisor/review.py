@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.supervisor.background import run_for
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -93,7 +92,7 @@ class ReviewDialog(QDialog):
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
         self.status.setText("Saving…")
-        run_for(self, self.runner, call, self._done, self._failed)
+        self.runner.run(call, self._done, self._failed, owner=self)
 
     def _done(self, reply: ReviewResponse) -> None:
         self.result_reply = reply

@@ -1,5 +1,6 @@
-"""The supervisor's main window: dashboard, cases, conflicts and exports on tabs; sample import
-and review from the menu. Everything it needs is passed into the constructor."""
+"""The supervisor's main window: dashboard, cases, conflicts, review and exports on tabs;
+sample import and review by interview id from the menu. Everything it needs is passed into
+the constructor."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from cati_app.desktop.supervisor.case_browser import CaseBrowser
 from cati_app.desktop.supervisor.conflicts import ConflictsPage
 from cati_app.desktop.supervisor.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
+from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImportDialog
 from cati_app.desktop.supervisor.review import ReviewDialog
+from cati_app.desktop.supervisor.review_page import ReviewPage
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -37,20 +40,24 @@ class SupervisorWindow(QMainWindow):
         self.dashboard = DashboardPage(lambda: load_dashboard(api), runner, settings)
         self.cases = CaseBrowser(api, runner)
         self.conflicts = ConflictsPage(api, runner)
+        self.review = ReviewPage(api, runner)
         self.exports = ExportPage(api, runner, today)
         self.tabs = QTabWidget()
         for page, title in ((self.dashboard, "Dashboard"), (self.cases, "Cases"),
-                            (self.conflicts, "Conflicts"), (self.exports, "Exports")):
+                            (self.conflicts, "Conflicts"), (self.review, "Review"),
+                            (self.exports, "Exports")):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         self.dashboard.loaded.connect(self._lookups_loaded)
         self.cases.changed.connect(self.dashboard.refresh)
+        self.review.reviewed.connect(lambda _reply: self.dashboard.refresh())
         self._build_menu()
 
     def _build_menu(self) -> None:
         work = self.menuBar().addMenu("&Work")
         for text, keys, slot in (
             ("&Import a call list…", "Ctrl+I", self.import_sample),
+            ("Import a &questionnaire (XLSForm)…", "Ctrl+Shift+Q", self.import_questionnaire),
             ("&Review an interview…", "Ctrl+Shift+R", self.review_interview),
             ("Re&fresh", "F5", self.refresh),
         ):
@@ -65,22 +72,31 @@ class SupervisorWindow(QMainWindow):
         self.dashboard.start()
         self.cases.search()
         self.conflicts.refresh()
+        self.review.refresh()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
         self.cases.reload()
         self.conflicts.refresh()
+        self.review.refresh()
 
     def _lookups_loaded(self, data: DashboardData) -> None:
         self.services = [(s.service_code, s.service_name) for s in data.report.services]
         enumerators = [(e.username, e.full_name) for e in data.report.enumerators if e.active]
         self.cases.set_lookups(self.services, enumerators)
         self.exports.set_services(self.services)
+        self.review.set_services(self.services)
 
     def import_sample(self) -> SampleImportDialog:
         dialog = SampleImportDialog(self.api, self.runner, self.services, self)
         dialog.finished.connect(lambda _code: self.refresh())
         self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def import_questionnaire(self) -> QuestionnaireImportDialog:
+        dialog = QuestionnaireImportDialog(self.api, self.runner, self.services, self)
+        self.questionnaire_dialog = dialog
         dialog.open()
         return dialog
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from cati_app.core.protocol_supervision import ReviewList
 from cati_app.server.deps import Ctx, CurrentUser, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.models import Case, InterviewVersion, User
@@ -104,6 +105,22 @@ def resolve(conflict_id: int, body: ResolveRequest, ctx: Ctx, user: Supervisor) 
                                      resolution=body.resolution)
         session.flush()
         return supervision.conflict_detail(session, conflict_id)
+
+
+@router.get("/interviews", response_model=ReviewList)
+def interviews_for_review(
+    ctx: Ctx, _user: Supervisor,
+    review_status: Literal["pending", "approved", "rejected"] = "pending",
+    service: Annotated[str | None, Query(max_length=32, description="service code")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReviewList:
+    """The primary interview versions with this review status, oldest received first, with
+    their answers (to read before approving or sending back) and the total for paging."""
+    with ctx.transaction() as session:
+        total, rows = supervision.list_for_review(session, review_status, service,
+                                                  limit=limit, offset=offset)
+        return ReviewList(total=total, interviews=rows)
 
 
 @router.post("/interviews/{interview_uuid}/approve", response_model=ReviewResponse)

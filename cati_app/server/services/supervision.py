@@ -17,10 +17,18 @@ from sqlalchemy.orm import Session
 
 from cati_app.core.outcomes import BY_KEY
 from cati_app.core.protocol import ChangeType, Role
+from cati_app.core.protocol_supervision import ReviewItem
 from cati_app.server.audit import audit
 from cati_app.server.errors import Conflict, NotFound, Unprocessable
-from cati_app.server.feed import append_change
-from cati_app.server.models import Case, CaseState, InterviewVersion, ReviewStatus, User
+from cati_app.server.feed import append_change, lock_feeds
+from cati_app.server.models import (
+    Case,
+    CaseState,
+    InterviewVersion,
+    ReviewStatus,
+    Service,
+    User,
+)
 from cati_app.server.models import Conflict as ConflictRow
 from cati_app.server.models import ConflictStatus as Status
 from cati_app.server.schemas import (
@@ -78,6 +86,7 @@ def assign_cases(session: Session, actor: Actor, case_ids: list[int], to_user: s
                  *, force: bool, reason: str) -> list[AssignResult]:
     target = assignable_enumerator(session, to_user) if to_user is not None else None
     cases = lock_cases(session, case_ids)
+    lock_feeds(session, [c.holder_id for c in cases.values()] + [target.id if target else None])
     results = []
     for case_id in sorted(set(case_ids)):
         case = cases.get(case_id)
@@ -275,6 +284,33 @@ def reject(session: Session, actor: Actor, interview_uuid: str, comment: str
           action="interview.reject", entity="interview_version", entity_id=version.version_uuid,
           details={"case_id": case.id, "to_user": enumerator.id})
     return version, case
+
+
+def list_for_review(session: Session, review_status: str, service: str | None, *, limit: int,
+                    offset: int) -> tuple[int, list[ReviewItem]]:
+    """Primary interview versions with ``review_status``, oldest first so none waits for
+    ever; with the total for paging. Only primary versions: they are what exports use."""
+    where = [InterviewVersion.primary.is_(True), InterviewVersion.review_status == review_status]
+    if service:
+        where.append(Service.code == service)
+    base = (select(InterviewVersion, Service.code, User.username)
+            .join(Case, Case.id == InterviewVersion.case_id)
+            .join(Service, Service.id == Case.service_id)
+            .join(User, User.id == InterviewVersion.user_id)
+            .where(*where))
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(base.order_by(InterviewVersion.received_at, InterviewVersion.id)
+                           .limit(limit).offset(offset))
+    return total, [_review_item(v, code, username) for v, code, username in rows]
+
+
+def _review_item(v: InterviewVersion, service_code: str, username: str) -> ReviewItem:
+    return ReviewItem(
+        interview_uuid=v.interview_uuid, version_uuid=v.version_uuid, case_id=v.case_id,
+        service_code=service_code, enumerator=username, completion=v.completion,
+        ended_at=v.ended_at, received_at=v.received_at, problems=len(v.problems or []),
+        questionnaire_id=v.questionnaire_id, questionnaire_version=v.questionnaire_version,
+        language=v.language, answers=v.answers)
 
 
 def _hand_back(session: Session, actor: Actor, case: Case, enumerator: User) -> None:

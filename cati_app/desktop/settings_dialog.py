@@ -1,0 +1,118 @@
+"""The enumerator's settings: dial command, automatic sync, queue size, script text size and
+theme. The text size and the theme are previewed live and put back on Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.desktop.dialer import DialError, command_for
+from cati_app.desktop.fonts import MAX_FONT_POINTS, MIN_FONT_POINTS
+from cati_app.desktop.settings import (
+    AUTO_SYNC_MINUTES,
+    DIAL_COMMAND,
+    SCRIPT_FONT_SIZE,
+    TARGET_QUEUE_SIZE,
+    THEME,
+    Settings,
+)
+from cati_app.desktop.theme import THEMES, WARNING_COLOUR
+
+#: a number to try the dial command template on
+SAMPLE_NUMBER = "+97517123456"
+
+
+class SettingsDialog(QDialog):
+    #: the script text size while the enumerator tries sizes (and the saved one on Cancel)
+    font_points_previewed = Signal(int)
+    #: 'system', 'light' or 'dark', as chosen (and the saved one on Cancel)
+    theme_previewed = Signal(str)
+    saved = Signal()
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Settings")
+        self.dial_command = QLineEdit(settings.get(DIAL_COMMAND), objectName="dialCommand",
+                                      placeholderText="empty: open tel: links with the "
+                                      "phone app")
+        self.dial_command.textChanged.connect(self._check)
+        self.sync_minutes = _spin(1, 240, settings.get(AUTO_SYNC_MINUTES), " min")
+        self.queue_size = _spin(1, 500, settings.get(TARGET_QUEUE_SIZE), " cases")
+        self.font_points = _spin(MIN_FONT_POINTS, MAX_FONT_POINTS,
+                                 settings.get(SCRIPT_FONT_SIZE), " pt")
+        self.font_points.valueChanged.connect(self.font_points_previewed.emit)
+        self.theme = QComboBox()
+        for code, label in THEMES.items():
+            self.theme.addItem(label, code)
+        self.theme.setCurrentIndex(max(self.theme.findData(settings.get(THEME)), 0))
+        self.theme.currentIndexChanged.connect(
+            lambda _i: self.theme_previewed.emit(str(self.theme.currentData())))
+        self.problem = QLabel("", objectName="settingsProblem", wordWrap=True)
+        self.problem.setStyleSheet(f"color: {WARNING_COLOUR};")
+        form = QFormLayout()
+        form.addRow("Dial command", self.dial_command)
+        form.addRow("", QLabel("A softphone command with {number} where the number goes, "
+                               "e.g. <code>softphone --call {number}</code>. It is run "
+                               "directly, never through a shell.", wordWrap=True))
+        form.addRow("Sync automatically every", self.sync_minutes)
+        form.addRow("Keep in my queue", self.queue_size)
+        form.addRow("Script text size", self.font_points)
+        form.addRow("Theme", self.theme)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self._check()
+
+    def dial_problem(self) -> str:
+        template = self.dial_command.text().strip()
+        if not template:
+            return ""
+        try:
+            command_for(template, SAMPLE_NUMBER)
+        except (DialError, ValueError) as error:  # shlex: "No closing quotation"
+            return f"Dial command: {error}"
+        return ""
+
+    def _check(self) -> None:
+        problem = self.dial_problem()
+        self.problem.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problem)
+
+    def save(self) -> None:
+        if self.dial_problem():
+            return
+        self.settings.set(DIAL_COMMAND, self.dial_command.text().strip())
+        self.settings.set(AUTO_SYNC_MINUTES, self.sync_minutes.value())
+        self.settings.set(TARGET_QUEUE_SIZE, self.queue_size.value())
+        self.settings.set(SCRIPT_FONT_SIZE, self.font_points.value())
+        self.settings.set(THEME, str(self.theme.currentData()))
+        self.saved.emit()
+        self.accept()
+
+    def reject(self) -> None:
+        """Put the live previews back to what is saved."""
+        self.font_points_previewed.emit(self.settings.get(SCRIPT_FONT_SIZE))
+        self.theme_previewed.emit(self.settings.get(THEME))
+        super().reject()
+
+
+def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
+    spin = QSpinBox(minimum=low, maximum=high, suffix=suffix)
+    spin.setValue(min(max(value, low), high))
+    return spin

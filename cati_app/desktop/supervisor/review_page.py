@@ -1,0 +1,252 @@
+"""The Review tab: the interviews waiting for review, oldest first; read one's answers, then
+approve it or send it back to its enumerator with a comment (required to send back)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cati_app.core.questionnaire import default_questionnaire
+from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.supervisor.review import COMMENT_MAX, DECISIONS
+from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.worker import BackgroundRunner
+
+if TYPE_CHECKING:
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_supervision import ReviewItem, ReviewList, ReviewResponse
+
+PAGE_SIZE = 200
+
+REVIEW_COLUMNS: list[Column[ReviewItem]] = [
+    Column("Case", lambda r: r.case_id, numeric=True),
+    Column("Service", lambda r: r.service_code),
+    Column("Enumerator", lambda r: r.enumerator),
+    Column("Completion", lambda r: outcome_label(r.completion)),
+    Column("Ended (BTT)", lambda r: thimphu_time(r.ended_at or r.received_at)),
+    Column("Problems", lambda r: r.problems, numeric=True,
+           tooltip="what the server found wrong against the questionnaire"),
+]
+ANSWER_COLUMNS: list[Column[tuple[str, str]]] = [
+    Column("Question", lambda pair: pair[0]),
+    Column("Answer", lambda pair: pair[1]),
+]
+
+
+def answer_rows(item: ReviewItem) -> list[tuple[str, str]]:
+    """(question, answer) in script order, labelled in English where this computer knows the
+    questionnaire; questions it does not know keep their names."""
+    labels: dict[str, str] = {}
+    order: list[str] = []
+    shipped = default_questionnaire()
+    if shipped.id == item.questionnaire_id:
+        order = [i.name for i in shipped.items]
+        labels = {i.name: shipped.text(i.label, "en") for i in shipped.items}
+        choices = {c.name: shipped.text(c.label, "en") for i in shipped.items
+                   for c in shipped.choices_for(i)}
+    else:
+        choices = {}
+    names = [n for n in order if n in item.answers] + \
+        [n for n in item.answers if n not in order]
+    return [(_short(labels.get(name, name)) + f"  [{name}]",
+             _answer_text(item.answers[name], choices)) for name in names]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _answer_text(value: Any, choices: dict[str, str]) -> str:
+    if isinstance(value, list):
+        return ", ".join(_answer_text(v, choices) for v in value)
+    text = "" if value is None else str(value)
+    label = choices.get(text)
+    return f"{text} · {label}" if label and label != text else text
+
+
+class ReviewPage(QWidget):
+    reviewed = Signal(object)  # ReviewResponse
+
+    def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.runner = runner
+        self.model: RowTableModel[ReviewItem] = RowTableModel(REVIEW_COLUMNS, self)
+        self.answers: RowTableModel[tuple[str, str]] = RowTableModel(ANSWER_COLUMNS, self)
+        self.chosen: ReviewItem | None = None
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_list())
+        splitter.addWidget(self._build_detail())
+        splitter.setSizes([620, 560])
+        QVBoxLayout(self).addWidget(splitter)
+        self._show(None)
+
+    def _build_list(self) -> QWidget:
+        self.service = QComboBox()
+        self.service.addItem("All services", "")
+        self.service.currentIndexChanged.connect(lambda _i: self.refresh())
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        self.list_status = QLabel("", objectName="reviewListStatus")
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.choose(current.row()))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Service"))
+        top.addWidget(self.service, 1)
+        top.addWidget(refresh)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.list_status)
+        return box
+
+    def _build_detail(self) -> QWidget:
+        self.heading = QLabel("", objectName="reviewHeading", wordWrap=True)
+        self.answer_view = QTableView()
+        self.answer_view.setModel(self.answers)
+        self.answer_view.verticalHeader().hide()
+        self.answer_view.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.answer_view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
+        self.answer_view.setWordWrap(True)
+        self.comment = QPlainTextEdit(placeholderText=(
+            "Comment for the enumerator: what to correct (required to send back)"))
+        self.comment.setMaximumHeight(90)
+        self.comment.textChanged.connect(self._update_buttons)
+        self.approve_button = QPushButton("Approve")
+        self.reject_button = QPushButton("Send back for correction")
+        self.approve_button.clicked.connect(self.approve)
+        self.reject_button.clicked.connect(self.send_back)
+        self.status = QLabel("", objectName="reviewStatus", wordWrap=True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.answer_view, 1)
+        layout.addWidget(self.comment)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        return box
+
+    # --- listing ---------------------------------------------------------------------------
+
+    def set_services(self, services: list[tuple[str, str]]) -> None:
+        chosen = self.service.currentData()
+        self.service.blockSignals(True)
+        self.service.clear()
+        self.service.addItem("All services", "")
+        for code, name in services:
+            self.service.addItem(f"{name} ({code})", code)
+        self.service.setCurrentIndex(max(self.service.findData(chosen), 0))
+        self.service.blockSignals(False)
+
+    def refresh(self) -> None:
+        service = self.service.currentData() or None
+        self.list_status.setText("Loading…")
+        self.runner.run(lambda: self.api.interviews_for_review("pending", service,
+                                                               limit=PAGE_SIZE),
+                        self._listed, lambda error: self.list_status.setText(f"⚠ {error}"),
+                        owner=self)
+
+    def _listed(self, listing: ReviewList) -> None:
+        keep = self.chosen.version_uuid if self.chosen else None
+        self.model.set_rows(listing.interviews)
+        shown = len(listing.interviews)
+        more = f" (the oldest {shown} shown)" if listing.total > shown else ""
+        self.list_status.setText(f"{listing.total} interview(s) waiting for review{more}.")
+        rows = [r.version_uuid for r in listing.interviews]
+        if keep in rows:
+            self.table.selectRow(rows.index(keep))
+        else:
+            self._show(None)
+
+    def choose(self, row: int) -> None:
+        self._show(self.model.row_at(row) if 0 <= row < self.model.rowCount() else None)
+
+    def _show(self, item: ReviewItem | None) -> None:
+        if item is not self.chosen:
+            self.status.clear()
+        self.chosen = item
+        self.answers.set_rows(answer_rows(item) if item else [])
+        self.answer_view.resizeRowsToContents()
+        self.heading.setText(
+            "Choose an interview on the left to read its answers." if item is None else
+            f"<b>Case {item.case_id}</b> · {item.service_code} · by {item.enumerator} · "
+            f"{outcome_label(item.completion)} · {item.problems} problem(s)")
+        self._update_buttons()
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def _comment_text(self) -> str:
+        return self.comment.toPlainText().strip()[:COMMENT_MAX]
+
+    def _update_buttons(self) -> None:
+        self.approve_button.setEnabled(self.chosen is not None)
+        self.reject_button.setEnabled(self.chosen is not None and bool(self._comment_text()))
+
+    def approve(self) -> None:
+        if self.chosen is not None:
+            uuid, comment = self.chosen.interview_uuid, self._comment_text()
+            self._send(lambda: self.api.approve(uuid, comment))
+
+    def send_back(self) -> None:
+        if self.chosen is None:
+            return
+        if not self._comment_text():
+            self.status.setText("Write what the enumerator should correct first.")
+            return
+        uuid, comment = self.chosen.interview_uuid, self._comment_text()
+        self._send(lambda: self.api.reject(uuid, comment))
+
+    def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
+        self.approve_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
+        self.status.setText("Saving…")
+        self.runner.run(call, self._decided, self._failed, owner=self)
+
+    def _decided(self, reply: ReviewResponse) -> None:
+        holder = f"; case {reply.case_id} is now with {reply.holder}" \
+            if reply.review_status == "rejected" and reply.holder else ""
+        self.status.setText(f"Case {reply.case_id}: "
+                            f"{DECISIONS.get(reply.review_status, reply.review_status)}"
+                            f"{holder}.")
+        self.comment.clear()
+        rows = [r for r in self.model.rows() if r.interview_uuid != reply.interview_uuid]
+        self.model.set_rows(rows)
+        self.chosen = None
+        self.answers.set_rows([])
+        self.heading.setText("Choose the next interview on the left.")
+        self.list_status.setText(f"{len(rows)} interview(s) left in this list.")
+        self._update_buttons()
+        self.reviewed.emit(reply)
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.setText(f"⚠ Not saved: {error}")
+        self._update_buttons()

@@ -1,0 +1,132 @@
+"""Server logs: JSON lines (one object per line) for log shippers, or plain text on a terminal.
+
+Every record logged while a request is served carries that request's id (a context variable
+set by :mod:`cati_app.server.request_log`). Personal data never reaches the log (DESIGN §5):
+the access line names the path without its query string, and exceptions are written as their
+type and stack frames only, because exception messages can quote SQL parameters (names,
+phone numbers) or request bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import sys
+import traceback
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+LOG_FORMATS = ("json", "text")
+#: fields an access record may carry (passed with ``extra=``), in the order they are written
+REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+
+
+@dataclass
+class RequestInfo:
+    """What is known about the request being served; the user is filled in once known."""
+
+    request_id: str
+    user_id: int | None = None
+
+
+current_request: ContextVar[RequestInfo | None] = ContextVar("cati_request", default=None)
+
+
+def note_user(user_id: int) -> None:
+    """Record who is making the current request, for its access log line.
+
+    Called where the bearer token is resolved. The RequestInfo object is shared with the
+    middleware's context, so this works from the thread pool that runs sync dependencies.
+    """
+    info = current_request.get()
+    if info is not None:
+        info.user_id = user_id
+
+
+class RequestContextFilter(logging.Filter):
+    """Stamp the current request's id (and user, when known) on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        info = current_request.get()
+        if info is not None:
+            if getattr(record, "request_id", None) is None:
+                record.request_id = info.request_id
+            if getattr(record, "user_id", None) is None and info.user_id is not None:
+                record.user_id = info.user_id
+        return True
+
+
+def _safe_exception(exc_info: Any) -> str:
+    """The exception's type and where it was raised, without its message (see module doc)."""
+    exc_type, _exc, tb = exc_info
+    frames = "".join(traceback.format_tb(tb))
+    return f"Traceback (most recent call last):\n{frames}{exc_type.__name__} (message withheld)"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = _safe_exception(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = " ".join(f"{name}={getattr(record, name)}" for name in REQUEST_FIELDS
+                          if getattr(record, name, None) is not None)
+        return f"{line} [{extras}]" if extras else line
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return _safe_exception(ei)
+
+
+def default_format(stream: Any = None) -> str:
+    """JSON for services and pipes; text when a person watches a terminal."""
+    stream = stream or sys.stderr
+    return "text" if getattr(stream, "isatty", lambda: False)() else "json"
+
+
+def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` dictionary. uvicorn applies it in every worker process
+    (``uvicorn.run(log_config=...)``), so spawned workers log the same way as the parent."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format {log_format!r}: use one of {', '.join(LOG_FORMATS)}")
+    formatter = JsonFormatter if log_format == "json" else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": RequestContextFilter}},
+        "formatters": {"main": {"()": formatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                                "formatter": "main", "filters": ["request"]}},
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            # uvicorn's own loggers go through ours; its access log stays off (query strings).
+            "uvicorn": {"level": level, "handlers": [], "propagate": True},
+            "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # Alembic announces its dialect on every health check's schema read.
+            "alembic": {"level": "WARNING"},
+        },
+    }
+
+
+def configure_logging(log_format: str, level: str = "INFO") -> None:
+    logging.config.dictConfig(logging_config(log_format, level))

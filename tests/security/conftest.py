@@ -1,0 +1,14 @@
+"""The server fixtures (a migrated database on SQLite and, with CATI_TEST_PG_URL, PostgreSQL; an
+app on a fixed clock; users and logins; the in-thread live server) shared with tests/server."""
+
+from tests.server.conftest import (  # noqa: F401 - fixtures are found by name
+    app,
+    client,
+    clock,
+    ctx,
+    database_url,
+    live_server,
+    login,
+    make_user,
+    settings,
+)
