@@ -3,6 +3,8 @@
     .venv/bin/python scripts/screenshots.py [OUT_DIR]
 
 - enumerator.png and enumerator-dark.png: the queue and case card, light and dark theme;
+- enumerator-dz.png: the same in Dzongkha (the language setting "dz"): the strings with a
+  Dzongkha draft in resources/translations show it, the rest fall back to English;
 - interview.png: the script runner in the middle of an interview;
 - supervisor.png: the supervisor's dashboard against a real server (a temporary SQLite
   database seeded with the demo data, served on a loopback port).
@@ -26,8 +28,9 @@ from cati_app.core.clock import FixedClock, to_thimphu  # noqa: E402
 from cati_app.desktop.controller import EnumeratorController  # noqa: E402
 from cati_app.desktop.demo import demo_queue  # noqa: E402
 from cati_app.desktop.fonts import register_dzongkha_font  # noqa: E402
+from cati_app.desktop.i18n import install_language  # noqa: E402
 from cati_app.desktop.main_window import EnumeratorWindow  # noqa: E402
-from cati_app.desktop.settings import Settings  # noqa: E402
+from cati_app.desktop.settings import UI_LANGUAGE, Settings  # noqa: E402
 from cati_app.desktop.theme import apply_theme, set_high_dpi_policy  # noqa: E402
 from cati_app.desktop.worker import BackgroundRunner  # noqa: E402
 
@@ -82,6 +85,40 @@ def enumerator_shots(app: QApplication, out_dir: Path) -> None:
                     interview_shot(app, window, out_dir)
                 window.close()
         finally:
+            store.close()
+
+
+def dzongkha_shot(app: QApplication, out_dir: Path) -> None:
+    """As at a start with the language set to Dzongkha: the translator and font installed
+    before the window is built; both taken away after, so later shots stay English."""
+    from cati_app.client.store import LocalStore
+
+    dz = register_dzongkha_font()
+    font = app.font()
+    clock = FixedClock(MONDAY_10_THIMPHU)
+    apply_theme(app, "light")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = LocalStore.open(Path(tmp) / "demo.sqlite3", username="tlhamo", clock=clock)
+        settings = Settings.in_file(str(Path(tmp) / "settings.ini"))
+        settings.set(UI_LANGUAGE, "dz")
+        installed = install_language(app, settings.get(UI_LANGUAGE), dz)
+        try:
+            store.store_claim("demo-grant", demo_queue(clock.now(), "tlhamo"))
+            store.record_sync(True, "demo data loaded", clock.now())
+            controller = EnumeratorController(store, clock, username="tlhamo",
+                                              full_name="Tashi Lhamo")
+            window = EnumeratorWindow(controller, NoDialer(), settings, dzongkha_family=dz)
+            window.resize(1366, 740)
+            window.show()
+            window.reminders.check()
+            window.queue.select_case(2)
+            window.sync_status.set_online(True)
+            settle(app)
+            save(window, out_dir / "enumerator-dz.png")
+            window.close()
+        finally:
+            installed.remove()
+            app.setFont(font)
             store.close()
 
 
@@ -157,6 +194,7 @@ def main() -> int:
     set_high_dpi_policy()
     app = QApplication(sys.argv[:1])
     enumerator_shots(app, out_dir)
+    dzongkha_shot(app, out_dir)
     supervisor_shot(app, out_dir)
     return 0
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from cati_app import __version__
@@ -16,6 +17,7 @@ from cati_app.core.clock import SystemClock
 from cati_app.desktop.controller import EnumeratorController
 from cati_app.desktop.dialer import SystemDialer
 from cati_app.desktop.fonts import register_dzongkha_font
+from cati_app.desktop.i18n import install_language
 from cati_app.desktop.login import LoginDialog
 from cati_app.desktop.main_window import EnumeratorWindow
 from cati_app.desktop.settings import (
@@ -24,6 +26,7 @@ from cati_app.desktop.settings import (
     SERVER_URL,
     TARGET_QUEUE_SIZE,
     THEME,
+    UI_LANGUAGE,
     Settings,
 )
 from cati_app.desktop.sync_control import SyncController
@@ -41,7 +44,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "without a server; exit 0 when all is well")
     return parser.parse_args(argv)
 
-#: replies to requests sent before a new login are not a reason to ask again
+# replies to requests sent before a new login are not a reason to ask again
 RENEWAL_GRACE_SECONDS = 30.0
 
 
@@ -170,7 +173,8 @@ class AppSession:
 
         dialog = LoginDialog(self.settings, again, self.runner, server_fixed=login.server,
                              username_fixed=login.token.username, parent=self.window)
-        dialog.setWindowTitle("Sign in again — your login has expired")
+        dialog.setWindowTitle(QCoreApplication.translate("AppSession",
+                                                         "Sign in again — your login has expired"))
         dialog.accepted.connect(self._renewed)
         dialog.accepted.connect(after)
         self.relogin = dialog
@@ -199,11 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return self_test()
     settings = Settings.for_user()
+    dzongkha_family = register_dzongkha_font()
+    # before any window: Qt translates a string when it is set
+    install_language(app, settings.get(UI_LANGUAGE), dzongkha_family)
     apply_theme(app, settings.get(THEME))
     follow_system(app, lambda: settings.get(THEME))
     if args.server:
         settings.set(SERVER_URL, args.server.strip().rstrip("/"))
-    session = AppSession(settings, BackgroundRunner(), register_dzongkha_font())
+    session = AppSession(settings, BackgroundRunner(), dzongkha_family)
     if not session.sign_in():
         return 0
     try:

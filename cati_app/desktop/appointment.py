@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QTime
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QTimeEdit, QWidget
 
 from cati_app.core.calendar import CallingCalendar, NoCallingWindow, at_local
 from cati_app.core.clock import as_utc, to_thimphu
 from cati_app.desktop.display import thimphu_time
 
-KINDS = (("soft", "Soft: anyone may call back"), ("hard", "Hard: reserved for me"))
+# lupdate finds translate("Context", "text") calls by this name
+translate = QCoreApplication.translate
+
+KINDS = (("soft", QT_TRANSLATE_NOOP("AppointmentEditor", "Soft: anyone may call back")),
+         ("hard", QT_TRANSLATE_NOOP("AppointmentEditor", "Hard: reserved for me")))
 
 
 class AppointmentRefused(ValueError):
@@ -23,10 +27,12 @@ def check_appointment(at: datetime, now: datetime, calendar: CallingCalendar) ->
     at = as_utc(at)
     if at <= as_utc(now):
         raise AppointmentRefused(
-            f"{thimphu_time(at)} has already passed; choose a later time")
+            translate("AppointmentEditor", "{time} has already passed; choose a later time")
+            .format(time=thimphu_time(at)))
     if not calendar.is_callable(at):
         raise AppointmentRefused(
-            f"{thimphu_time(at)} is outside the calling windows. {_next_window_hint(at, calendar)}")
+            translate("AppointmentEditor", "{time} is outside the calling windows. {hint}").format(
+                time=thimphu_time(at), hint=_next_window_hint(at, calendar)))
     return at
 
 
@@ -35,7 +41,9 @@ def _next_window_hint(at: datetime, calendar: CallingCalendar) -> str:
         start = calendar.next_callable_at(at)
     except NoCallingWindow as error:
         return str(error)
-    return f"The next calling window opens {thimphu_time(start)} (Thimphu time)."
+    return translate("AppointmentEditor",
+                     "The next calling window opens {time} (Thimphu time).").format(
+        time=thimphu_time(start))
 
 
 class AppointmentEditor(QWidget):
@@ -51,12 +59,12 @@ class AppointmentEditor(QWidget):
         self.time_edit.setDisplayFormat("HH:mm")
         self.kind = QComboBox()
         for key, label in KINDS:
-            self.kind.addItem(label, key)
+            self.kind.addItem(self.tr(label), key)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Call back on", self.date_edit)
-        form.addRow("at (Thimphu time)", self.time_edit)
-        form.addRow("Kind", self.kind)
+        form.addRow(self.tr("Call back on"), self.date_edit)
+        form.addRow(self.tr("at (Thimphu time)"), self.time_edit)
+        form.addRow(self.tr("Kind"), self.kind)
 
     def set_local(self, when: datetime) -> None:
         """Show a Thimphu wall-clock time (naive or aware; aware is converted)."""

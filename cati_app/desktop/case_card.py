@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 from cati_app.core.phones import format_for_reading
 from cati_app.desktop.display import day_text, outcome_label, thimphu_time
 from cati_app.desktop.theme import WARNING_COLOUR
+
+# lupdate finds translate("Context", "text") calls by this name
+translate = QCoreApplication.translate
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
@@ -40,9 +43,11 @@ class CaseCard(QWidget):
         self.fields["correction"].setWordWrap(True)
         self.fields["correction"].setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.details = details = QFormLayout()
-        for name, label in (("service", "Service"), ("office", "Office"),
-                            ("dzongkhag", "Dzongkhag"), ("date_availed", "Date availed"),
-                            ("next_call", "Next call"), ("correction", "Supervisor")):
+        for name, label in (("service", self.tr("Service")), ("office", self.tr("Office")),
+                            ("dzongkhag", self.tr("Dzongkhag")),
+                            ("date_availed", self.tr("Date availed")),
+                            ("next_call", self.tr("Next call")),
+                            ("correction", self.tr("Supervisor"))):
             details.addRow(label, self.fields[name])
         self.phones = QListWidget(objectName="phones")
         self.phones.setMaximumHeight(90)
@@ -51,14 +56,15 @@ class CaseCard(QWidget):
         phone_font.setFamilies(["DejaVu Sans Mono", "Consolas", "monospace"])
         self.phones.setFont(phone_font)
         self.history = QTreeWidget(objectName="history")
-        self.history.setHeaderLabels(["When (BTT)", "Outcome", "Number", "By", "Note"])
+        self.history.setHeaderLabels([self.tr("When (BTT)"), self.tr("Outcome"), self.tr("Number"),
+                                      self.tr("By"), self.tr("Note")])
         self.history.setRootIsDecorated(False)
-        history_box = QGroupBox("Attempts")
+        history_box = QGroupBox(self.tr("Attempts"))
         QVBoxLayout(history_box).addWidget(self.history)
         layout = QVBoxLayout(self)
         layout.addWidget(self.respondent)
         layout.addLayout(details)
-        layout.addWidget(QLabel("Phone numbers (↑/↓ to choose, Ctrl+D to dial)"))
+        layout.addWidget(QLabel(self.tr("Phone numbers (↑/↓ to choose, Ctrl+D to dial)")))
         layout.addWidget(self.phones)
         layout.addWidget(history_box, 1)
         self.show_case(None)
@@ -66,13 +72,13 @@ class CaseCard(QWidget):
     def show_case(self, case: LocalCase | None) -> None:
         self.setEnabled(case is not None)
         if case is None:
-            self.respondent.setText("No case selected")
+            self.respondent.setText(self.tr("No case selected"))
             for label in self.fields.values():
                 label.clear()
             self.phones.clear()
             self.history.clear()
             return
-        self.respondent.setText(case.respondent_name or "(name removed)")
+        self.respondent.setText(case.respondent_name or self.tr("(name removed)"))
         self.fields["service"].setText(case.service_name or case.service_code)
         self.fields["office"].setText(case.office)
         self.fields["dzongkhag"].setText(case.dzongkhag)
@@ -102,7 +108,7 @@ class CaseCard(QWidget):
     def _show_history(self, case: LocalCase) -> None:
         self.history.clear()
         for attempt in sorted(case.attempts, key=lambda a: a.started_at, reverse=True):
-            pending = " (not yet uploaded)" if attempt.pending else ""
+            pending = self.tr(" (not yet uploaded)") if attempt.pending else ""
             row = QTreeWidgetItem([thimphu_time(attempt.started_at),
                                    f"{outcome_label(attempt.outcome)} ({attempt.aapor_code})",
                                    str(attempt.phone_index + 1), attempt.enumerator + pending,
@@ -115,13 +121,17 @@ class CaseCard(QWidget):
 
 def _next_call_text(case: LocalCase) -> str:
     if case.appointment is not None:
-        return f"appointment {thimphu_time(case.appointment.at)} ({case.appointment.kind}, " \
-               f"booked by {case.appointment.booked_by})"
-    return thimphu_time(case.next_call_at) if case.next_call_at else "any time in a window"
+        return translate("CaseCard", "appointment {time} ({kind}, booked by {who})").format(
+            time=thimphu_time(case.appointment.at), kind=case.appointment.kind,
+            who=case.appointment.booked_by)
+    return thimphu_time(case.next_call_at) if case.next_call_at else \
+        translate("CaseCard", "any time in a window")
 
 
 def _correction_text(case: LocalCase) -> str:
     if not case.correction:
         return ""
     reason = case.correction.get("reason") or case.correction.get("comment") or ""
-    return f"returned for correction: {reason}" if reason else "returned for correction"
+    if reason:
+        return translate("CaseCard", "returned for correction: {reason}").format(reason=reason)
+    return translate("CaseCard", "returned for correction")

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication
+
 from cati_app.core.clock import Clock, as_utc
 from cati_app.core.questionnaire import Questionnaire, default_questionnaire
 from cati_app.core.queue_order import QueueEntry, reminders_due
@@ -74,9 +76,10 @@ class EnumeratorController:
         shipped = default_questionnaire()
         if (shipped.id, shipped.version) == (case.questionnaire_id, case.questionnaire_version):
             return shipped
-        raise QuestionnaireMissing(
-            f"questionnaire {case.questionnaire_id} version {case.questionnaire_version} is not "
-            "on this computer yet: press F5 to sync, then open the case again")
+        raise QuestionnaireMissing(QCoreApplication.translate(
+            "EnumeratorController", "questionnaire {id} version {version} is not on this "
+            "computer yet: press F5 to sync, then open the case again").format(
+                id=case.questionnaire_id, version=case.questionnaire_version))
 
     def open_draft(self, case_id: int) -> InterviewDraft | None:
         return self.store.open_draft(case_id)

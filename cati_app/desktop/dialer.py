@@ -11,10 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import QProcess, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QProcess, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QWidget
 
+# lupdate finds translate("Context", "text") calls by this name
+translate = QCoreApplication.translate
 
 class DialError(RuntimeError):
     """The number could not be handed to a phone; the message says what to fix."""
@@ -34,25 +36,31 @@ class SystemDialer:
     def dial(self, e164: str) -> None:
         if not self.command_template:
             if not QDesktopServices.openUrl(QUrl(f"tel:{e164}")):
-                raise DialError("no program on this computer handles tel: links; set a dial "
-                                "command in the settings (e.g. softphone --call {number})")
+                raise DialError(translate(
+                    "SystemDialer", "no program on this computer handles tel: links; set a "
+                    "dial command in the settings (e.g. softphone --call {number})"))
             return
         program, *arguments = command_for(self.command_template, e164)
         if not QProcess.startDetached(program, arguments):
-            raise DialError(f"could not start the dial command {program!r}; check the dial "
-                            "command in the settings")
+            raise DialError(translate(
+                "SystemDialer", "could not start the dial command {program}; check the dial "
+                "command in the settings").format(program=repr(program)))
 
 
 def command_for(template: str, e164: str) -> list[str]:
     """The argument list of a dial command; the number is never passed through a shell."""
     if "{number}" not in template:
-        raise DialError("the dial command must contain {number}, e.g. softphone --call {number}")
+        raise DialError(translate(
+            "SystemDialer", "the dial command must contain {number}, e.g. softphone --call "
+            "{number}"))
     try:
         words = shlex.split(template)
     except ValueError as error:  # an unclosed quote
-        raise DialError(f"the dial command cannot be read ({error}): check its quotes") from None
+        raise DialError(translate(
+            "SystemDialer", "the dial command cannot be read ({error}): check its quotes")
+            .format(error=error)) from None
     if not words:
-        raise DialError("the dial command is empty")
+        raise DialError(translate("SystemDialer", "the dial command is empty"))
     return [word.replace("{number}", e164) for word in words]
 
 
@@ -88,4 +96,5 @@ class CallTimer(QLabel):
         if self._started is None:
             return
         seconds = max(0, int((self._now() - self._started).total_seconds()))
-        self.setText(f"On call {seconds // 60:02d}:{seconds % 60:02d}")
+        self.setText(self.tr("On call {minutes:02d}:{seconds:02d}").format(
+            minutes=seconds // 60, seconds=seconds % 60))

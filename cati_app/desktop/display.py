@@ -6,6 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from cati_app.core.clock import as_utc, to_thimphu
 from cati_app.core.outcomes import BY_KEY
 
@@ -16,14 +18,20 @@ if TYPE_CHECKING:
 class QueueGroup(StrEnum):
     """What the enumerator sees in the queue's first column (DESIGN.md §3.3)."""
 
-    APPOINTMENT = "Appointment"
-    CORRECTION = "Correction"
-    RETRY = "Retry"
-    FRESH = "Fresh"
-    LATER = "Later"
+    # the values are English source text, translated where shown (group_label)
+    APPOINTMENT = QT_TRANSLATE_NOOP("QueueGroup", "Appointment")
+    CORRECTION = QT_TRANSLATE_NOOP("QueueGroup", "Correction")
+    RETRY = QT_TRANSLATE_NOOP("QueueGroup", "Retry")
+    FRESH = QT_TRANSLATE_NOOP("QueueGroup", "Fresh")
+    LATER = QT_TRANSLATE_NOOP("QueueGroup", "Later")
 
 
-#: the groups that are "due now" for the counts line
+def group_label(group: QueueGroup) -> str:
+    """The queue category in the program's language."""
+    return QCoreApplication.translate("QueueGroup", group.value)
+
+
+# the groups that are "due now" for the counts line
 DUE_GROUPS = (QueueGroup.APPOINTMENT, QueueGroup.CORRECTION, QueueGroup.RETRY, QueueGroup.FRESH)
 
 
@@ -47,7 +55,7 @@ def thimphu_time(when: datetime | None, *, with_date: bool = True) -> str:
 
 
 def day_text(day: date | None) -> str:
-    return day.strftime("%d %b %Y") if day else "unknown"
+    return day.strftime("%d %b %Y") if day else QCoreApplication.translate("display", "unknown")
 
 
 def outcome_label(key: str | None) -> str:

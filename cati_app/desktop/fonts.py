@@ -24,7 +24,7 @@ def register_dzongkha_font() -> str | None:
     return families[0] if families else None
 
 
-#: the question text's size unless the enumerator chose another (settings)
+# the question text's size unless the enumerator chose another (settings)
 DEFAULT_FONT_POINTS = 16
 MIN_FONT_POINTS, MAX_FONT_POINTS = 10, 36
 

@@ -47,7 +47,7 @@ class LoginDialog(QDialog):
                  *, server_fixed: str | None = None, username_fixed: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sign in — ServE CATI")
+        self.setWindowTitle(self.tr("Sign in — ServE CATI"))
         self._settings = settings
         self._authenticate = authenticate
         self._runner = runner
@@ -70,11 +70,12 @@ class LoginDialog(QDialog):
     def problem(self) -> str | None:
         server = self.server.text().strip()
         if not server.startswith(("http://", "https://")):
-            return "The server address must start with https:// (or http:// on a local network)."
+            return self.tr("The server address must start with https:// (or http:// on a local "
+                           "network).")
         if not self.username.text().strip():
-            return "Type your username."
+            return self.tr("Type your username.")
         if not self.password.text():
-            return "Type your password."
+            return self.tr("Type your password.")
         return None
 
     def sign_in(self) -> None:
@@ -82,7 +83,7 @@ class LoginDialog(QDialog):
         if problem:
             self.message.setText(problem)
             return
-        self.message.setText("Signing in…")
+        self.message.setText(self.tr("Signing in…"))
         self.buttons.setEnabled(False)
         server = self.server.text().strip().rstrip("/")
         username = self.username.text().strip()
@@ -100,6 +101,6 @@ class LoginDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.message.setText(f"Could not sign in: {error}")
+        self.message.setText(self.tr("Could not sign in: {error}").format(error=error))
         self.password.selectAll()
         self.password.setFocus()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -62,7 +62,7 @@ class EnumeratorWindow(QMainWindow):
         self._dz_family = dzongkha_family
         self.runner_widget: ScriptRunner | None = None
         self._call_phone_index: int | None = None
-        self.setWindowTitle(f"ServE CATI — {controller.full_name}")
+        self.setWindowTitle(self.tr("ServE CATI — {name}").format(name=controller.full_name))
         self._build_pages()
         self._build_actions()
         self._build_status_bar()
@@ -80,9 +80,10 @@ class EnumeratorWindow(QMainWindow):
         self.queue.case_selected.connect(self._show_case)
         self.card = CaseCard()
         self.call_timer = CallTimer(self.controller.now)
-        self.interview_button = QPushButton("Start interview (Ctrl+I)")
+        self.interview_button = QPushButton(self.tr("Start interview (Ctrl+I)"))
         buttons = QHBoxLayout()
-        for text, slot in (("Dial (Ctrl+D)", self.dial), ("Outcome (Ctrl+O)", self.code_outcome)):
+        for text, slot in ((self.tr("Dial (Ctrl+D)"), self.dial),
+                           (self.tr("Outcome (Ctrl+O)"), self.code_outcome)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -112,23 +113,23 @@ class EnumeratorWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
     def _build_actions(self) -> None:
-        work = self.menuBar().addMenu("&Work")
+        work = self.menuBar().addMenu(self.tr("&Work"))
         for text, keys, slot in (
-            ("&Dial", "Ctrl+D", self.dial),
-            ("Code &outcome…", "Ctrl+O", self.code_outcome),
-            ("Start or resume &interview", "Ctrl+I", self.start_interview),
-            ("Re&lease case…", "Ctrl+Shift+E", self.release_case),
-            ("&Back to the queue", "Ctrl+Q", self.back_to_queue),
-            ("&Find in queue", "Ctrl+F", self.queue.filter.setFocus),
-            ("&Refresh queue", "Ctrl+R", self.refresh),
+            (self.tr("&Dial"), "Ctrl+D", self.dial),
+            (self.tr("Code &outcome…"), "Ctrl+O", self.code_outcome),
+            (self.tr("Start or resume &interview"), "Ctrl+I", self.start_interview),
+            (self.tr("Re&lease case…"), "Ctrl+Shift+E", self.release_case),
+            (self.tr("&Back to the queue"), "Ctrl+Q", self.back_to_queue),
+            (self.tr("&Find in queue"), "Ctrl+F", self.queue.filter.setFocus),
+            (self.tr("&Refresh queue"), "Ctrl+R", self.refresh),
         ):
             work.addAction(self._action(text, keys, slot))
-        sync_menu = self.menuBar().addMenu("&Sync")
-        self.sync_action = self._action("Sync &now", "F5", self.sync_now)
+        sync_menu = self.menuBar().addMenu(self.tr("&Sync"))
+        self.sync_action = self._action(self.tr("Sync &now"), "F5", self.sync_now)
         sync_menu.addAction(self.sync_action)
-        sync_menu.addAction(self._action("Sync &log…", "Ctrl+Shift+L", self.open_sync_log))
-        tools = self.menuBar().addMenu("&Tools")
-        tools.addAction(self._action("&Settings…", "Ctrl+,", self.open_settings))
+        sync_menu.addAction(self._action(self.tr("Sync &log…"), "Ctrl+Shift+L", self.open_sync_log))
+        tools = self.menuBar().addMenu(self.tr("&Tools"))
+        tools.addAction(self._action(self.tr("&Settings…"), "Ctrl+,", self.open_settings))
 
     def _action(self, text: str, keys: str, slot) -> QAction:  # noqa: ANN001 - any callable
         action = QAction(text, self)
@@ -168,13 +169,14 @@ class EnumeratorWindow(QMainWindow):
         case = None if case_id is None else self.controller.case(case_id)
         self.card.show_case(case)
         has_draft = case is not None and self.controller.open_draft(case.case_id) is not None
-        self.interview_button.setText("Resume interview (Ctrl+I)" if has_draft
-                                      else "Start interview (Ctrl+I)")
+        self.interview_button.setText(self.tr("Resume interview (Ctrl+I)") if has_draft
+                                      else self.tr("Start interview (Ctrl+I)"))
 
     def _show_reminder(self, case: LocalCase) -> None:
         at = thimphu_time(case.appointment.at, with_date=False) if case.appointment else ""
-        self.notice.setText(f"<b>Reminder:</b> appointment at {at} with {case.respondent_name} "
-                            f"({case.service_name}). It is in your queue.")
+        self.notice.setText(self.tr("<b>Reminder:</b> appointment at {time} with {respondent} "
+                                    "({service}). It is in your queue.").format(
+            time=at, respondent=case.respondent_name, service=case.service_name))
         self.notice.show()
 
     # --- calling and coding --------------------------------------------------------------
@@ -182,12 +184,12 @@ class EnumeratorWindow(QMainWindow):
     def dial(self) -> None:
         case, number = self.current_case(), self.card.selected_phone()
         if case is None or number is None:
-            self.statusBar().showMessage("Choose a case with a phone number first.", 5000)
+            self.statusBar().showMessage(self.tr("Choose a case with a phone number first."), 5000)
             return
         try:
             self.dialer.dial(number)
         except DialError as error:
-            QMessageBox.warning(self, "Cannot dial", str(error))
+            QMessageBox.warning(self, self.tr("Cannot dial"), str(error))
             return
         self._call_phone_index = self.card.selected_phone_index()
         self.call_timer.start()
@@ -216,10 +218,11 @@ class EnumeratorWindow(QMainWindow):
                 note=choice.note, appointment_at=choice.appointment_at,
                 appointment_kind=choice.appointment_kind)
         except ValueError as error:
-            QMessageBox.warning(self, "Outcome not saved", str(error))
+            QMessageBox.warning(self, self.tr("Outcome not saved"), str(error))
             return
         self._end_call()
-        self.statusBar().showMessage(f"Saved: {outcome_label(choice.outcome)}", 5000)
+        self.statusBar().showMessage(
+            self.tr("Saved: {outcome}").format(outcome=outcome_label(choice.outcome)), 5000)
         self.refresh()
 
     def _end_call(self) -> None:
@@ -235,7 +238,7 @@ class EnumeratorWindow(QMainWindow):
         try:
             questionnaire = self.controller.questionnaire_for(case)
         except QuestionnaireMissing as missing:
-            QMessageBox.information(self, "Questionnaire not here yet", str(missing))
+            QMessageBox.information(self, self.tr("Questionnaire not here yet"), str(missing))
             return None
         language = case.language if case.language in questionnaire.languages \
             else self.settings.get(SCRIPT_LANGUAGE)
@@ -255,7 +258,8 @@ class EnumeratorWindow(QMainWindow):
 
     def _interview_finished(self, outcome: str) -> None:
         self._end_call()
-        self.statusBar().showMessage(f"Interview saved: {outcome_label(outcome)}", 8000)
+        self.statusBar().showMessage(
+            self.tr("Interview saved: {outcome}").format(outcome=outcome_label(outcome)), 8000)
         self.back_to_queue()
 
     def back_to_queue(self) -> None:
@@ -273,15 +277,15 @@ class EnumeratorWindow(QMainWindow):
 
     def sync_now(self) -> None:
         if self.sync is None:
-            self.statusBar().showMessage("Sync is not available in this window.", 5000)
+            self.statusBar().showMessage(self.tr("Sync is not available in this window."), 5000)
         elif not self.sync.sync_now():
-            self.statusBar().showMessage("A sync is already running.", 3000)
+            self.statusBar().showMessage(self.tr("A sync is already running."), 3000)
 
     def _sync_finished(self, outcome: SyncOutcome) -> None:
         self.sync_status.sync_finished()
         self.sync_status.set_online(outcome.ok)
-        self.statusBar().showMessage(("Synced: " if outcome.ok else "Sync: ") + outcome.message,
-                                     8000)
+        done = self.tr("Synced: {message}") if outcome.ok else self.tr("Sync: {message}")
+        self.statusBar().showMessage(done.format(message=outcome.message), 8000)
         if self.pages.currentIndex() == 0:
             self.refresh()
         else:  # never disturb a running interview; just update the counters
@@ -306,25 +310,27 @@ class EnumeratorWindow(QMainWindow):
         if case is None or self.pages.currentIndex() != 0:
             return None
         dialog = QInputDialog(self)
-        dialog.setWindowTitle("Release case")
-        dialog.setLabelText(f"Why give {case.respondent_name or 'this case'} back to the "
-                            "supervisor? (required)")
+        dialog.setWindowTitle(self.tr("Release case"))
+        who = case.respondent_name or self.tr("this case")
+        dialog.setLabelText(self.tr("Why give {who} back to the supervisor? (required)")
+                            .format(who=who))
         dialog.textValueSelected.connect(lambda reason: self._release(case, reason))
         dialog.open()
         return dialog
 
     def _release(self, case: LocalCase, reason: str) -> None:
         if not reason.strip():
-            self.statusBar().showMessage("Not released: write why the case is given back. It "
-                                         "stays in your queue.", 8000)
+            self.statusBar().showMessage(self.tr("Not released: write why the case is given back. "
+                                                 "It stays in your queue."), 8000)
             return
         try:
             self.controller.release_case(case.case_id, reason.strip())
         except ValueError as error:
-            QMessageBox.warning(self, "Case not released", str(error))
+            QMessageBox.warning(self, self.tr("Case not released"), str(error))
             return
-        self.statusBar().showMessage(f"Released case {case.case_id}: it goes back to the "
-                                     "supervisor at the next sync.", 8000)
+        self.statusBar().showMessage(self.tr("Released case {case}: it goes back to the supervisor "
+                                             "at the next sync.").format(case=case.case_id),
+                                     8000)
         self.refresh()
 
     def open_settings(self) -> SettingsDialog:
@@ -356,7 +362,7 @@ class EnumeratorWindow(QMainWindow):
 
     def _call_header(self, case: LocalCase, phone_index: int) -> str:
         number = case.phones[phone_index] if 0 <= phone_index < len(case.phones) else ""
-        parts = [case.respondent_name or "(name removed)", case.service_name or
+        parts = [case.respondent_name or self.tr("(name removed)"), case.service_name or
                  case.service_code]
         if number:
             parts.append(f"☎ {format_for_reading(number)}")
@@ -367,5 +373,10 @@ def _correction_note(case: LocalCase) -> str:
     if not case.correction:
         return ""
     comment = case.correction.get("comment") or case.correction.get("reason") or ""
-    return f"Correction asked by the supervisor: {comment}" if comment else \
-        "Returned by the supervisor for correction: check the answers and finish again."
+    if comment:
+        return QCoreApplication.translate(
+            "EnumeratorWindow", "Correction asked by the supervisor: {comment}").format(
+                comment=comment)
+    return QCoreApplication.translate(
+        "EnumeratorWindow",
+        "Returned by the supervisor for correction: check the answers and finish again.")

@@ -39,7 +39,7 @@ class OutcomePicker(QDialog):
     def __init__(self, now: datetime, calendar: CallingCalendar,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Call outcome")
+        self.setWindowTitle(self.tr("Call outcome"))
         self._now = now
         self._calendar = calendar
         self.choice: OutcomeChoice | None = None
@@ -50,7 +50,7 @@ class OutcomePicker(QDialog):
             self.outcomes.addItem(item)
         self.outcomes.currentRowChanged.connect(self._on_outcome_changed)
         self.note = QPlainTextEdit()
-        self.note.setPlaceholderText("Note (Ctrl+Enter to save)")
+        self.note.setPlaceholderText(self.tr("Note (Ctrl+Enter to save)"))
         self.note.setMaximumHeight(80)
         self.appointment = AppointmentEditor(now)
         self.appointment.hide()
@@ -63,7 +63,7 @@ class OutcomePicker(QDialog):
         buttons.accepted.connect(self.try_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Press the letter of the outcome:"))
+        layout.addWidget(QLabel(self.tr("Press the letter of the outcome:")))
         layout.addWidget(self.outcomes)
         layout.addWidget(self.note)
         layout.addWidget(self.appointment)
@@ -126,18 +126,19 @@ class OutcomePicker(QDialog):
         self.message.clear()
         self.appointment.setVisible(bool(outcome and outcome.books_appointment))
         required = bool(outcome and outcome.needs_note)
-        self.note.setPlaceholderText("Note (required; Ctrl+Enter to save)" if required
-                                     else "Note (optional; Ctrl+Enter to save)")
+        self.note.setPlaceholderText(self.tr("Note (required; Ctrl+Enter to save)") if required
+                                     else self.tr("Note (optional; Ctrl+Enter to save)"))
 
     def try_accept(self) -> None:
         """Accept when the choice is complete; otherwise say what is missing and stay open."""
         outcome = self.selected()
         note = self.note.toPlainText().strip()
         if outcome is None:
-            self.message.setText("Choose an outcome first: press its letter.")
+            self.message.setText(self.tr("Choose an outcome first: press its letter."))
             return
         if outcome.needs_note and not note:
-            self.message.setText(f"A note is required for “{outcome.label}”: say what happened.")
+            self.message.setText(self.tr("A note is required for “{outcome}”: say what happened.")
+                                 .format(outcome=outcome.label))
             self.note.setFocus()
             return
         at = kind = None

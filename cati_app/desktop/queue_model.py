@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,15 +25,27 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from cati_app.desktop.display import QueueGroup, outcome_label, queue_group, thimphu_time
+from cati_app.desktop.display import (
+    QueueGroup,
+    group_label,
+    outcome_label,
+    queue_group,
+    thimphu_time,
+)
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("Queue", "Respondent", "Service", "Attempts", "Last outcome", "Next call (BTT)",
-           "Priority")
+# column titles, translated where shown (headerData)
+COLUMNS = (QT_TRANSLATE_NOOP("QueueTableModel", "Queue"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Respondent"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Service"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Attempts"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Last outcome"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Next call (BTT)"),
+           QT_TRANSLATE_NOOP("QueueTableModel", "Priority"))
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RANK_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -39,7 +53,7 @@ SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
 
 def _cell_text(case: LocalCase, group: QueueGroup, column: int) -> str:
     if column == 0:
-        return group.value
+        return group_label(group)
     if column == 1:
         return case.respondent_name
     if column == 2:
@@ -50,7 +64,8 @@ def _cell_text(case: LocalCase, group: QueueGroup, column: int) -> str:
         return outcome_label(case.last_outcome)
     if column == 5:
         when = case.appointment.at if case.appointment else case.next_call_at
-        return thimphu_time(when) if when else "any time"
+        return thimphu_time(when) if when else QCoreApplication.translate("QueueTableModel",
+                                                                          "any time")
     return str(case.priority)
 
 
@@ -72,8 +87,9 @@ class QueueTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(COLUMNS):
+            return QCoreApplication.translate("QueueTableModel", COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.display import DUE_GROUPS, QueueGroup
+from cati_app.desktop.display import DUE_GROUPS, QueueGroup, group_label
 from cati_app.desktop.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
 
 
-#: starting widths in pixels; the respondent column takes the rest
+# starting widths in pixels; the respondent column takes the rest
 COLUMN_WIDTHS = {0: 80, 2: 185, 3: 62, 4: 130, 5: 122, 6: 55}
 
 
@@ -36,7 +36,8 @@ class QueuePanel(QWidget):
         self.model = QueueTableModel(now, self)
         self.proxy = QueueFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.filter = QLineEdit(placeholderText="Filter by name, service, office (Ctrl+F)")
+        self.filter = QLineEdit(
+            placeholderText=self.tr("Filter by name, service, office (Ctrl+F)"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter)
         self.counts = QLabel(objectName="queueCounts")
@@ -85,10 +86,13 @@ class QueuePanel(QWidget):
     def _show_counts(self) -> None:
         counts = self.model.group_counts()
         due = sum(counts[g] for g in DUE_GROUPS)
-        parts = [f"{counts[g]} {g.value.lower()}" for g in DUE_GROUPS if counts[g]]
+        parts = [f"{counts[g]} {group_label(g).lower()}" for g in DUE_GROUPS if counts[g]]
         later = counts[QueueGroup.LATER]
-        text = f"<b>{due} due now</b>" + (f": {', '.join(parts)}" if parts else "")
-        self.counts.setText(text + (f" · {later} later" if later else ""))
+        text = self.tr("<b>{count} due now</b>").format(count=due)
+        text += f": {', '.join(parts)}" if parts else ""
+        if later:
+            text += " · " + self.tr("{count} later").format(count=later)
+        self.counts.setText(text)
 
     def _on_filter(self, text: str) -> None:
         self.proxy.set_filter_text(text)

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import QApplication
 
 from cati_app import __version__
 
-#: a Monday 10:00 in Thimphu: inside calling hours, so the demo queue shows due cases
+# a Monday 10:00 in Thimphu: inside calling hours, so the demo queue shows due cases
 DEMO_NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
-#: packages whose every module must import: the workspaces import some of them lazily, after
-#: login, so a module the bundler missed would otherwise only fail in front of a user
+# packages whose every module must import: the workspaces import some of them lazily, after
+# login, so a module the bundler missed would otherwise only fail in front of a user
 IMPORTED_PACKAGES = ("cati_app.core", "cati_app.client", "cati_app.desktop")
 
 

@@ -23,17 +23,20 @@ class Setting(Generic[T]):
 
 SERVER_URL = Setting("server/url", str, "http://127.0.0.1:8000")
 LAST_USERNAME = Setting("login/username", str, "")
-#: empty: dial by opening a tel: link; else a command such as ``softphone --call {number}``
+# empty: dial by opening a tel: link; else a command such as ``softphone --call {number}``
 DIAL_COMMAND = Setting("dial/command_template", str, "")
 AUTO_SYNC_MINUTES = Setting("sync/auto_minutes", int, 5)
 SCRIPT_LANGUAGE = Setting("script/language", str, "en")
 REMINDER_CHECK_SECONDS = Setting("queue/reminder_check_seconds", int, 30)
-#: how many cases the sync tries to keep in the enumerator's queue
+# how many cases the sync tries to keep in the enumerator's queue
 TARGET_QUEUE_SIZE = Setting("sync/target_queue_size", int, 30)
-#: point size of the question text in the script runner (issue 7: adjustable)
+# point size of the question text in the script runner (issue 7: adjustable)
 SCRIPT_FONT_SIZE = Setting("script/font_points", int, 16)
-#: 'system' follows the desktop's light or dark scheme; 'light' or 'dark' force one
+# 'system' follows the desktop's light or dark scheme; 'light' or 'dark' force one
 THEME = Setting("display/theme", str, "system")
+# language of the program's own text (menus, buttons): 'system' follows the desktop's
+# language, 'en' or 'dz' force one. The script's language is SCRIPT_LANGUAGE, set per case.
+UI_LANGUAGE = Setting("display/language", str, "system")
 
 
 class Settings:

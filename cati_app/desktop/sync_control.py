@@ -77,15 +77,18 @@ class SyncController(QObject):
             return
         ok = bool(report.ok)
         message = "; ".join(report.errors) if report.errors else (
-            f"uploaded {report.pushed}, received {report.pulled}, new cases {report.claimed}")
+            self.tr("uploaded {pushed}, received {pulled}, new cases {claimed}").format(
+                pushed=report.pushed, pulled=report.pulled, claimed=report.claimed))
         self.finished.emit(SyncOutcome(ok, message, self._now()))
 
     def _on_error(self, error: BaseException) -> None:
         self.running = False
         if isinstance(error, self._auth_error):
             self.stop_automatic()
-            self.finished.emit(SyncOutcome(False, "login expired: sign in again", self._now()))
+            self.finished.emit(SyncOutcome(False, self.tr("login expired: sign in again"),
+                                               self._now()))
             self.auth_expired.emit(str(error))
             return
         # a bug in a cycle must not kill the app; it is shown and the next cycle retries
-        self.finished.emit(SyncOutcome(False, f"sync failed: {error}", self._now()))
+        self.finished.emit(SyncOutcome(
+            False, self.tr("sync failed: {error}").format(error=error), self._now()))

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -50,15 +58,18 @@ class SyncStatusWidget(QWidget):
         self.set_last_sync(None)
 
     def set_online(self, online: bool | None) -> None:
-        text, colour = {True: ("online", "#2e7d32"), False: ("offline", "#c62828"),
-                        None: ("not synced yet", "#8a8a8a")}[online]
+        text, colour = {True: (self.tr("online"), "#2e7d32"),
+                        False: (self.tr("offline"), "#c62828"),
+                        None: (self.tr("not synced yet"), "#8a8a8a")}[online]
         self.connection.setText(f"<span style='color:{colour}'>●</span> {text}")
 
     def set_waiting(self, count: int) -> None:
-        self.waiting.setText(f"{count} waiting to upload" if count else "nothing waiting")
+        self.waiting.setText(self.tr("{count} waiting to upload").format(count=count) if count
+                             else self.tr("nothing waiting"))
 
     def set_last_sync(self, when: datetime | None) -> None:
-        self.last_sync.setText(f"last sync {thimphu_time(when)}" if when else "never synced")
+        self.last_sync.setText(self.tr("last sync {time}").format(time=thimphu_time(when)) if when
+                               else self.tr("never synced"))
 
     def sync_started(self) -> None:
         self.progress.setRange(0, 0)  # busy until the engine reports a total
@@ -74,7 +85,9 @@ class SyncStatusWidget(QWidget):
 
 
 class SyncLogModel(QAbstractTableModel):
-    HEADERS = ("When (BTT)", "Level", "Message")
+    HEADERS = (QT_TRANSLATE_NOOP("SyncLogModel", "When (BTT)"),
+               QT_TRANSLATE_NOOP("SyncLogModel", "Level"),
+               QT_TRANSLATE_NOOP("SyncLogModel", "Message"))
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +108,7 @@ class SyncLogModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
+            return QCoreApplication.translate("SyncLogModel", self.HEADERS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -112,7 +125,7 @@ class SyncLogModel(QAbstractTableModel):
 class SyncLogDialog(QDialog):
     def __init__(self, entries: Sequence[SyncLogEntry], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sync log")
+        self.setWindowTitle(self.tr("Sync log"))
         self.resize(720, 400)
         self.model = SyncLogModel(self)
         self.model.set_entries(entries)

@@ -10,13 +10,16 @@ forced light or dark scheme look the same on every platform, including offscreen
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-#: readable on the light and on the dark background
+# readable on the light and on the dark background
 WARNING_COLOUR = "#d64545"
-THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+# labels are translated where shown (QCoreApplication.translate("SettingsDialog", label))
+THEMES = {"system": QT_TRANSLATE_NOOP("SettingsDialog", "Follow the system"),
+          "light": QT_TRANSLATE_NOOP("SettingsDialog", "Light"),
+          "dark": QT_TRANSLATE_NOOP("SettingsDialog", "Dark")}
 
 _DARK = {
     QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",

@@ -19,7 +19,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
-#: how long closing the runner waits for running tasks before the interpreter goes on
+# how long closing the runner waits for running tasks before the interpreter goes on
 SHUTDOWN_WAIT_MS = 5000
 
 

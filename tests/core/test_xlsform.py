@@ -101,7 +101,7 @@ def test_a_form_using_every_feature_converts_and_loads() -> None:
     assert q.item("km").relevant == "(${consent} = 'yes') and (${age} > 18)"
     assert q.item("q1").parameter == "accessibility" and q.item("q1").choices == "likert"
     assert q.item("ways").label == {"en": "Ways?", "dz": "ལམ།"}
-    assert set(q.choice_lists) == {"ways", "likert"}  # yn became yes_no: no list needed
+    assert set(q.choice_lists) == {"ways", "likert", "yn"}  # yn kept for yes_no labels
     assert [str(n) for n in notes] == [
         "survey sheet, column J (appearance): column 'appearance' is ignored (rows 3, 4)"]
 

@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from cati_app.core.questionnaire.expressions import check_answer, evaluate
+from cati_app.core.questionnaire.expressions import check_answer, parse
 from cati_app.core.questionnaire.model import YES_NO, Item, Questionnaire
 
 Answers = Mapping[str, Any]
@@ -36,14 +36,31 @@ def _walk(q: Questionnaire, answers: Answers) -> tuple[list[Item], dict[str, Any
     """The relevant items in order, and the answers that count (see the module docstring)."""
     visible: list[Item] = []
     effective: dict[str, Any] = {}
+    decided: dict[tuple[Any, ...], bool] = {}
     for item in q.items:
-        if item.relevant is not None and not evaluate(item.relevant, effective):
+        if item.relevant is not None and not _holds(item.relevant, effective, decided):
             continue
         visible.append(item)
         value = answers.get(item.name)
         if item.takes_answer and not is_unanswered(value):
             effective[item.name] = value
     return visible, effective
+
+
+def _holds(condition: str, effective: dict[str, Any], decided: dict[tuple[Any, ...], bool]
+           ) -> bool:
+    """Many items share one condition (the ten SET indicators all ask for consent and
+    availed): evaluate it once per distinct set of the answers it reads. The server scores
+    every pushed interview, so this is on its hot path."""
+    expression = parse(condition)
+    key = (condition, *(effective.get(name) for name in sorted(expression.references)))
+    try:
+        return decided[key]
+    except KeyError:
+        decided[key] = expression.evaluate(effective)
+        return decided[key]
+    except TypeError:  # an unhashable answer: just evaluate
+        return expression.evaluate(effective)
 
 
 def effective_answers(q: Questionnaire, answers: Answers) -> dict[str, Any]:

@@ -421,6 +421,10 @@ def _definition(form: _Form, settings: _Row | None, sheet: Sheet, default_id: st
     title = _texts(settings, "form_title", form) if settings else {}
     title.setdefault(form.default_language, qid)
     used = {item.get("choices") for item in form.items}
+    # A yes/no list turned a select_one into yes_no (choices=None); keep the list so the
+    # script runner can show its labels in every language of the workbook.
+    used |= {name for name, choices in form.choice_lists.items()
+             if {c["name"] for c in choices} == set(YES_NO)}
     return {
         "id": qid, "version": version or 1, "title": title, "languages": form.languages,
         "default_language": form.default_language,

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
 
 SUFFIX = {"summary": ".xlsx", "raw": ".csv"}
-FILTERS = {"summary": "Excel workbook (*.xlsx)", "raw": "CSV (*.csv)"}
-#: (parent, title, suggested path, file filter) -> chosen path, or "" when cancelled
+# source text, translated where used
+FILTERS = {"summary": QT_TRANSLATE_NOOP("ExportPage", "Excel workbook (*.xlsx)"),
+           "raw": QT_TRANSLATE_NOOP("ExportPage", "CSV (*.csv)")}
+# (parent, title, suggested path, file filter) -> chosen path, or "" when cancelled
 SaveChooser = Callable[[QWidget, str, str, str], str]
 
 
@@ -64,7 +66,7 @@ def plan_downloads(chosen: Path, services: Sequence[str], every: Sequence[str]
 
 
 class ExportPage(QWidget):
-    #: (file number from 0, bytes so far, total bytes or None); emitted from the worker thread
+    # (file number from 0, bytes so far, total bytes or None); emitted from the worker thread
     progressed = Signal(int, int, object)
 
     def __init__(self, api: SupervisorApi, runner: BackgroundRunner, today: Callable[[], date],
@@ -82,19 +84,19 @@ class ExportPage(QWidget):
         self.progressed.connect(self._show_progress)
         self.services = QListWidget()
         self.services.setMaximumHeight(140)
-        self.use_from, self.date_from = QCheckBox("from"), self._date_edit(today())
-        self.use_to, self.date_to = QCheckBox("to"), self._date_edit(today())
+        self.use_from, self.date_from = QCheckBox(self.tr("from")), self._date_edit(today())
+        self.use_to, self.date_to = QCheckBox(self.tr("to")), self._date_edit(today())
         dates = QHBoxLayout()
         for widget in (self.use_from, self.date_from, self.use_to, self.date_to):
             dates.addWidget(widget)
         dates.addStretch(1)
         form = QFormLayout()
-        form.addRow("Services (none ticked: all)", self.services)
-        form.addRow("Date availed", dates)
-        self.summary_button = QPushButton("Download summary workbook…")
-        self.raw_button = QPushButton("Download raw data (CSV)…")
-        self.cancel_button = QPushButton("Stop")
-        self.open_button = QPushButton("Open")
+        form.addRow(self.tr("Services (none ticked: all)"), self.services)
+        form.addRow(self.tr("Date availed"), dates)
+        self.summary_button = QPushButton(self.tr("Download summary workbook…"))
+        self.raw_button = QPushButton(self.tr("Download raw data (CSV)…"))
+        self.cancel_button = QPushButton(self.tr("Stop"))
+        self.open_button = QPushButton(self.tr("Open"))
         self.summary_button.clicked.connect(lambda: self.download("summary"))
         self.raw_button.clicked.connect(lambda: self.download("raw"))
         self.cancel_button.clicked.connect(self.cancel)
@@ -107,7 +109,8 @@ class ExportPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h3>Exports</h3>No names or phone numbers are included."))
+        layout.addWidget(QLabel(self.tr("<h3>Exports</h3>No names or phone numbers are "
+                                        "included.")))
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
@@ -160,12 +163,12 @@ class ExportPage(QWidget):
     def download(self, kind: str) -> list[Download]:
         first, last = self.date_range()
         if first and last and first > last:
-            self.status.setText("The 'from' date is after the 'to' date: swap them.")
+            self.status.setText(self.tr("The 'from' date is after the 'to' date: swap them."))
             return []
-        chosen = self.choose_save(self, "Save the export as",
+        chosen = self.choose_save(self, self.tr("Save the export as"),
                                   str(Path.home() / f"serve-summary{SUFFIX[kind]}"
                                       if kind == "summary" else Path.home() / "serve-raw.csv"),
-                                  FILTERS[kind])
+                                  QCoreApplication.translate("ExportPage", FILTERS[kind]))
         if not chosen:
             return []
         path = Path(chosen)
@@ -175,7 +178,7 @@ class ExportPage(QWidget):
         downloads = list(self.downloads)
         self._cancel = False
         self._set_busy(True)
-        self.status.setText("The server is building the export…")
+        self.status.setText(self.tr("The server is building the export…"))
 
         def job() -> list[Path]:
             return [self.api.download_export(
@@ -190,14 +193,18 @@ class ExportPage(QWidget):
         self._cancel = True
 
     def _show_progress(self, number: int, done: int, total: int | None) -> None:
-        of = f" (file {number + 1} of {len(self.downloads)})" if len(self.downloads) > 1 else ""
+        of = (" " + self.tr("(file {number} of {count})").format(
+            number=number + 1, count=len(self.downloads)) if len(self.downloads) > 1 else "")
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(done * 1000 / total))
-            self.status.setText(f"Downloading{of}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+            text = self.tr("Downloading{file}: {done} of {total} MB").format(
+                file=of, done=f"{done / 1e6:.1f}", total=f"{total / 1e6:.1f}")
         else:
             self.progress.setRange(0, 0)  # the server did not say how much: busy
-            self.status.setText(f"Downloading{of}: {done / 1e6:.1f} MB")
+            text = self.tr("Downloading{file}: {done} MB").format(file=of,
+                                                                  done=f"{done / 1e6:.1f}")
+        self.status.setText(text)
 
     def _downloaded(self, paths: list[Path]) -> None:
         self.saved = paths
@@ -205,15 +212,16 @@ class ExportPage(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.open_button.setEnabled(True)
-        self.open_button.setText("Open" if len(paths) == 1 else f"Open all {len(paths)}")
-        self.status.setText("Saved: " + ", ".join(str(p) for p in paths)
-                            + ". Press Open to look at it.")
+        self.open_button.setText(self.tr("Open") if len(paths) == 1
+                                 else self.tr("Open all {count}").format(count=len(paths)))
+        self.status.setText(self.tr("Saved: {paths}. Press Open to look at it.").format(
+            paths=", ".join(str(p) for p in paths)))
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status.setText(f"⚠ Not saved: {error}")
+        self.status.setText(self.tr("⚠ Not saved: {error}").format(error=error))
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -22,13 +22,13 @@ class AnalystWindow(QMainWindow):
                  full_name: str, today: Callable[[], date],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"ServE CATI — analyst — {full_name}")
+        self.setWindowTitle(self.tr("ServE CATI — analyst — {name}").format(name=full_name))
         self.exports = ExportPage(api, runner, today)
         self.dashboard = DashboardPage(lambda: load_dashboard(api), runner, settings)
         self.dashboard.loaded.connect(self._services_loaded)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.exports, "Exports")
-        self.tabs.addTab(self.dashboard, "Progress")
+        self.tabs.addTab(self.exports, self.tr("Exports"))
+        self.tabs.addTab(self.dashboard, self.tr("Progress"))
         self.setCentralWidget(self.tabs)
 
     def start(self) -> None:

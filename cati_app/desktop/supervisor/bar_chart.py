@@ -24,7 +24,7 @@ MARGIN = 8
 class Bar:
     label: str
     values: tuple[float, ...]
-    #: shown at the end of the bar; the sum of the values when empty
+    # shown at the end of the bar; the sum of the values when empty
     caption: str = ""
 
 
@@ -34,7 +34,7 @@ class BarChart(QWidget):
         super().__init__(parent)
         self.title = title
         self.series = list(series)
-        #: a fixed scale (a score out of 5); None scales to the longest bar
+        # a fixed scale (a score out of 5); None scales to the longest bar
         self.maximum = maximum
         self.bars: list[Bar] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -95,7 +95,7 @@ class BarChart(QWidget):
         metrics = QFontMetrics(self.font())
         top = 2 * MARGIN + 2 * self._line()
         if not self.bars:
-            painter.drawText(MARGIN, top + metrics.ascent(), "nothing to show yet")
+            painter.drawText(MARGIN, top + metrics.ascent(), self.tr("nothing to show yet"))
             return
         label_width = min(max(metrics.horizontalAdvance(b.label) for b in self.bars) + MARGIN,
                           self.width() // 3)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from cati_app.client.supervisor_api import CaseQuery
 from cati_app.desktop.supervisor.bulk import confirm_assign, confirm_priority
 from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog, PriorityDialog
-from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel
+from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel, state_label
 from cati_app.desktop.supervisor.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -35,9 +35,19 @@ if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
     from cati_app.core.protocol_supervision import CasePage, CaseRow
 
-RESULT_LABELS = {"assigned": "Assigned", "returned": "Returned to the pool",
-                 "unchanged": "Unchanged", "refused": "Refused", "not_found": "Not found",
-                 "priority": "Priority changed"}
+translate = QCoreApplication.translate
+# source text, translated where shown (result_label)
+RESULT_LABELS = {"assigned": QT_TRANSLATE_NOOP("ChangeResult", "Assigned"),
+                 "returned": QT_TRANSLATE_NOOP("ChangeResult", "Returned to the pool"),
+                 "unchanged": QT_TRANSLATE_NOOP("ChangeResult", "Unchanged"),
+                 "refused": QT_TRANSLATE_NOOP("ChangeResult", "Refused"),
+                 "not_found": QT_TRANSLATE_NOOP("ChangeResult", "Not found"),
+                 "priority": QT_TRANSLATE_NOOP("ChangeResult", "Priority changed")}
+
+
+def result_label(result: str) -> str:
+    return translate("ChangeResult", RESULT_LABELS[result]) if result in RESULT_LABELS \
+        else result
 
 
 @dataclass(frozen=True)
@@ -50,15 +60,15 @@ class ChangeResult:
 
 
 RESULT_COLUMNS: list[Column[ChangeResult]] = [
-    Column("Case", lambda r: r.case_id, numeric=True),
-    Column("Result", lambda r: RESULT_LABELS.get(r.result, r.result)),
-    Column("Detail", lambda r: r.detail),
+    Column(QT_TRANSLATE_NOOP("Column", "Case"), lambda r: r.case_id, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Result"), lambda r: result_label(r.result)),
+    Column(QT_TRANSLATE_NOOP("Column", "Detail"), lambda r: r.detail),
 ]
 ANY = ""
 
 
 class CaseBrowser(QWidget):
-    #: a bulk change finished (so the dashboard can refresh)
+    # a bulk change finished (so the dashboard can refresh)
     changed = Signal()
 
     def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
@@ -80,23 +90,25 @@ class CaseBrowser(QWidget):
 
     def _build_filters(self) -> QHBoxLayout:
         self.state = QComboBox()
-        self.state.addItem("Any state", ANY)
-        for key, label in STATE_LABELS.items():
-            self.state.addItem(label, key)
+        self.state.addItem(self.tr("Any state"), ANY)
+        for key in STATE_LABELS:
+            self.state.addItem(state_label(key), key)
         self.holder = QComboBox(editable=True)
-        self.holder.lineEdit().setPlaceholderText("any holder")
+        self.holder.lineEdit().setPlaceholderText(self.tr("any holder"))
         self.holder.setMinimumWidth(130)
         self.service = QComboBox()
-        self.service.addItem("Any service", ANY)
+        self.service.addItem(self.tr("Any service"), ANY)
         self.service.setMaximumWidth(280)
-        self.batch = QSpinBox(minimum=0, maximum=10**9, specialValueText="any batch")
-        self.text = QLineEdit(placeholderText="case id, or part of a name, office or dzongkhag")
+        self.batch = QSpinBox(minimum=0, maximum=10**9, specialValueText=self.tr("any batch"))
+        self.text = QLineEdit(
+            placeholderText=self.tr("case id, or part of a name, office or dzongkhag"))
         self.text.returnPressed.connect(self.search)
-        search = QPushButton("Search")
+        search = QPushButton(self.tr("Search"))
         search.clicked.connect(self.search)
         row = QHBoxLayout()
-        for label, widget in (("State", self.state), ("Holder", self.holder),
-                              ("Service", self.service), ("Batch", self.batch)):
+        for label, widget in ((self.tr("State"), self.state), (self.tr("Holder"), self.holder),
+                              (self.tr("Service"), self.service),
+                              (self.tr("Batch"), self.batch)):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         row.addWidget(self.text, 1)
@@ -116,7 +128,7 @@ class CaseBrowser(QWidget):
         self.result_table.setModel(self.results)
         self.result_table.verticalHeader().hide()
         self.result_table.horizontalHeader().setStretchLastSection(True)
-        self.result_summary = QLabel("Results of the last change appear here.",
+        self.result_summary = QLabel(self.tr("Results of the last change appear here."),
                                      objectName="resultSummary")
         results = QWidget()
         box = QVBoxLayout(results)
@@ -130,8 +142,8 @@ class CaseBrowser(QWidget):
         return splitter
 
     def _build_actions(self) -> QHBoxLayout:
-        self.previous_button = QPushButton("◀ Previous")
-        self.next_button = QPushButton("Next ▶")
+        self.previous_button = QPushButton(self.tr("◀ Previous"))
+        self.next_button = QPushButton(self.tr("Next ▶"))
         self.previous_button.clicked.connect(lambda: self._load(self.model.paging.previous()))
         self.next_button.clicked.connect(lambda: self._load(self.model.paging.next()))
         self.page_label = QLabel("", objectName="pageLabel")
@@ -140,9 +152,9 @@ class CaseBrowser(QWidget):
         for widget in (self.previous_button, self.page_label, self.next_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
-        for text, slot in (("Reassign to…", self.reassign_selected),
-                           ("Return to pool", self.return_selected),
-                           ("Change priority…", self.prioritise_selected)):
+        for text, slot in ((self.tr("Reassign to…"), self.reassign_selected),
+                           (self.tr("Return to pool"), self.return_selected),
+                           (self.tr("Change priority…"), self.prioritise_selected)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             row.addWidget(button)
@@ -157,7 +169,7 @@ class CaseBrowser(QWidget):
         self.enumerators = list(enumerators)
         current = self.service.currentData()
         self.service.clear()
-        self.service.addItem("Any service", ANY)
+        self.service.addItem(self.tr("Any service"), ANY)
         for code, name in services:
             self.service.addItem(f"{code} — {name}", code)
         self.service.setCurrentIndex(max(0, self.service.findData(current)))
@@ -184,7 +196,7 @@ class CaseBrowser(QWidget):
     def _load(self, paging) -> None:  # noqa: ANN001 - case_model.Paging
         query = self.query()
         self.loading = True
-        self.status.setText("Loading…")
+        self.status.setText(self.tr("Loading…"))
         self.runner.run(
                 lambda: self.api.cases(query, limit=paging.limit, offset=paging.offset),
                 self._page_loaded, self._failed, owner=self)
@@ -220,7 +232,8 @@ class CaseBrowser(QWidget):
     def _selection_or_warn(self) -> list[CaseRow]:
         cases = self.selected_cases()
         if not cases:
-            self.status.setText("Select one or more cases first (Ctrl+click, Shift+click).")
+            self.status.setText(
+                self.tr("Select one or more cases first (Ctrl+click, Shift+click)."))
         return cases
 
     def reassign_selected(self) -> None:
@@ -238,7 +251,7 @@ class CaseBrowser(QWidget):
 
     def _confirm_assign(self, cases: list[CaseRow], to_user: str | None) -> None:
         confirmation = confirm_assign(cases, to_user)
-        title = "Reassign cases" if to_user else "Return cases to the pool"
+        title = self.tr("Reassign cases") if to_user else self.tr("Return cases to the pool")
         dialog = ConfirmDialog(title, confirmation, self)
         ids = [c.case_id for c in cases]
 
@@ -260,13 +273,17 @@ class CaseBrowser(QWidget):
         self._open(picker)
 
     def _confirm_priority(self, cases: list[CaseRow], priority: int) -> None:
-        dialog = ConfirmDialog("Change priority", confirm_priority(cases, priority), self)
+        dialog = ConfirmDialog(self.tr("Change priority"), confirm_priority(cases, priority),
+                               self)
         ids = [c.case_id for c in cases]
+
+        # translated here, on the GUI thread; filled in on the worker with the server's count
+        detail = self.tr("{changed} of {count} changed to {priority}")
 
         def change() -> list[ChangeResult]:
             changed = self.api.set_priority(ids, priority).changed
-            return [ChangeResult(i, "priority", f"{changed} of {len(ids)} changed to {priority}")
-                    for i in ids]
+            text = detail.format(changed=changed, count=len(ids), priority=priority)
+            return [ChangeResult(i, "priority", text) for i in ids]
 
         dialog.accepted.connect(lambda: self._run_change(change))
         self._open(dialog)
@@ -276,17 +293,17 @@ class CaseBrowser(QWidget):
         dialog.open()
 
     def _run_change(self, change) -> None:  # noqa: ANN001 - () -> list[ChangeResult]
-        self.status.setText("Saving…")
+        self.status.setText(self.tr("Saving…"))
         self.runner.run(change, self._changed, self._failed, owner=self)
 
     def _changed(self, results: list[ChangeResult]) -> None:
         self.results.set_rows(results)
         counts: dict[str, int] = {}
         for result in results:
-            label = RESULT_LABELS.get(result.result, result.result)
+            label = result_label(result.result)
             counts[label] = counts.get(label, 0) + 1
-        self.result_summary.setText("Last change: " + ", ".join(
-            f"{label} {n:,}" for label, n in counts.items()))
+        self.result_summary.setText(self.tr("Last change: {results}").format(
+            results=", ".join(f"{label} {n:,}" for label, n in counts.items())))
         self.status.setText("")
         self.changed.emit()
         self.reload()

@@ -48,14 +48,15 @@ class EnumeratorDialog(_FormDialog):
 
     def __init__(self, count: int, enumerators: Sequence[tuple[str, str]],
                  parent: QWidget | None = None) -> None:
-        super().__init__("Reassign cases", parent)
+        super().__init__(self.tr("Reassign cases"), parent)
         self.choice = QComboBox()
         for username, full_name in enumerators:
             label = f"{full_name} ({username})" if full_name and full_name != username \
                 else username
             self.choice.addItem(label, username)
-        self.form.addRow(QLabel(f"Give the {count:,} selected cases to:"))
-        self.form.addRow("Enumerator", self.choice)
+        self.form.addRow(QLabel(self.tr("Give the {count} selected cases to:").format(
+            count=f"{count:,}")))
+        self.form.addRow(self.tr("Enumerator"), self.choice)
         self.ok_button.setEnabled(self.choice.count() > 0)
 
     def username(self) -> str:
@@ -67,11 +68,12 @@ class EnumeratorDialog(_FormDialog):
 
 class PriorityDialog(_FormDialog):
     def __init__(self, count: int, current: int, parent: QWidget | None = None) -> None:
-        super().__init__("Change priority", parent)
+        super().__init__(self.tr("Change priority"), parent)
         self.value = QSpinBox(minimum=0, maximum=100, value=current)
-        self.form.addRow(QLabel(f"New priority for the {count:,} selected cases "
-                                "(0–100; higher is called first):"))
-        self.form.addRow("Priority", self.value)
+        self.form.addRow(QLabel(self.tr("New priority for the {count} selected cases "
+                                        "(0–100; higher is called first):").format(
+                                            count=f"{count:,}")))
+        self.form.addRow(self.tr("Priority"), self.value)
 
     def priority(self) -> int:
         return self.value.value()
@@ -88,10 +90,11 @@ class ConfirmDialog(_FormDialog):
                                objectName="confirmQuestion")
         self.question.setMinimumWidth(420)
         self.form.addRow(self.question)
-        self.reason = QLineEdit(maxLength=REASON_MAX,
-                                placeholderText="why these cases are taken away (required)")
+        self.reason = QLineEdit(
+            maxLength=REASON_MAX,
+            placeholderText=self.tr("why these cases are taken away (required)"))
         if confirmation.needs_reason:
-            self.form.addRow("Reason", self.reason)
+            self.form.addRow(self.tr("Reason"), self.reason)
             self.reason.textChanged.connect(self._update_ok)
         self._update_ok()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.supervisor.table_model import Column, RowTableModel, number
@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from cati_app.core.protocol_supervision import CasePage, CaseRow
 
 PAGE_SIZE = 200
-STATE_LABELS = {"queued": "In the pool", "held": "Held", "needs_supervisor": "Needs supervisor",
-                "closed": "Closed"}
+translate = QCoreApplication.translate
+# source text, translated where shown (state_label)
+STATE_LABELS = {"queued": QT_TRANSLATE_NOOP("CaseState", "In the pool"),
+                "held": QT_TRANSLATE_NOOP("CaseState", "Held"),
+                "needs_supervisor": QT_TRANSLATE_NOOP("CaseState", "Needs supervisor"),
+                "closed": QT_TRANSLATE_NOOP("CaseState", "Closed")}
+
+
+def state_label(state: str) -> str:
+    """A case state in words, in the interface's language (an unknown state as it is)."""
+    return translate("CaseState", STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 @dataclass(frozen=True)
@@ -47,33 +56,39 @@ class Paging:
 
     def describe(self, shown: int) -> str:
         if not self.total:
-            return "No cases match"
+            return translate("Paging", "No cases match")
         first = self.offset + 1 if shown else self.offset
         page = self.offset // self.limit + 1
         pages = -(-self.total // self.limit)
-        return (f"Cases {first:,}–{self.offset + shown:,} of {self.total:,} "
-                f"(page {page:,} of {pages:,})")
+        return translate("Paging", "Cases {first}–{last} of {total} (page {page} of {pages})"
+                         ).format(first=f"{first:,}", last=f"{self.offset + shown:,}",
+                                  total=f"{self.total:,}", page=f"{page:,}",
+                                  pages=f"{pages:,}")
 
 
 def _next_call(row: CaseRow) -> str:
     if row.appointment_at:
-        return "appt. " + thimphu_time(row.appointment_at)
+        return translate("Column", "appt. {time}").format(
+            time=thimphu_time(row.appointment_at))
     return thimphu_time(row.next_call_at)
 
 
 CASE_COLUMNS: list[Column[CaseRow]] = [
-    Column("Case", lambda r: r.case_id, numeric=True),
-    Column("Service", lambda r: r.service_code),
-    Column("Respondent", lambda r: r.respondent_name),
-    Column("Dzongkhag", lambda r: r.dzongkhag),
-    Column("State", lambda r: STATE_LABELS.get(r.state, r.state)),
-    Column("Holder", lambda r: r.holder or ""),
-    Column("Priority", lambda r: r.priority, numeric=True),
-    Column("Attempts", lambda r: r.attempts, number, numeric=True),
-    Column("Disposition", lambda r: (f"{outcome_label(r.disposition)} ({r.disposition_code})"
-                                     if r.disposition else "")),
-    Column("Next call (BTT)", _next_call),
-    Column("Batch", lambda r: r.batch_id if r.batch_id is not None else "", str),
+    Column(QT_TRANSLATE_NOOP("Column", "Case"), lambda r: r.case_id, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Service"), lambda r: r.service_code),
+    Column(QT_TRANSLATE_NOOP("Column", "Respondent"), lambda r: r.respondent_name),
+    Column(QT_TRANSLATE_NOOP("Column", "Dzongkhag"), lambda r: r.dzongkhag),
+    Column(QT_TRANSLATE_NOOP("Column", "State"), lambda r: state_label(r.state)),
+    Column(QT_TRANSLATE_NOOP("Column", "Holder"), lambda r: r.holder or ""),
+    Column(QT_TRANSLATE_NOOP("Column", "Priority"), lambda r: r.priority, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Attempts"), lambda r: r.attempts, number,
+           numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Disposition"),
+           lambda r: (f"{outcome_label(r.disposition)} ({r.disposition_code})"
+                      if r.disposition else "")),
+    Column(QT_TRANSLATE_NOOP("Column", "Next call (BTT)"), _next_call),
+    Column(QT_TRANSLATE_NOOP("Column", "Batch"),
+           lambda r: r.batch_id if r.batch_id is not None else "", str),
 ]
 
 

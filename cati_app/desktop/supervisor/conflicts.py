@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,20 +37,21 @@ if TYPE_CHECKING:
     )
 
 RESOLUTION_MAX = 1000
+translate = QCoreApplication.translate
 DIFFERS = "≠ "
 
 
 def _versions_text(conflict: ConflictSummary) -> str:
     return " / ".join(f"{v.enumerator} ({outcome_label(v.completion)})"
-                      for v in conflict.versions) or "no interview"
+                      for v in conflict.versions) or translate("ConflictsPage", "no interview")
 
 
 CONFLICT_COLUMNS: list[Column[ConflictSummary]] = [
-    Column("Conflict", lambda c: c.id, numeric=True),
-    Column("Case", lambda c: c.case_id, numeric=True),
-    Column("Kind", lambda c: c.kind.replace("_", " ")),
-    Column("Raised", lambda c: thimphu_time(c.created_at)),
-    Column("Versions", _versions_text),
+    Column(QT_TRANSLATE_NOOP("Column", "Conflict"), lambda c: c.id, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Case"), lambda c: c.case_id, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Kind"), lambda c: c.kind.replace("_", " ")),
+    Column(QT_TRANSLATE_NOOP("Column", "Raised"), lambda c: thimphu_time(c.created_at)),
+    Column(QT_TRANSLATE_NOOP("Column", "Versions"), _versions_text),
 ]
 
 
@@ -84,16 +85,18 @@ def aligned_answers(versions: list[VersionDetail]) -> list[AnswerRow]:
 def version_header(index: int, version: VersionDetail) -> str:
     flags = [outcome_label(version.completion)]
     if version.primary:
-        flags.append("primary")
+        flags.append(translate("ConflictsPage", "primary"))
     if version.stale:
-        flags.append("stale")
-    return (f"{index + 1}. {version.enumerator} ({', '.join(flags)})\n"
-            f"ended {thimphu_time(version.ended_at or version.received_at)}")
+        flags.append(translate("ConflictsPage", "stale"))
+    return translate("ConflictsPage", "{number}. {enumerator} ({flags})\nended {time}").format(
+        number=index + 1, enumerator=version.enumerator, flags=", ".join(flags),
+        time=thimphu_time(version.ended_at or version.received_at))
 
 
 def answer_columns(versions: list[VersionDetail]) -> list[Column[AnswerRow]]:
     columns: list[Column[AnswerRow]] = [
-        Column("Question", lambda r: (DIFFERS if r.differs else "") + r.item)]
+        Column(QT_TRANSLATE_NOOP("Column", "Question"),
+               lambda r: (DIFFERS if r.differs else "") + r.item)]
     for index, version in enumerate(versions):
         columns.append(Column(version_header(index, version),
                               lambda r, i=index: r.values[i]))
@@ -119,10 +122,10 @@ class ConflictsPage(QWidget):
 
     def _build_list(self) -> QWidget:
         self.status_filter = QComboBox()
-        self.status_filter.addItem("Open", "open")
-        self.status_filter.addItem("Resolved", "resolved")
+        self.status_filter.addItem(self.tr("Open"), "open")
+        self.status_filter.addItem(self.tr("Resolved"), "resolved")
         self.status_filter.currentIndexChanged.connect(lambda _i: self.refresh())
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(self.refresh)
         self.list_status = QLabel("", objectName="conflictListStatus")
         self.list_view = QTableView()
@@ -145,23 +148,24 @@ class ConflictsPage(QWidget):
         return box
 
     def _build_detail(self) -> QWidget:
-        self.description = QLabel("Choose a conflict on the left.", wordWrap=True,
+        self.description = QLabel(self.tr("Choose a conflict on the left."), wordWrap=True,
                                   objectName="conflictDescription")
         self.answer_view = QTableView()
         self.answer_view.setModel(self.answers)
         self.answer_view.verticalHeader().hide()
         self.answer_view.setWordWrap(True)
         self.primary = QComboBox()
-        self.resolution = QPlainTextEdit(placeholderText="What you decided and why (required)")
+        self.resolution = QPlainTextEdit(
+            placeholderText=self.tr("What you decided and why (required)"))
         self.resolution.setMaximumHeight(80)
-        self.resolve_button = QPushButton("Resolve")
+        self.resolve_button = QPushButton(self.tr("Resolve"))
         self.resolve_button.clicked.connect(self.resolve)
-        self.review_button = QPushButton("Review this version…")
+        self.review_button = QPushButton(self.tr("Review this version…"))
         self.review_button.clicked.connect(self.review_chosen)
         self.detail_status = QLabel("", objectName="conflictStatus", wordWrap=True)
         form = QFormLayout()
-        form.addRow("Primary version", self.primary)
-        form.addRow("Resolution", self.resolution)
+        form.addRow(self.tr("Primary version"), self.primary)
+        form.addRow(self.tr("Resolution"), self.resolution)
         buttons = QHBoxLayout()
         buttons.addWidget(self.review_button)
         buttons.addStretch(1)
@@ -181,16 +185,18 @@ class ConflictsPage(QWidget):
 
     def refresh(self) -> None:
         status = self.status_filter.currentData()
-        self.list_status.setText("Loading…")
+        self.list_status.setText(self.tr("Loading…"))
         self.runner.run(lambda: self.api.conflicts(status, limit=500), self._listed,
                 lambda error: self.list_status.setText(f"⚠ {error}"), owner=self)
 
     def _listed(self, listing: ConflictList) -> None:
         self.conflicts.set_rows(listing.conflicts)
         shown = len(listing.conflicts)
-        more = f" (first {shown:,} shown)" if listing.total > shown else ""
-        self.list_status.setText(f"{listing.total:,} {self.status_filter.currentText().lower()}"
-                                 f"{more}")
+        text = (self.tr("{total} {status} (first {shown} shown)") if listing.total > shown
+                else self.tr("{total} {status}"))
+        self.list_status.setText(text.format(
+            total=f"{listing.total:,}", status=self.status_filter.currentText().lower(),
+            shown=f"{shown:,}"))
         # an open conflict gone from the list was resolved elsewhere: stop offering to resolve
         # it; one resolved here stays on screen with its outcome
         if self.detail is not None and self.detail.status == "open" \
@@ -201,7 +207,7 @@ class ConflictsPage(QWidget):
         if not 0 <= row < self.conflicts.rowCount():
             return
         conflict_id = self.conflicts.row_at(row).id
-        self.detail_status.setText("Loading…")
+        self.detail_status.setText(self.tr("Loading…"))
         self.runner.run(lambda: self.api.conflict(conflict_id), self._show_detail,
                 lambda error: self.detail_status.setText(f"⚠ {error}"), owner=self)
 
@@ -226,26 +232,28 @@ class ConflictsPage(QWidget):
         self.resolution.setReadOnly(not open_)
         self.detail_status.setText("")
         if detail is None:
-            self.description.setText("Choose a conflict on the left.")
+            self.description.setText(self.tr("Choose a conflict on the left."))
             self.resolution.setPlainText("")
             return
-        done = (f" Resolved {thimphu_time(detail.resolved_at)}: {detail.resolution}"
+        done = (" " + self.tr("Resolved {time}: {resolution}").format(
+                    time=thimphu_time(detail.resolved_at), resolution=detail.resolution)
                 if detail.status == "resolved" else "")
         state = detail.case_state.replace("_", " ")
-        self.description.setText(f"<b>Case {detail.case_id}</b> ({state}): "
-                                 f"{detail.description}.{done}")
+        self.description.setText(self.tr("<b>Case {case}</b> ({state}): {description}.").format(
+            case=detail.case_id, state=state, description=detail.description) + done)
 
     def resolve(self) -> None:
         if self.detail is None:
             return
         text = self.resolution.toPlainText().strip()[:RESOLUTION_MAX]
         if not text:
-            self.detail_status.setText("Write the resolution first: what you decided and why.")
+            self.detail_status.setText(
+                self.tr("Write the resolution first: what you decided and why."))
             return
         conflict_id = self.detail.id
         primary = self.primary.currentData() if self.detail.versions else None
         self.resolve_button.setEnabled(False)
-        self.detail_status.setText("Saving…")
+        self.detail_status.setText(self.tr("Saving…"))
         self.runner.run(
                 lambda: self.api.resolve(conflict_id, primary_version_uuid=primary,
                                          resolution=text),
@@ -253,21 +261,22 @@ class ConflictsPage(QWidget):
 
     def _resolved(self, detail: ConflictDetail) -> None:
         self._show_detail(detail)
-        self.detail_status.setText(f"Resolved: case {detail.case_id} is now "
-                                   f"{detail.case_state.replace('_', ' ')}.")
+        self.detail_status.setText(self.tr("Resolved: case {case} is now {state}.").format(
+            case=detail.case_id, state=detail.case_state.replace("_", " ")))
         self.refresh()
 
     def _resolve_failed(self, error: BaseException) -> None:
         self.resolve_button.setEnabled(True)
-        self.detail_status.setText(f"⚠ Not resolved: {error}")
+        self.detail_status.setText(self.tr("⚠ Not resolved: {error}").format(error=error))
 
     def review_chosen(self) -> ReviewDialog | None:
         if self.detail is None or not self.detail.versions:
             return None
         version = self.detail.versions[max(0, self.primary.currentIndex())]
-        about = (f"Case {self.detail.case_id}: {version.enumerator}'s interview "
-                 f"({outcome_label(version.completion)}). The primary version of the "
-                 "interview is reviewed.")
+        about = self.tr("Case {case}: {enumerator}'s interview ({completion}). The primary "
+                        "version of the interview is reviewed.").format(
+                            case=self.detail.case_id, enumerator=version.enumerator,
+                            completion=outcome_label(version.completion))
         self.review_dialog = ReviewDialog(self.api, self.runner, version.interview_uuid, about,
                                           self)
         self.review_dialog.open()

@@ -11,7 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -36,8 +43,9 @@ if TYPE_CHECKING:
     from cati_app.core.protocol_supervision import ProgressCounts, ProgressReport, ResponseRates
 
 REFRESH_SECONDS = Setting("supervisor/dashboard_refresh_seconds", int, 30)
-#: the AAPOR rate the dashboard shows (RR3: unknown cases counted by the estimated share e)
+# the AAPOR rate the dashboard shows (RR3: unknown cases counted by the estimated share e)
 RESPONSE_RATE = "RR3"
+translate = QCoreApplication.translate
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class DashboardRow:
     completes_today: int
     attempts_today: int
     attempts_last_hour: int
-    #: share 0–1; None when n/a (a zero denominator) or not measured (per enumerator)
+    # share 0–1; None when n/a (a zero denominator) or not measured (per enumerator)
     response_rate: float | None
     composite: float | None
 
@@ -58,7 +66,7 @@ class DashboardRow:
 @dataclass(frozen=True)
 class DashboardData:
     report: ProgressReport
-    #: by service code; the key None is every service together
+    # by service code; the key None is every service together
     rates: dict[str | None, ResponseRates]
 
 
@@ -101,26 +109,40 @@ def _score(value: float | None) -> str:
 
 
 def dashboard_columns(first: str) -> list[Column[DashboardRow]]:
+    """``first``: the first column's header, source text of the "Column" context."""
     return [
         Column(first, lambda r: r.name),
-        Column("Queued", lambda r: r.queued, number, numeric=True),
-        Column("Held", lambda r: r.held, number, numeric=True),
-        Column("Needs\nsupervisor", lambda r: r.needs_supervisor, number, numeric=True),
-        Column("Closed", lambda r: r.closed, number, numeric=True),
-        Column("Completes\ntoday", lambda r: r.completes_today, number, numeric=True),
-        Column("Attempts\ntoday", lambda r: r.attempts_today, number, numeric=True),
-        Column("Attempts\nlast hour", lambda r: r.attempts_last_hour, number, numeric=True,
-               tooltip="attempts started in the last 60 minutes: the calling pace"),
-        Column(f"{RESPONSE_RATE}\nso far", lambda r: r.response_rate, _percent,
-               numeric=True, tooltip="AAPOR rate so far; open cases count by their best "
-               "outcome yet, so it moves until fieldwork closes"),
-        Column("Composite\n(1–5)", lambda r: r.composite, _score, numeric=True,
-               tooltip="mean composite score of the complete and partial interviews so far"),
+        Column(QT_TRANSLATE_NOOP("Column", "Queued"), lambda r: r.queued, number,
+               numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Held"), lambda r: r.held, number, numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Needs\nsupervisor"), lambda r: r.needs_supervisor,
+               number, numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Closed"), lambda r: r.closed, number,
+               numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Completes\ntoday"), lambda r: r.completes_today,
+               number, numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Attempts\ntoday"), lambda r: r.attempts_today,
+               number, numeric=True),
+        Column(QT_TRANSLATE_NOOP("Column", "Attempts\nlast hour"),
+               lambda r: r.attempts_last_hour, number, numeric=True,
+               tooltip=QT_TRANSLATE_NOOP(
+                   "Column", "attempts started in the last 60 minutes: the calling pace")),
+        # translated here, with the rate's name filled in (headerData finds no source text
+        # for the result and shows it as it is)
+        Column(translate("Column", "{rate}\nso far").format(rate=RESPONSE_RATE),
+               lambda r: r.response_rate, _percent, numeric=True,
+               tooltip=QT_TRANSLATE_NOOP(
+                   "Column", "AAPOR rate so far; open cases count by their best outcome yet, "
+                   "so it moves until fieldwork closes")),
+        Column(QT_TRANSLATE_NOOP("Column", "Composite\n(1–5)"), lambda r: r.composite, _score,
+               numeric=True, tooltip=QT_TRANSLATE_NOOP(
+                   "Column", "mean composite score of the complete and partial interviews so "
+                   "far")),
     ]
 
 
 class DashboardPage(QWidget):
-    #: fresh figures arrived (DashboardData): the window updates its lists of people and services
+    # fresh figures arrived (DashboardData): the window updates its lists of people and services
     loaded = Signal(object)
 
     def __init__(self, load: Callable[[], DashboardData], runner: BackgroundRunner,
@@ -130,10 +152,12 @@ class DashboardPage(QWidget):
         self.runner = runner
         self.loading = False
         self.data: DashboardData | None = None
-        self.services = RowTableModel(dashboard_columns("Service"), self)
-        self.enumerators = RowTableModel(dashboard_columns("Enumerator"), self)
-        self.status = QLabel("Loading…", objectName="dashboardStatus")
-        refresh = QPushButton("Refresh now")
+        self.services = RowTableModel(
+            dashboard_columns(QT_TRANSLATE_NOOP("Column", "Service")), self)
+        self.enumerators = RowTableModel(
+            dashboard_columns(QT_TRANSLATE_NOOP("Column", "Enumerator")), self)
+        self.status = QLabel(self.tr("Loading…"), objectName="dashboardStatus")
+        refresh = QPushButton(self.tr("Refresh now"))
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
@@ -171,12 +195,15 @@ class DashboardPage(QWidget):
         return view
 
     def _build_charts(self) -> QWidget:
-        self.state_chart = BarChart("Cases by state, per service",
-                                    ["Queued", "Held", "Needs supervisor", "Closed"])
-        self.completes_chart = BarChart("Completes today, per enumerator", ["Completes"])
-        self.pace_chart = BarChart("Attempts in the last hour, per enumerator", ["Attempts"])
-        self.score_chart = BarChart("Composite score so far (1–5), per service", ["Score"],
-                                    maximum=5.0)
+        self.state_chart = BarChart(self.tr("Cases by state, per service"),
+                                    [self.tr("Queued"), self.tr("Held"),
+                                     self.tr("Needs supervisor"), self.tr("Closed")])
+        self.completes_chart = BarChart(self.tr("Completes today, per enumerator"),
+                                        [self.tr("Completes")])
+        self.pace_chart = BarChart(self.tr("Attempts in the last hour, per enumerator"),
+                                   [self.tr("Attempts")])
+        self.score_chart = BarChart(self.tr("Composite score so far (1–5), per service"),
+                                    [self.tr("Score")], maximum=5.0)
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -206,8 +233,9 @@ class DashboardPage(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
-        kept = " (showing the last figures)" if self.data else ""
-        self.status.setText(f"Could not refresh{kept}: {error}")
+        text = (self.tr("Could not refresh (showing the last figures): {error}") if self.data
+                else self.tr("Could not refresh: {error}"))
+        self.status.setText(text.format(error=error))
 
     def show_data(self, data: DashboardData) -> None:
         self.data = data
@@ -217,10 +245,11 @@ class DashboardPage(QWidget):
         overall = data.rates.get(None)
         rate = overall.rates.get(RESPONSE_RATE) if overall else None
         updated = thimphu_time(data.report.generated_at, with_date=False)
-        self.status.setText(
-            f"Today {data.report.day:%a %d %b %Y} · updated {updated} (Thimphu) · "
-            f"{RESPONSE_RATE} overall {_percent(rate)} · refreshes every "
-            f"{self.timer.interval() // 1000} s")
+        self.status.setText(self.tr(
+            "Today {day} · updated {time} (Thimphu) · {rate_name} overall {rate} · "
+            "refreshes every {seconds} s").format(
+                day=f"{data.report.day:%a %d %b %Y}", time=updated, rate_name=RESPONSE_RATE,
+                rate=_percent(rate), seconds=self.timer.interval() // 1000))
         short = [(r.name.split(" — ")[0], r) for r in services]
         self.state_chart.set_data([ChartBar(name, (r.queued, r.held, r.needs_supervisor,
                                                    r.closed)) for name, r in short])

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,22 +33,25 @@ if TYPE_CHECKING:
     from cati_app.core.protocol_supervision import ImportProblem, SampleImportResult
 
 PROBLEM_COLUMNS: list[Column[ImportProblem]] = [
-    Column("Row", lambda p: p.row, numeric=True),
-    Column("Column", lambda p: p.column),
-    Column("Value", lambda p: p.value),
-    Column("Reason", lambda p: p.reason),
+    Column(QT_TRANSLATE_NOOP("Column", "Row"), lambda p: p.row, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Column"), lambda p: p.column),
+    Column(QT_TRANSLATE_NOOP("Column", "Value"), lambda p: p.value),
+    Column(QT_TRANSLATE_NOOP("Column", "Reason"), lambda p: p.reason),
 ]
-FILE_FILTER = "Call lists (*.csv *.xlsx *.xlsm *.txt);;All files (*)"
-#: (parent, title, suggested path) -> the chosen path, or "" when the person cancels
+translate = QCoreApplication.translate
+# (parent, title, suggested path) -> the chosen path, or "" when the person cancels
 PathChooser = Callable[[QWidget, str, str], str]
 
 
 def _open_file(parent: QWidget, title: str, start: str) -> str:
-    return QFileDialog.getOpenFileName(parent, title, start, FILE_FILTER)[0]
+    file_filter = translate("SampleImportDialog",
+                            "Call lists (*.csv *.xlsx *.xlsm *.txt);;All files (*)")
+    return QFileDialog.getOpenFileName(parent, title, start, file_filter)[0]
 
 
 def _save_file(parent: QWidget, title: str, start: str) -> str:
-    return QFileDialog.getSaveFileName(parent, title, start, "CSV (*.csv)")[0]
+    return QFileDialog.getSaveFileName(parent, title, start,
+                                       translate("SampleImportDialog", "CSV (*.csv)"))[0]
 
 
 def write_problems_csv(problems: Sequence[ImportProblem], path: str | Path) -> Path:
@@ -72,9 +76,10 @@ class SampleImportDialog(QDialog):
         self.choose_save = choose_save
         self.result_reply: SampleImportResult | None = None
         self.problems = RowTableModel(PROBLEM_COLUMNS, self)
-        self.setWindowTitle("Import a call list")
-        self.path = QLineEdit(placeholderText="a CSV or XLSX file with name and phone columns")
-        browse = QPushButton("Browse…")
+        self.setWindowTitle(self.tr("Import a call list"))
+        self.path = QLineEdit(
+            placeholderText=self.tr("a CSV or XLSX file with name and phone columns"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self.browse)
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
@@ -82,11 +87,12 @@ class SampleImportDialog(QDialog):
         self.service = QComboBox()
         for code, name in services:
             self.service.addItem(f"{code} — {name}", code)
-        self.batch_name = QLineEdit(placeholderText="optional: the file name and time if empty")
+        self.batch_name = QLineEdit(
+            placeholderText=self.tr("optional: the file name and time if empty"))
         form = QFormLayout()
-        form.addRow("File", file_row)
-        form.addRow("Service", self.service)
-        form.addRow("Batch name", self.batch_name)
+        form.addRow(self.tr("File"), file_row)
+        form.addRow(self.tr("Service"), self.service)
+        form.addRow(self.tr("Batch name"), self.batch_name)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.hide()
@@ -95,13 +101,13 @@ class SampleImportDialog(QDialog):
         self.table.setModel(self.problems)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.import_button = QPushButton("Import")
+        self.import_button = QPushButton(self.tr("Import"))
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
-        self.save_button = QPushButton("Save report as CSV…")
+        self.save_button = QPushButton(self.tr("Save report as CSV…"))
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save_report)
-        close = QPushButton("Close")
+        close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -117,7 +123,7 @@ class SampleImportDialog(QDialog):
         self.resize(760, 480)
 
     def browse(self) -> None:
-        chosen = self.choose_file(self, "Choose the call list", self.path.text())
+        chosen = self.choose_file(self, self.tr("Choose the call list"), self.path.text())
         if chosen:
             self.path.setText(chosen)
 
@@ -125,16 +131,17 @@ class SampleImportDialog(QDialog):
         path = Path(self.path.text().strip())
         service = self.service.currentData()
         if not self.path.text().strip() or not path.is_file():
-            self.summary.setText("Choose the file to import first (Browse…).")
+            self.summary.setText(self.tr("Choose the file to import first (Browse…)."))
             return
         if not service:
-            self.summary.setText("There is no service to import into: an admin adds services.")
+            self.summary.setText(
+                self.tr("There is no service to import into: an admin adds services."))
             return
         batch = self.batch_name.text().strip()
         self.import_button.setEnabled(False)
         self.progress.setRange(0, 0)  # busy: the server reads and checks every row
         self.progress.show()
-        self.summary.setText(f"Importing {path.name}…")
+        self.summary.setText(self.tr("Importing {file}…").format(file=path.name))
         self.runner.run(lambda: self.api.import_sample(path, service, batch),
                 self._imported, self._failed, owner=self)
 
@@ -143,17 +150,21 @@ class SampleImportDialog(QDialog):
         self._stop_progress()
         self.problems.set_rows(reply.problems)
         self.save_button.setEnabled(bool(reply.problems))
-        text = (f"Batch {reply.batch_id} ({reply.batch_name}): imported {reply.imported:,} "
-                f"cases; {reply.rejected:,} rows not imported")
-        text += (": each problem is listed below; correct the rows and import them again."
-                 if reply.rejected else ".")
+        text = (self.tr("Batch {batch} ({name}): imported {imported} cases; {rejected} rows "
+                        "not imported: each problem is listed below; correct the rows and "
+                        "import them again.") if reply.rejected else
+                self.tr("Batch {batch} ({name}): imported {imported} cases; {rejected} rows "
+                        "not imported.")).format(
+                    batch=reply.batch_id, name=reply.batch_name,
+                    imported=f"{reply.imported:,}", rejected=f"{reply.rejected:,}")
         if reply.ignored_columns:
-            text += " Columns not used: " + ", ".join(reply.ignored_columns) + "."
+            text += " " + self.tr("Columns not used: {columns}.").format(
+                columns=", ".join(reply.ignored_columns))
         self.summary.setText(text)
 
     def _failed(self, error: BaseException) -> None:
         self._stop_progress()
-        self.summary.setText(f"⚠ Nothing was imported: {error}")
+        self.summary.setText(self.tr("⚠ Nothing was imported: {error}").format(error=error))
 
     def _stop_progress(self) -> None:
         self.progress.setRange(0, 1)
@@ -166,13 +177,15 @@ class SampleImportDialog(QDialog):
             return None
         source = Path(self.path.text().strip())
         suggested = str(source.with_name(source.stem + ".rejected.csv"))
-        target = self.choose_save(self, "Save the rejected rows", suggested)
+        target = self.choose_save(self, self.tr("Save the rejected rows"), suggested)
         if not target:
             return None
         try:
             saved = write_problems_csv(self.result_reply.problems, target)
         except OSError as exc:
-            self.summary.setText(f"⚠ Could not save the report: {exc.strerror or exc}")
+            self.summary.setText(self.tr("⚠ Could not save the report: {error}").format(
+                error=exc.strerror or exc))
             return None
-        self.summary.setText(self.summary.text() + f" Report saved to {saved}.")
+        self.summary.setText(self.summary.text() + " "
+                             + self.tr("Report saved to {path}.").format(path=saved))
         return saved

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,18 +35,21 @@ if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
 
 PROBLEM_COLUMNS: list[Column[XLSFormProblem]] = [
-    Column("Sheet", lambda p: p.sheet),
-    Column("Row", lambda p: p.row, numeric=True),
-    Column("Column", lambda p: f"{p.column} ({p.heading})" if p.heading else p.column),
-    Column("Problem", lambda p: p.message),
+    Column(QT_TRANSLATE_NOOP("Column", "Sheet"), lambda p: p.sheet),
+    Column(QT_TRANSLATE_NOOP("Column", "Row"), lambda p: p.row, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Column"),
+           lambda p: f"{p.column} ({p.heading})" if p.heading else p.column),
+    Column(QT_TRANSLATE_NOOP("Column", "Problem"), lambda p: p.message),
 ]
-FILE_FILTER = "XLSForm workbooks (*.xlsx);;All files (*)"
-#: (parent, title, suggested path) -> the chosen path, or "" when the person cancels
+translate = QCoreApplication.translate
+# (parent, title, suggested path) -> the chosen path, or "" when the person cancels
 PathChooser = Callable[[QWidget, str, str], str]
 
 
 def _open_file(parent: QWidget, title: str, start: str) -> str:
-    return QFileDialog.getOpenFileName(parent, title, start, FILE_FILTER)[0]
+    file_filter = translate("QuestionnaireImportDialog",
+                            "XLSForm workbooks (*.xlsx);;All files (*)")
+    return QFileDialog.getOpenFileName(parent, title, start, file_filter)[0]
 
 
 def problems_of(error: BaseException) -> list[XLSFormProblem]:
@@ -69,9 +73,10 @@ class QuestionnaireImportDialog(QDialog):
         self.result_reply: QuestionnaireImportResult | None = None
         self.failure: BaseException | None = None
         self.problems = RowTableModel(PROBLEM_COLUMNS, self)
-        self.setWindowTitle("Import a questionnaire (XLSForm)")
-        self.path = QLineEdit(placeholderText="an XLSForm workbook: survey and choices sheets")
-        browse = QPushButton("Browse…")
+        self.setWindowTitle(self.tr("Import a questionnaire (XLSForm)"))
+        self.path = QLineEdit(
+            placeholderText=self.tr("an XLSForm workbook: survey and choices sheets"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self.browse)
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
@@ -80,8 +85,8 @@ class QuestionnaireImportDialog(QDialog):
         for code, name in services:
             self.service.addItem(f"{code} — {name}", code)
         form = QFormLayout()
-        form.addRow("Workbook", file_row)
-        form.addRow("Service", self.service)
+        form.addRow(self.tr("Workbook"), file_row)
+        form.addRow(self.tr("Service"), self.service)
         self.progress = QProgressBar(textVisible=False)
         self.progress.hide()
         self.summary = QLabel("", objectName="questionnaireImportSummary", wordWrap=True)
@@ -89,9 +94,9 @@ class QuestionnaireImportDialog(QDialog):
         self.table.setModel(self.problems)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.import_button = QPushButton("Import", default=True)
+        self.import_button = QPushButton(self.tr("Import"), default=True)
         self.import_button.clicked.connect(self.start_import)
-        close = QPushButton("Close")
+        close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -106,7 +111,8 @@ class QuestionnaireImportDialog(QDialog):
         self.resize(820, 480)
 
     def browse(self) -> None:
-        chosen = self.choose_file(self, "Choose the XLSForm workbook", self.path.text())
+        chosen = self.choose_file(self, self.tr("Choose the XLSForm workbook"),
+                                  self.path.text())
         if chosen:
             self.path.setText(chosen)
 
@@ -114,17 +120,18 @@ class QuestionnaireImportDialog(QDialog):
         path = Path(self.path.text().strip())
         service = self.service.currentData()
         if not self.path.text().strip() or not path.is_file():
-            self.summary.setText("Choose the workbook to import first (Browse…).")
+            self.summary.setText(self.tr("Choose the workbook to import first (Browse…)."))
             return
         if not service:
-            self.summary.setText("There is no service to import for: an admin adds services.")
+            self.summary.setText(
+                self.tr("There is no service to import for: an admin adds services."))
             return
         self.result_reply = self.failure = None
         self.problems.set_rows([])
         self.import_button.setEnabled(False)
         self.progress.setRange(0, 0)  # busy
         self.progress.show()
-        self.summary.setText(f"Importing {path.name}…")
+        self.summary.setText(self.tr("Importing {file}…").format(file=path.name))
         self.runner.run(lambda: self.api.import_questionnaire(path, service),
                         self._imported, self._failed, owner=self)
 
@@ -132,12 +139,15 @@ class QuestionnaireImportDialog(QDialog):
         self.result_reply = reply
         self._stop_progress()
         self.problems.set_rows(reply.notes)
-        text = (f"Imported questionnaire {reply.questionnaire_id} version {reply.version} for "
-                f"{reply.service_code}: {reply.items} items in {', '.join(reply.languages)}. "
-                "Enumerators receive it at their next sync; interviews already started finish "
-                "on the version they began with.")
+        text = self.tr(
+            "Imported questionnaire {questionnaire} version {version} for {service}: {items} "
+            "items in {languages}. Enumerators receive it at their next sync; interviews "
+            "already started finish on the version they began with.").format(
+                questionnaire=reply.questionnaire_id, version=reply.version,
+                service=reply.service_code, items=reply.items,
+                languages=", ".join(reply.languages))
         if reply.notes:
-            text += " Ignored, listed below: worth a look."
+            text += " " + self.tr("Ignored, listed below: worth a look.")
         self.summary.setText(text)
 
     def _failed(self, error: BaseException) -> None:
@@ -146,11 +156,12 @@ class QuestionnaireImportDialog(QDialog):
         problems = problems_of(error)
         self.problems.set_rows(problems)
         if problems:
-            self.summary.setText(f"⚠ Nothing was imported: the workbook has {len(problems)} "
-                                 "problem(s), listed below with their sheet, row and column. "
-                                 "Correct them and import again.")
+            self.summary.setText(self.tr(
+                "⚠ Nothing was imported: the workbook has {count} problem(s), listed below "
+                "with their sheet, row and column. Correct them and import again.").format(
+                    count=len(problems)))
         else:
-            self.summary.setText(f"⚠ Nothing was imported: {error}")
+            self.summary.setText(self.tr("⚠ Nothing was imported: {error}").format(error=error))
 
     def _stop_progress(self) -> None:
         self.progress.setRange(0, 1)

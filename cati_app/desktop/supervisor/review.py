@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -24,8 +24,15 @@ if TYPE_CHECKING:
     from cati_app.core.protocol_supervision import ReviewResponse
 
 COMMENT_MAX = 2000
-DECISIONS = {"approved": "Approved", "rejected": "Sent back for correction",
-             "pending": "Waiting for review"}
+# source text, translated where shown (decision_label)
+DECISIONS = {"approved": QT_TRANSLATE_NOOP("ReviewDecision", "Approved"),
+             "rejected": QT_TRANSLATE_NOOP("ReviewDecision", "Sent back for correction"),
+             "pending": QT_TRANSLATE_NOOP("ReviewDecision", "Waiting for review")}
+
+
+def decision_label(status: str) -> str:
+    return QCoreApplication.translate("ReviewDecision", DECISIONS[status]) \
+        if status in DECISIONS else status
 
 
 class ReviewDialog(QDialog):
@@ -39,24 +46,24 @@ class ReviewDialog(QDialog):
         self.api = api
         self.runner = runner
         self.result_reply: ReviewResponse | None = None
-        self.setWindowTitle("Review interview")
-        self.interview = QLineEdit(interview_uuid, placeholderText="interview id (UUID)")
-        self.comment = QPlainTextEdit(placeholderText=(
+        self.setWindowTitle(self.tr("Review interview"))
+        self.interview = QLineEdit(interview_uuid, placeholderText=self.tr("interview id (UUID)"))
+        self.comment = QPlainTextEdit(placeholderText=self.tr(
             "Comment for the enumerator: what to correct (required to send back)"))
         self.comment.textChanged.connect(self._update_buttons)
         self.interview.textChanged.connect(self._update_buttons)
         self.status = QLabel("", objectName="reviewStatus", wordWrap=True)
-        self.approve_button = QPushButton("Approve")
-        self.reject_button = QPushButton("Send back for correction")
-        close = QPushButton("Close")
+        self.approve_button = QPushButton(self.tr("Approve"))
+        self.reject_button = QPushButton(self.tr("Send back for correction"))
+        close = QPushButton(self.tr("Close"))
         self.approve_button.clicked.connect(self.approve)
         self.reject_button.clicked.connect(self.send_back)
         close.clicked.connect(self.reject)
         form = QFormLayout()
         if about:
             form.addRow(QLabel(about, wordWrap=True))
-        form.addRow("Interview", self.interview)
-        form.addRow("Comment", self.comment)
+        form.addRow(self.tr("Interview"), self.interview)
+        form.addRow(self.tr("Comment"), self.comment)
         buttons = QHBoxLayout()
         for button in (self.approve_button, self.reject_button):
             buttons.addWidget(button)
@@ -84,24 +91,26 @@ class ReviewDialog(QDialog):
     def send_back(self) -> None:
         uuid, comment = self.interview.text().strip(), self._comment_text()
         if not comment:
-            self.status.setText("Write what the enumerator should correct first.")
+            self.status.setText(self.tr("Write what the enumerator should correct first."))
             return
         self._send(lambda: self.api.reject(uuid, comment))
 
     def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
-        self.status.setText("Saving…")
+        self.status.setText(self.tr("Saving…"))
         self.runner.run(call, self._done, self._failed, owner=self)
 
     def _done(self, reply: ReviewResponse) -> None:
         self.result_reply = reply
-        holder = f"; case {reply.case_id} is now with {reply.holder}" if reply.holder else ""
-        self.status.setText(f"{DECISIONS.get(reply.review_status, reply.review_status)}"
-                            f"{holder}.")
+        decision = decision_label(reply.review_status)
+        text = (self.tr("{decision}; case {case} is now with {holder}.") if reply.holder
+                else self.tr("{decision}."))
+        self.status.setText(text.format(decision=decision, case=reply.case_id,
+                                        holder=reply.holder))
         self._update_buttons()
         self.reviewed.emit(reply)
 
     def _failed(self, error: BaseException) -> None:
-        self.status.setText(f"⚠ Not saved: {error}")
+        self.status.setText(self.tr("⚠ Not saved: {error}").format(error=error))
         self._update_buttons()

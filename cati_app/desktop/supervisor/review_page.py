@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.desktop.display import outcome_label, thimphu_time
-from cati_app.desktop.supervisor.review import COMMENT_MAX, DECISIONS
+from cati_app.desktop.supervisor.review import COMMENT_MAX, decision_label
 from cati_app.desktop.supervisor.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -33,17 +33,19 @@ if TYPE_CHECKING:
 PAGE_SIZE = 200
 
 REVIEW_COLUMNS: list[Column[ReviewItem]] = [
-    Column("Case", lambda r: r.case_id, numeric=True),
-    Column("Service", lambda r: r.service_code),
-    Column("Enumerator", lambda r: r.enumerator),
-    Column("Completion", lambda r: outcome_label(r.completion)),
-    Column("Ended (BTT)", lambda r: thimphu_time(r.ended_at or r.received_at)),
-    Column("Problems", lambda r: r.problems, numeric=True,
-           tooltip="what the server found wrong against the questionnaire"),
+    Column(QT_TRANSLATE_NOOP("Column", "Case"), lambda r: r.case_id, numeric=True),
+    Column(QT_TRANSLATE_NOOP("Column", "Service"), lambda r: r.service_code),
+    Column(QT_TRANSLATE_NOOP("Column", "Enumerator"), lambda r: r.enumerator),
+    Column(QT_TRANSLATE_NOOP("Column", "Completion"), lambda r: outcome_label(r.completion)),
+    Column(QT_TRANSLATE_NOOP("Column", "Ended (BTT)"),
+           lambda r: thimphu_time(r.ended_at or r.received_at)),
+    Column(QT_TRANSLATE_NOOP("Column", "Problems"), lambda r: r.problems, numeric=True,
+           tooltip=QT_TRANSLATE_NOOP(
+               "Column", "what the server found wrong against the questionnaire")),
 ]
 ANSWER_COLUMNS: list[Column[tuple[str, str]]] = [
-    Column("Question", lambda pair: pair[0]),
-    Column("Answer", lambda pair: pair[1]),
+    Column(QT_TRANSLATE_NOOP("Column", "Question"), lambda pair: pair[0]),
+    Column(QT_TRANSLATE_NOOP("Column", "Answer"), lambda pair: pair[1]),
 ]
 
 
@@ -99,9 +101,9 @@ class ReviewPage(QWidget):
 
     def _build_list(self) -> QWidget:
         self.service = QComboBox()
-        self.service.addItem("All services", "")
+        self.service.addItem(self.tr("All services"), "")
         self.service.currentIndexChanged.connect(lambda _i: self.refresh())
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(self.refresh)
         self.list_status = QLabel("", objectName="reviewListStatus")
         self.table = QTableView()
@@ -113,7 +115,7 @@ class ReviewPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.choose(current.row()))
         top = QHBoxLayout()
-        top.addWidget(QLabel("Service"))
+        top.addWidget(QLabel(self.tr("Service")))
         top.addWidget(self.service, 1)
         top.addWidget(refresh)
         box = QWidget()
@@ -133,12 +135,12 @@ class ReviewPage(QWidget):
         self.answer_view.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.ResizeToContents)
         self.answer_view.setWordWrap(True)
-        self.comment = QPlainTextEdit(placeholderText=(
+        self.comment = QPlainTextEdit(placeholderText=self.tr(
             "Comment for the enumerator: what to correct (required to send back)"))
         self.comment.setMaximumHeight(90)
         self.comment.textChanged.connect(self._update_buttons)
-        self.approve_button = QPushButton("Approve")
-        self.reject_button = QPushButton("Send back for correction")
+        self.approve_button = QPushButton(self.tr("Approve"))
+        self.reject_button = QPushButton(self.tr("Send back for correction"))
         self.approve_button.clicked.connect(self.approve)
         self.reject_button.clicked.connect(self.send_back)
         self.status = QLabel("", objectName="reviewStatus", wordWrap=True)
@@ -161,7 +163,7 @@ class ReviewPage(QWidget):
         chosen = self.service.currentData()
         self.service.blockSignals(True)
         self.service.clear()
-        self.service.addItem("All services", "")
+        self.service.addItem(self.tr("All services"), "")
         for code, name in services:
             self.service.addItem(f"{name} ({code})", code)
         self.service.setCurrentIndex(max(self.service.findData(chosen), 0))
@@ -169,7 +171,7 @@ class ReviewPage(QWidget):
 
     def refresh(self) -> None:
         service = self.service.currentData() or None
-        self.list_status.setText("Loading…")
+        self.list_status.setText(self.tr("Loading…"))
         self.runner.run(lambda: self.api.interviews_for_review("pending", service,
                                                                limit=PAGE_SIZE),
                         self._listed, lambda error: self.list_status.setText(f"⚠ {error}"),
@@ -179,8 +181,10 @@ class ReviewPage(QWidget):
         keep = self.chosen.version_uuid if self.chosen else None
         self.model.set_rows(listing.interviews)
         shown = len(listing.interviews)
-        more = f" (the oldest {shown} shown)" if listing.total > shown else ""
-        self.list_status.setText(f"{listing.total} interview(s) waiting for review{more}.")
+        text = (self.tr("{total} interview(s) waiting for review (the oldest {shown} shown).")
+                if listing.total > shown else
+                self.tr("{total} interview(s) waiting for review."))
+        self.list_status.setText(text.format(total=listing.total, shown=shown))
         rows = [r.version_uuid for r in listing.interviews]
         if keep in rows:
             self.table.selectRow(rows.index(keep))
@@ -197,9 +201,11 @@ class ReviewPage(QWidget):
         self.answers.set_rows(answer_rows(item) if item else [])
         self.answer_view.resizeRowsToContents()
         self.heading.setText(
-            "Choose an interview on the left to read its answers." if item is None else
-            f"<b>Case {item.case_id}</b> · {item.service_code} · by {item.enumerator} · "
-            f"{outcome_label(item.completion)} · {item.problems} problem(s)")
+            self.tr("Choose an interview on the left to read its answers.") if item is None
+            else self.tr("<b>Case {case}</b> · {service} · by {enumerator} · {completion} · "
+                         "{problems} problem(s)").format(
+                case=item.case_id, service=item.service_code, enumerator=item.enumerator,
+                completion=outcome_label(item.completion), problems=item.problems))
         self._update_buttons()
 
     # --- deciding --------------------------------------------------------------------------
@@ -220,7 +226,7 @@ class ReviewPage(QWidget):
         if self.chosen is None:
             return
         if not self._comment_text():
-            self.status.setText("Write what the enumerator should correct first.")
+            self.status.setText(self.tr("Write what the enumerator should correct first."))
             return
         uuid, comment = self.chosen.interview_uuid, self._comment_text()
         self._send(lambda: self.api.reject(uuid, comment))
@@ -228,25 +234,26 @@ class ReviewPage(QWidget):
     def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
-        self.status.setText("Saving…")
+        self.status.setText(self.tr("Saving…"))
         self.runner.run(call, self._decided, self._failed, owner=self)
 
     def _decided(self, reply: ReviewResponse) -> None:
-        holder = f"; case {reply.case_id} is now with {reply.holder}" \
-            if reply.review_status == "rejected" and reply.holder else ""
-        self.status.setText(f"Case {reply.case_id}: "
-                            f"{DECISIONS.get(reply.review_status, reply.review_status)}"
-                            f"{holder}.")
+        text = (self.tr("Case {case}: {decision}; case {case} is now with {holder}.")
+                if reply.review_status == "rejected" and reply.holder
+                else self.tr("Case {case}: {decision}."))
+        self.status.setText(text.format(case=reply.case_id, holder=reply.holder,
+                                        decision=decision_label(reply.review_status)))
         self.comment.clear()
         rows = [r for r in self.model.rows() if r.interview_uuid != reply.interview_uuid]
         self.model.set_rows(rows)
         self.chosen = None
         self.answers.set_rows([])
-        self.heading.setText("Choose the next interview on the left.")
-        self.list_status.setText(f"{len(rows)} interview(s) left in this list.")
+        self.heading.setText(self.tr("Choose the next interview on the left."))
+        self.list_status.setText(
+            self.tr("{count} interview(s) left in this list.").format(count=len(rows)))
         self._update_buttons()
         self.reviewed.emit(reply)
 
     def _failed(self, error: BaseException) -> None:
-        self.status.setText(f"⚠ Not saved: {error}")
+        self.status.setText(self.tr("⚠ Not saved: {error}").format(error=error))
         self._update_buttons()

@@ -10,22 +10,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
-#: the row object itself, for code that needs more than the shown text
+# the row object itself, for code that needs more than the shown text
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-#: a value that sorts properly (numbers as numbers), for QSortFilterProxyModel
+# a value that sorts properly (numbers as numbers), for QSortFilterProxyModel
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+# the translation context of column headers and tooltips: declare them with
+# ``QT_TRANSLATE_NOOP(HEADER_CONTEXT, "…")``; they are translated where shown (headerData),
+# as module-level column lists are built before the language is installed
+HEADER_CONTEXT = "Column"
+translate = QCoreApplication.translate
 
 
 @dataclass(frozen=True)
 class Column(Generic[Row]):
     header: str
     value: Callable[[Row], Any]
-    #: how a value is shown; None shows as an empty cell
+    # how a value is shown; None shows as an empty cell
     text: Callable[[Any], str] = str
     numeric: bool = False
     tooltip: str = ""
@@ -33,7 +45,7 @@ class Column(Generic[Row]):
 
 def number(value: Any, digits: int = 0) -> str:
     if value is None:
-        return "n/a"
+        return translate("Column", "n/a")
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
@@ -67,9 +79,10 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
+            return translate(HEADER_CONTEXT, self.columns[section].header)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.columns[section].tooltip or None
+            tooltip = self.columns[section].tooltip
+            return translate(HEADER_CONTEXT, tooltip) if tooltip else None
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

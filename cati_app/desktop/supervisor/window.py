@@ -36,16 +36,16 @@ class SupervisorWindow(QMainWindow):
         self.runner = runner
         self.services: list[tuple[str, str]] = []
         self.dialog: SampleImportDialog | ReviewDialog | None = None
-        self.setWindowTitle(f"ServE CATI — supervisor — {full_name}")
+        self.setWindowTitle(self.tr("ServE CATI — supervisor — {name}").format(name=full_name))
         self.dashboard = DashboardPage(lambda: load_dashboard(api), runner, settings)
         self.cases = CaseBrowser(api, runner)
         self.conflicts = ConflictsPage(api, runner)
         self.review = ReviewPage(api, runner)
         self.exports = ExportPage(api, runner, today)
         self.tabs = QTabWidget()
-        for page, title in ((self.dashboard, "Dashboard"), (self.cases, "Cases"),
-                            (self.conflicts, "Conflicts"), (self.review, "Review"),
-                            (self.exports, "Exports")):
+        for page, title in ((self.dashboard, self.tr("Dashboard")), (self.cases, self.tr("Cases")),
+                            (self.conflicts, self.tr("Conflicts")),
+                            (self.review, self.tr("Review")), (self.exports, self.tr("Exports"))):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         self.dashboard.loaded.connect(self._lookups_loaded)
@@ -54,12 +54,13 @@ class SupervisorWindow(QMainWindow):
         self._build_menu()
 
     def _build_menu(self) -> None:
-        work = self.menuBar().addMenu("&Work")
+        work = self.menuBar().addMenu(self.tr("&Work"))
         for text, keys, slot in (
-            ("&Import a call list…", "Ctrl+I", self.import_sample),
-            ("Import a &questionnaire (XLSForm)…", "Ctrl+Shift+Q", self.import_questionnaire),
-            ("&Review an interview…", "Ctrl+Shift+R", self.review_interview),
-            ("Re&fresh", "F5", self.refresh),
+            (self.tr("&Import a call list…"), "Ctrl+I", self.import_sample),
+            (self.tr("Import a &questionnaire (XLSForm)…"), "Ctrl+Shift+Q",
+             self.import_questionnaire),
+            (self.tr("&Review an interview…"), "Ctrl+Shift+R", self.review_interview),
+            (self.tr("Re&fresh"), "F5", self.refresh),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))

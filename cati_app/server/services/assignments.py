@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import ChangeType
@@ -14,19 +14,35 @@ from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
 from cati_app.server.models import Assignment, Case, CaseState
 
+#: session.info key: while set to a list, hold ends are collected there instead of executed,
+#: for the push fast path to write them all at once (end_holds_now)
+DEFERRED_HOLD_ENDS = "deferred_hold_ends"
+
 
 def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
+    params = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
+              "b_reason": reason[:200]}
+    deferred = session.info.get(DEFERRED_HOLD_ENDS)
+    if deferred is not None:
+        deferred.append(params)
+        return
+    end_holds_now(session, [params])
+
+
+def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
     # Core, not ORM, update: no Assignment object is read back in the same transaction, and
     # the ORM's bulk-update bookkeeping costs more than the statement on the push path.
+    if not holds:
+        return
     if any(isinstance(obj, Assignment) for obj in session.new):
         session.flush()  # a hold granted earlier in this transaction must be visible to SQL
     table = Assignment.__table__
     session.connection().execute(
         update(table)
-        .where(table.c.case_id == case.id, table.c.version == case.assignment_version,
-               table.c.ended_at.is_(None))
-        .values(ended_at=at, end_reason=reason[:200])
-    )
+        .where(table.c.case_id == bindparam("b_case"),
+               table.c.version == bindparam("b_version"), table.c.ended_at.is_(None))
+        .values(ended_at=bindparam("b_at"), end_reason=bindparam("b_reason")),
+        holds)
 
 
 def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,

@@ -35,13 +35,30 @@ def replan(session: Session, case: Case, rules: CallingRules, *, at: datetime,
            by: int | None, device_id: str = "") -> None:
     """Bring next call, phone, attempt count and disposition up to date; close the case when
     the plan says so (a final outcome, the attempt cap, no number left)."""
+    apply_history(session, case, load_history(session, [case.id]).get(case.id, []), rules,
+                  at=at, by=by, device_id=device_id)
+
+
+def load_history(session: Session, case_ids: list[int]) -> dict[int, list[AttemptRecord]]:
+    """The attempts of each case in the order the rules read them (time, then arrival)."""
     rows = session.execute(
-        select(ContactAttempt.started_at, ContactAttempt.outcome, ContactAttempt.phone_index,
-               ContactAttempt.user_id)
-        .where(ContactAttempt.case_id == case.id).order_by(ContactAttempt.started_at,
-                                                           ContactAttempt.id)
+        select(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.outcome,
+               ContactAttempt.phone_index, ContactAttempt.user_id)
+        .where(ContactAttempt.case_id.in_(case_ids or [-1]))
+        .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id)
     ).all()
-    history = [AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id) for r in rows]
+    history: dict[int, list[AttemptRecord]] = {}
+    for r in rows:
+        history.setdefault(r.case_id, []).append(
+            AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id))
+    return history
+
+
+def apply_history(session: Session, case: Case, history: list[AttemptRecord],
+                  rules: CallingRules, *, at: datetime, by: int | None, device_id: str = ""
+                  ) -> None:
+    """``replan`` with the history already in hand (ordered as ``load_history`` orders it)."""
+    history = sorted(history, key=lambda a: a.at)  # stable: arrival order within one time
     case.attempt_count = len(history)
     case.last_called_at = history[-1].at if history else None
     if history:

@@ -44,7 +44,7 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
         return _correction(pc, item, case, p, current)
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
     outcome = outcomes.outcome(completion(q, p.answers))
-    phone_index = _phone_index(item)
+    phone_index = phone_index_of(item)
     if phone_index >= max(1, len(case.phones())):
         raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
                            "number(s)")
@@ -147,7 +147,7 @@ def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersio
     return version
 
 
-def _phone_index(item: PushItem) -> int:
+def phone_index_of(item: PushItem) -> int:
     raw = item.payload.get("phone_index", 0)
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
 
