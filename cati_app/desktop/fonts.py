@@ -7,7 +7,7 @@ Commission, under the SIL Open Font License (licence file beside the font).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 
 from cati_app.core.resources import resource
 
@@ -31,12 +31,14 @@ MIN_FONT_POINTS, MAX_FONT_POINTS = 10, 36
 
 def script_font(language: str, dzongkha_family: str | None, base: QFont,
                 points: int = DEFAULT_FONT_POINTS) -> QFont:
-    """The font for script text in ``language``, ``points`` big: Dzongkha text in the Dzongkha
-    font, with the base family as fallback for the Latin text still awaiting translation."""
+    """The font for script text in ``language``, ``points`` big. For Dzongkha the base family
+    comes first and the Dzongkha font second: Tibetan glyphs, which the base lacks, come from
+    the Dzongkha font, while Latin text still awaiting translation keeps its normal glyphs
+    (DDC Uchen's Latin is hard to read: colons as dots, wide spaces)."""
     font = QFont(base)
     font.setPointSizeF(float(min(max(points, MIN_FONT_POINTS), MAX_FONT_POINTS)))
     if language == "dz" and dzongkha_family:
-        font.setFamilies([dzongkha_family, base.family()])
+        font.setFamilies([QFontInfo(base).family(), dzongkha_family])
     return font
 
 
