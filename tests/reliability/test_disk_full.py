@@ -110,9 +110,13 @@ def test_a_failing_disk_gives_a_clear_error_leaves_nothing_half_written_and_reco
         assert ADVICE[fault.kind] in str(error.value).lower()
         assert "kept" in str(error.value)  # what was saved before is safe: say so
     assert _counts(path) == before
+    # reading takes no write lock: the enumerator still sees the queue and the saved work
+    assert store.cursor() == cursor
+    assert [c.case_id for c in store.queue(TUESDAY_10AM)] == [1, 2]
+    assert store.open_draft(2).answers["comment"] == "c" * 2 * PAGE
+    assert store.pending_count() == before[1]
 
     fault.set(False)
-    # (read back only now: every local transaction, reads too, takes the write lock first)
     assert store.cursor() == cursor
     assert store.open_draft(2) is not None and "complaint_text" not in store.open_draft(2).answers
     made = _attempt(store, NOTE)

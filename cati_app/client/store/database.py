@@ -23,6 +23,10 @@ class StoreError(Exception):
     """The local database cannot be used as it is; the message says what to do."""
 
 
+#: execution option of the engine that LocalStore uses for read-only transactions
+READ_ONLY = "cati_read_only"
+
+
 def make_engine(path: Path) -> Engine:
     # check_same_thread off: the pool hands a connection to one thread at a time, and the UI
     # thread and the sync worker both use the store
@@ -42,8 +46,13 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # take the write lock at the start, so a read-then-write never meets SQLITE_BUSY midway
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock at the start, so a read-then-write never meets SQLITE_BUSY
+        # midway. Readers (READ_ONLY) take none: the enumerator can still see the queue when
+        # the disk is full or the file read-only, and reads never wait for the sync worker.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.client.store import incoming, outbox, records, work
-from cati_app.client.store.database import StoreError, make_engine, migrate
+from cati_app.client.store.database import READ_ONLY, StoreError, make_engine, migrate
 from cati_app.client.store.models import (
     CaseRow,
     InterviewRow,
@@ -41,6 +41,8 @@ class LocalStore:
                  rules: CallingRules) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}),
+                                           expire_on_commit=False)
         self._username = username
         self._clock = clock
         self._rules = rules
@@ -74,7 +76,7 @@ class LocalStore:
     def queue(self, now: datetime) -> list[LocalCase]:
         """Active cases in queue order (due first), per cati_app.core.queue_order."""
         now = _utc(now, "now")
-        with self._transaction() as session:
+        with self._reading() as session:
             # plain rows, not ORM objects: a 10,000-case queue loads several times faster
             rows = session.execute(select(CaseRow.__table__)
                                    .where(CaseRow.state == ACTIVE)).all()
@@ -85,7 +87,7 @@ class LocalStore:
         return [views[entry.case_id] for entry in ordered]
 
     def get_case(self, case_id: int) -> LocalCase:
-        with self._transaction() as session:
+        with self._reading() as session:
             return records.to_case(session, records.case_row(session, case_id))
 
     def record_attempt(self, case_id: int, *, outcome: str, phone_index: int,
@@ -113,7 +115,7 @@ class LocalStore:
             return records.to_draft(session, row)
 
     def open_draft(self, case_id: int) -> InterviewDraft | None:
-        with self._transaction() as session:
+        with self._reading() as session:
             row = records.open_draft_row(session, case_id)
             return records.to_draft(session, row) if row is not None else None
 
@@ -155,22 +157,22 @@ class LocalStore:
         return questionnaire
 
     def questionnaire(self, qid: str, version: int) -> Questionnaire | None:
-        with self._transaction() as session:
+        with self._reading() as session:
             return self._questionnaire_in(session, qid, version)
 
     def pending_count(self) -> int:
-        with self._transaction() as session:
+        with self._reading() as session:
             return outbox.pending_count(session)
 
     def active_case_count(self) -> int:
-        with self._transaction() as session:
+        with self._reading() as session:
             return session.scalar(select(func.count()).select_from(CaseRow)
                                   .where(CaseRow.state == ACTIVE)) or 0
 
     # --- used by the sync engine -----------------------------------------------------------
 
     def outbox_batch(self, max_items: int, max_bytes: int) -> list[OutboxItem]:
-        with self._transaction() as session:
+        with self._reading() as session:
             return outbox.batch(session, max_items, max_bytes)
 
     def settle(self, results: list[ItemResult]) -> None:
@@ -209,12 +211,12 @@ class LocalStore:
             _set_meta(session, "cursor", next_cursor)
 
     def cursor(self) -> str:
-        with self._transaction() as session:
+        with self._reading() as session:
             return str(_meta(session, "cursor") or "0")
 
     def questionnaires_to_fetch(self) -> list[tuple[str, int]]:
         """Announced versions not yet here, and those that cases or drafts need."""
-        with self._transaction() as session:
+        with self._reading() as session:
             wanted = set(session.execute(select(QuestionnaireRow.qid, QuestionnaireRow.version)
                                          .where(QuestionnaireRow.definition.is_(None))).all())
             for model, live in ((CaseRow, CaseRow.state == ACTIVE),
@@ -229,7 +231,7 @@ class LocalStore:
             _set_meta(session, "server_clock_offset", float(seconds))
 
     def server_clock_offset(self) -> float:
-        with self._transaction() as session:
+        with self._reading() as session:
             return float(_meta(session, "server_clock_offset") or 0.0)
 
     def record_sync(self, ok: bool, message: str, at: datetime) -> None:
@@ -240,13 +242,13 @@ class LocalStore:
                 _set_meta(session, "last_successful_sync", at.isoformat())
 
     def last_successful_sync(self) -> datetime | None:
-        with self._transaction() as session:
+        with self._reading() as session:
             value = _meta(session, "last_successful_sync")
         return datetime.fromisoformat(value) if value else None
 
     def sync_log(self, limit: int = 200) -> list[SyncLogEntry]:
         """Newest first."""
-        with self._transaction() as session:
+        with self._reading() as session:
             rows = session.scalars(select(SyncLogRow)
                                    .order_by(SyncLogRow.at.desc(), SyncLogRow.id.desc())
                                    .limit(limit))
@@ -271,8 +273,19 @@ class LocalStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
+        with self._unit(self._sessions) as session:
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A transaction that only reads: no write lock (see database.make_engine)."""
+        with self._unit(self._read_sessions) as session:
+            yield session
+
+    @contextmanager
+    def _unit(self, sessions: sessionmaker[Session]) -> Iterator[Session]:
         try:
-            with self._sessions() as session, session.begin():
+            with sessions() as session, session.begin():
                 yield session
         except OperationalError as error:
             # the transaction is rolled back: nothing of it is written, say so and what to do
