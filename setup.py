@@ -16,7 +16,8 @@ RESOURCE_PACKAGES = ["cati_app.resources"] + [
 ]
 
 setup(
-    packages=find_packages(include=["cati_app", "cati_app.*"]) + RESOURCE_PACKAGES + ["cati_app.ui"],
+    packages=[*find_packages(include=["cati_app", "cati_app.*"]), *RESOURCE_PACKAGES,
+              "cati_app.ui"],
     package_dir={"cati_app.resources": "resources", "cati_app.ui": "ui"},
     package_data={
         **{package: ["*"] for package in RESOURCE_PACKAGES},

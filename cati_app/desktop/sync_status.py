@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
-    QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
-    Qt,
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -29,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.table_model import HEADER_CONTEXT, Column, RowTableModel
 from cati_app.desktop.theme import WARNING_COLOUR
 
 if TYPE_CHECKING:
@@ -84,42 +81,15 @@ class SyncStatusWidget(QWidget):
         self.progress.hide()
 
 
-class SyncLogModel(QAbstractTableModel):
-    HEADERS = (QT_TRANSLATE_NOOP("SyncLogModel", "When (BTT)"),
-               QT_TRANSLATE_NOOP("SyncLogModel", "Level"),
-               QT_TRANSLATE_NOOP("SyncLogModel", "Message"))
+SYNC_LOG_COLUMNS: list[Column[SyncLogEntry]] = [
+    Column(QT_TRANSLATE_NOOP(HEADER_CONTEXT, "When (BTT)"), lambda e: e.at, thimphu_time),
+    Column(QT_TRANSLATE_NOOP(HEADER_CONTEXT, "Level"), lambda e: e.level),
+    Column(QT_TRANSLATE_NOOP(HEADER_CONTEXT, "Message"), lambda e: e.message),
+]
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._entries: list[SyncLogEntry] = []
 
-    def set_entries(self, entries: Sequence[SyncLogEntry]) -> None:
-        self.beginResetModel()  # a log is re-read whole when the dialog opens
-        self._entries = list(entries)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return QCoreApplication.translate("SyncLogModel", self.HEADERS[section])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (thimphu_time(entry.at), entry.level, entry.message)[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and entry.level.lower() in ("error", "warning"):
-            return QColor(WARNING_COLOUR)
-        return None
+def _warning_colour(entry: SyncLogEntry) -> QColor | None:
+    return QColor(WARNING_COLOUR) if entry.level.lower() in ("error", "warning") else None
 
 
 class SyncLogDialog(QDialog):
@@ -127,8 +97,8 @@ class SyncLogDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sync log"))
         self.resize(720, 400)
-        self.model = SyncLogModel(self)
-        self.model.set_entries(entries)
+        self.model = RowTableModel(SYNC_LOG_COLUMNS, self, foreground=_warning_colour)
+        self.model.set_rows(entries)  # a log is re-read whole when the dialog opens
         view = QTableView()
         view.setModel(self.model)
         view.verticalHeader().hide()

@@ -660,7 +660,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/table_model.py" line="+48"/>
+        <location filename="../../cati_app/desktop/table_model.py" line="+50"/>
         <source>n/a</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1252,7 +1252,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>https://cati.example.bt</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2027,33 +2027,15 @@ ended {time}</source>
 <context>
     <name>SyncLogDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/sync_status.py" line="+128"/>
+        <location filename="../../cati_app/desktop/sync_status.py" line="+98"/>
         <source>Sync log</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>SyncLogModel</name>
-    <message>
-        <location line="-40"/>
-        <source>When (BTT)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Level</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Message</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location line="-29"/>
+        <location line="-40"/>
         <source>online</source>
         <translation type="unfinished"></translation>
     </message>

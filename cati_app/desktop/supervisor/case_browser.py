@@ -28,7 +28,7 @@ from cati_app.client.supervisor_api import CaseQuery
 from cati_app.desktop.supervisor.bulk import confirm_assign, confirm_priority
 from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog, PriorityDialog
 from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel, state_label
-from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

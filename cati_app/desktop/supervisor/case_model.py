@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 
 from cati_app.desktop.display import outcome_label, thimphu_time
-from cati_app.desktop.supervisor.table_model import Column, RowTableModel, number
+from cati_app.desktop.table_model import Column, RowTableModel, number
 
 if TYPE_CHECKING:
     from cati_app.core.protocol_supervision import CasePage, CaseRow

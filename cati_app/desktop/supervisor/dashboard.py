@@ -35,7 +35,7 @@ from cati_app.desktop.display import thimphu_time
 from cati_app.desktop.settings import Setting, Settings
 from cati_app.desktop.supervisor.bar_chart import Bar as ChartBar
 from cati_app.desktop.supervisor.bar_chart import BarChart
-from cati_app.desktop.supervisor.table_model import SORT_ROLE, Column, RowTableModel, number
+from cati_app.desktop.table_model import SORT_ROLE, Column, RowTableModel, number
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

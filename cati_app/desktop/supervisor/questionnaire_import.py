@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from cati_app.client.api import RequestRejected
 from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult, XLSFormProblem
-from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

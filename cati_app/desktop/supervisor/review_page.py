@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.supervisor.review import COMMENT_MAX, decision_label
-from cati_app.desktop.supervisor.table_model import Column, RowTableModel
+from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

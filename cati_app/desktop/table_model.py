@@ -1,7 +1,8 @@
 """A table model fed plain objects, its columns declared once (header, how to show a row).
 
-Every table of the supervisor and analyst workspaces is one ``RowTableModel`` with its own
-columns; views never see a request or a reply, only the rows handed to ``set_rows``.
+Every read-only table of the client (the supervisor and analyst workspaces, the sync log) is
+one ``RowTableModel`` with its own columns; views never see a request or a reply, only the rows
+handed to ``set_rows``. (The enumerator's live queue has its own model: it updates in place.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QColor
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -50,10 +52,13 @@ def number(value: Any, digits: int = 0) -> str:
 
 
 class RowTableModel(QAbstractTableModel, Generic[Row]):
-    def __init__(self, columns: Sequence[Column[Row]], parent: QObject | None = None) -> None:
+    def __init__(self, columns: Sequence[Column[Row]], parent: QObject | None = None, *,
+                 foreground: Callable[[Row], QColor | None] | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self._rows: list[Row] = []
+        # a whole row's text colour (e.g. errors in the sync log), or None for the default
+        self._foreground = foreground
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
@@ -93,6 +98,8 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         if role == Qt.ItemDataRole.DisplayRole:
             value = column.value(row)
             return "" if value is None and not column.numeric else column.text(value)
+        if role == Qt.ItemDataRole.ForegroundRole and self._foreground is not None:
+            return self._foreground(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
             return int(RIGHT.value)
         if role == SORT_ROLE:
