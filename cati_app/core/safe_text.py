@@ -1,0 +1,49 @@
+"""Text that is safe to store and to write into a workbook or CSV (DESIGN.md §5).
+
+One home for the two rules every writer and every reader of free text shares:
+
+- *Illegal characters.* XML 1.0 (and so every .xlsx) cannot hold most C0 control characters,
+  lone surrogates or U+FFFE/U+FFFF; PostgreSQL text and JSONB cannot hold NUL. A vertical tab
+  or form feed pasted from a word processor is its manual line break, so it becomes a newline;
+  every other illegal character is dropped.
+- *Formulas.* A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return
+  before one) is run as a formula by spreadsheet programs (CSV injection, OWASP). Writers
+  neutralise such text with a leading apostrophe, the convention spreadsheets themselves use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: word processors' manual line break (VT) and page break (FF): kept as a line break
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+#: what XML 1.0 forbids (tab, newline and carriage return are allowed), plus NUL
+_ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def has_illegal_chars(text: str) -> bool:
+    return bool(_ILLEGAL.search(text.translate(_LINE_BREAKS)))
+
+
+def clean_text(text: str) -> str:
+    """``text`` with line-break controls as newlines and every other illegal character gone."""
+    return _ILLEGAL.sub("", text.translate(_LINE_BREAKS))
+
+
+def clean_nested(value: Any) -> Any:
+    """``clean_text`` applied to every string (keys too) inside dicts, lists and tuples."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_nested(k): clean_nested(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_nested(v) for v in value]
+    return value
+
+
+def neutralise_formula(text: str) -> str:
+    """Text a spreadsheet shows as typed, never runs: a leading apostrophe before a formula
+    prefix."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
