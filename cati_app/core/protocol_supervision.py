@@ -144,6 +144,10 @@ class ResolveRequest(Strict):
     #: one of the conflict's versions; leave out when the conflict lists none
     primary_version_uuid: str | None = Field(default=None, min_length=1, max_length=36)
     resolution: str = Field(min_length=1, max_length=1000)
+    #: for a former holder's late final outcome (kind stale_final_outcome) only: confirm
+    #: closes the case with it; dismiss keeps the call in the history without counting it and
+    #: gives the case back to its holder. Left out: confirm (nobody calls a refuser again).
+    decision: Literal["confirm", "dismiss"] | None = None
 
 
 class ReviewRequest(Strict):

@@ -139,6 +139,10 @@ class AttemptRecord:
     outcome: str
     phone_index: int
     enumerator_id: int | None = None
+    #: False for a call a supervisor dismissed (a former holder's late final outcome): it
+    #: stays in the history and the attempt count but no longer decides the disposition or
+    #: the next call (the server's case_plan filters on it; the plan itself never sees it)
+    counts: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", as_utc(self.at))

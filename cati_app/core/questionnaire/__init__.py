@@ -27,6 +27,7 @@ from cati_app.core.questionnaire.navigation import (
     progress,
     visible_items,
 )
+from cati_app.core.questionnaire.normalise import normalise_answers
 from cati_app.core.questionnaire.scoring import Scores, completion, score, to_100
 from cati_app.core.questionnaire.validation import (
     QuestionnaireError,
@@ -57,6 +58,7 @@ __all__ = [
     "fill",
     "load_questionnaire",
     "next_item",
+    "normalise_answers",
     "parse",
     "previous_item",
     "progress",

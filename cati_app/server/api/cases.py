@@ -97,12 +97,14 @@ def conflict(conflict_id: int, ctx: Ctx, _user: Supervisor) -> ConflictDetail:
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ConflictDetail)
 def resolve(conflict_id: int, body: ResolveRequest, ctx: Ctx, user: Supervisor) -> ConflictDetail:
-    """Make one version the primary interview of the case. A case waiting for the
-    supervisor is closed with that interview's disposition, or else returned to the pool."""
+    """Make one version the primary interview of the case (a case waiting for the
+    supervisor is closed with that interview's disposition, or else returned to the pool),
+    or confirm or dismiss a former holder's late final outcome (``decision``)."""
     with ctx.transaction() as session:
         supervision.resolve_conflict(session, _actor(ctx, user), conflict_id,
                                      primary_version_uuid=body.primary_version_uuid,
-                                     resolution=body.resolution)
+                                     resolution=body.resolution, rules=ctx.rules,
+                                     decision=body.decision)
         session.flush()
         return supervision.conflict_detail(session, conflict_id)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cati_app.server.models.base import Base, BigId
@@ -66,6 +66,9 @@ class ContactAttempt(Base):
     #: the interview version this attempt produced, if any
     interview_version_uuid: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime]
+    #: a supervisor dismissed this (late, final) outcome: kept in the history, but it no
+    #: longer decides the case's disposition or next call (see case_plan.load_history)
+    dismissed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ReviewStatus:
@@ -79,6 +82,9 @@ class InterviewVersion(Base):
     __table_args__ = (
         Index("ix_interview_versions_case", "case_id"),
         Index("ix_interview_versions_interview", "interview_uuid"),
+        # a case never has two primary interview versions (migration 0002_h1)
+        Index("uq_interview_versions_one_primary", "case_id", unique=True,
+              sqlite_where=text('"primary"'), postgresql_where=text('"primary"')),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session, aliased
 
 from cati_app.core import outcomes
 from cati_app.core.dispositions import final_disposition_keys
 from cati_app.core.scheduling import AppointmentRecord, AttemptRecord, CallingRules, plan_next_call
-from cati_app.server.models import Case, CaseState, ContactAttempt
+from cati_app.server.models import Case, CaseState, ContactAttempt, InterviewVersion
 from cati_app.server.services import assignments
 
 
@@ -40,17 +41,32 @@ def replan(session: Session, case: Case, rules: CallingRules, *, at: datetime,
 
 
 def load_history(session: Session, case_ids: list[int]) -> dict[int, list[AttemptRecord]]:
-    """The attempts of each case in the order the rules read them (time, then arrival)."""
+    """The attempts of each case in the order the rules read them (time, then arrival).
+
+    The one place where what an interview says reaches the disposition: a call that produced
+    an interview reads the completion of the case's *primary* interview version, so a
+    correction or a supervisor's choice of version (no new call either way) moves the
+    disposition, the rates and every sheet with it. A call a supervisor dismissed stays in
+    the history with ``counts=False``."""
+    primary = aliased(InterviewVersion)
+    outcome = sql_case(
+        (and_(ContactAttempt.interview_version_uuid.is_not(None),
+              primary.completion.is_not(None)), primary.completion),
+        else_=ContactAttempt.outcome)
     rows = session.execute(
-        select(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.outcome,
-               ContactAttempt.phone_index, ContactAttempt.user_id)
+        select(ContactAttempt.case_id, ContactAttempt.started_at, outcome.label("outcome"),
+               ContactAttempt.phone_index, ContactAttempt.user_id, ContactAttempt.dismissed)
+        # at most one primary version per case (a unique index), so no row is repeated
+        .outerjoin(primary, and_(primary.case_id == ContactAttempt.case_id,
+                                 primary.primary.is_(True)))
         .where(ContactAttempt.case_id.in_(case_ids or [-1]))
         .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id)
     ).all()
     history: dict[int, list[AttemptRecord]] = {}
     for r in rows:
         history.setdefault(r.case_id, []).append(
-            AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id))
+            AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id,
+                          counts=not r.dismissed))
     return history
 
 
@@ -59,16 +75,19 @@ def apply_history(session: Session, case: Case, history: list[AttemptRecord],
                   ) -> None:
     """``replan`` with the history already in hand (ordered as ``load_history`` orders it)."""
     history = sorted(history, key=lambda a: a.at)  # stable: arrival order within one time
-    case.attempt_count = len(history)
+    case.attempt_count = len(history)  # dismissed calls too: they were made
     case.last_called_at = history[-1].at if history else None
-    if history:
-        key = final_disposition_keys([a.outcome for a in history])
+    counted = [a for a in history if a.counts]
+    if counted:
+        key = final_disposition_keys([a.outcome for a in counted])
         case.disposition = key
         case.disposition_code = outcomes.outcome(key).aapor_code
-    plan = plan_next_call(history, len(case.phones()), rules, appointment_of(case))
+    elif history:  # only dismissed calls: as if their outcome had never been reported
+        case.disposition = case.disposition_code = None
+    plan = plan_next_call(counted, len(case.phones()), rules, appointment_of(case))
     if plan.appointment is None and case.appointment_at is not None:
         set_appointment(case, None, None, None)  # used up by a later call
-    case.next_call_at = plan.next_call_at
+    case.next_call_at = plan.next_call_at if case.state != CaseState.CLOSED else None
     case.next_phone_index = plan.phone_index
     case.plan_reason = plan.reason[:200]
     case.updated_at = at

@@ -14,6 +14,7 @@ from cati_app.core.questionnaire import (
     completion,
     default_questionnaire,
     load_questionnaire,
+    normalise_answers,
 )
 from cati_app.server.context import AppContext
 from cati_app.server.models import (
@@ -28,10 +29,10 @@ from cati_app.server.services.push_common import (
     Applied,
     ItemRejected,
     PushContext,
-    new_holder_started,
     raise_conflict,
     stale_outcome,
     to_supervisor,
+    why_not_automatic,
 )
 
 #: outcomes that make an interview a completion for the conflict rules
@@ -43,13 +44,15 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
     if p.base_version_uuid is not None:
         return _correction(pc, item, case, p, current)
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
-    outcome = outcomes.outcome(completion(q, p.answers))
+    answers = normalised(q, p.answers)
+    outcome = outcomes.outcome(completion(q, answers))
     phone_index = phone_index_of(item)
     if phone_index >= max(1, len(case.phones())):
         raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
                            "number(s)")
     first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
-    version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
+    version = _version_row(pc, item, case, p, answers, outcome.key,
+                           problems + answer_problems(q, answers))
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
         device_id=pc.device_id, assignment_version=item.assignment_version,
@@ -61,34 +64,30 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
         case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                          device_id=pc.device_id)
         return Applied(ItemStatus.stored, f"stored: {outcome.key}; case {case.state}")
-    return _stale(pc, case, version, outcome)
+    return _stale(pc, item, case, version, outcome)
 
 
-def _stale(pc: PushContext, case: Case, version: InterviewVersion, outcome: outcomes.Outcome
-           ) -> Applied:
+def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersion,
+           outcome: outcomes.Outcome) -> Applied:
     """An interview from someone who no longer holds the case: keep it, decide by the rules."""
     if outcome.key not in COMPLETIONS:
         pc.session.flush()
-        return stale_outcome(pc, case, outcome, "an interview")
-    primary = _primary_version(pc.session, case.id)
-    if primary is not None:
+        return stale_outcome(pc, case, outcome, "an interview", item)
+    primary = _primary_row(pc.session, case.id)
+    if primary is not None and primary.completion in COMPLETIONS:
         conflict = raise_conflict(
             pc, case, "double_completion",
             "two completed interviews for one case: the first received stays primary",
-            versions=[primary, version.version_uuid])
+            versions=[primary.version_uuid, version.version_uuid])
         pc.session.flush()
         return Applied(ItemStatus.stored_conflict, "stored; the first interview received "
                        "stays primary until a supervisor decides", conflict.id)
-    version.primary = True
+    if primary is None:
+        version.primary = True  # the case's first interview; else the first received stays
     pc.session.flush()
-    if new_holder_started(pc, case):
-        conflict = raise_conflict(
-            pc, case, "stale_completion_after_new_attempts",
-            "completed by a former holder while the new holder had already called: "
-            "no automatic second call; a supervisor decides", versions=[version.version_uuid])
-        to_supervisor(pc, case, "completed by the former holder")
-        return Applied(ItemStatus.stored_conflict, "stored; the case waits for a supervisor",
-                       conflict.id)
+    reason = why_not_automatic(pc, case, item)
+    if reason is not None or primary is not None:
+        return _completion_to_supervisor(pc, case, version, primary, reason)
     conflict = raise_conflict(
         pc, case, "stale_completion_applied",
         "completed by a former holder after reassignment; the new holder had not started, "
@@ -100,10 +99,30 @@ def _stale(pc: PushContext, case: Case, version: InterviewVersion, outcome: outc
     return Applied(ItemStatus.stored_conflict, "stored and made primary", conflict.id)
 
 
+def _completion_to_supervisor(pc: PushContext, case: Case, version: InterviewVersion,
+                              primary: InterviewVersion | None, reason: str | None
+                              ) -> Applied:
+    """No automatic second call and no automatic close: the supervisor picks the version.
+    Meanwhile the case counts by its primary interview (the first received)."""
+    why = reason or "the new holder's interview was received first"
+    kind = ("stale_completion_after_new_attempts" if reason is None
+            or reason.startswith("the new holder") else "stale_completion_held_back")
+    conflict = raise_conflict(
+        pc, case, kind, f"completed by a former holder, but {why}: no automatic second call; "
+        "a supervisor decides",
+        versions=[version.version_uuid] + ([primary.version_uuid] if primary else []))
+    to_supervisor(pc, case, "completed by the former holder")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
+    return Applied(ItemStatus.stored_conflict, "stored; the case waits for a supervisor",
+                   conflict.id)
+
+
 def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
                 current: bool) -> Applied:
     """A new version of an interview a supervisor sent back: it replaces the primary version
-    and goes to review again. No new call was made, so no attempt is recorded."""
+    and goes to review again. No new call was made, so no attempt is recorded; the case's
+    disposition follows the new primary version (case_plan.load_history reads it)."""
     base = pc.session.scalar(select(InterviewVersion).where(
         InterviewVersion.version_uuid == str(p.base_version_uuid),
         InterviewVersion.case_id == case.id))
@@ -111,26 +130,48 @@ def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersion
         raise ItemRejected(f"base version {p.base_version_uuid} is not an interview of case "
                            f"{case.id}: kept in quarantine")
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
-    outcome = outcomes.outcome(completion(q, p.answers))
-    version = _version_row(pc, item, case, p, outcome.key, problems + answer_problems(q, p.answers))
+    answers = normalised(q, p.answers)
+    outcome = outcomes.outcome(completion(q, answers))
+    version = _version_row(pc, item, case, p, answers, outcome.key,
+                           problems + answer_problems(q, answers))
     if not current:
         conflict = raise_conflict(pc, case, "stale_correction",
                                   "a correction arrived from someone who no longer holds the "
                                   "case", versions=[base.version_uuid, version.version_uuid])
         pc.session.flush()
         return Applied(ItemStatus.stored_conflict, "stored; a supervisor decides", conflict.id)
-    pc.session.execute(update(InterviewVersion).where(InterviewVersion.case_id == case.id)
-                       .values(primary=False))
-    version.primary = True
+    make_only_primary(pc.session, case.id, version)
     case.correction = None
-    pc.session.flush()
     case_plan.close(pc.session, case, at=pc.now, by=pc.user.id, device_id=pc.device_id,
                     reason=f"corrected interview ({outcome.key})")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
     return Applied(ItemStatus.stored, f"correction stored: {outcome.key}; back to review")
 
 
+def make_only_primary(session: Session, case_id: int, version: InterviewVersion) -> None:
+    """``version`` becomes the case's one primary interview version (a unique index holds
+    the invariant); the others are unmarked first, so the index never sees two."""
+    session.flush()
+    session.execute(update(InterviewVersion).where(InterviewVersion.case_id == case_id,
+                                                   InterviewVersion.id != version.id)
+                    .values(primary=False))
+    version.primary = True
+    session.flush()
+
+
+def normalised(q: Questionnaire, answers: dict[str, object]) -> dict[str, object]:
+    """The answers with choice codes sent as JSON numbers made text (``4`` -> ``"4"``), the
+    same answers as the desktop sends; an item whose answer cannot be read is rejected."""
+    try:
+        return normalise_answers(q, answers)
+    except ValueError as exc:
+        raise ItemRejected(f"invalid interview answers: {exc}") from None
+
+
 def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
-                 completion_key: str, problems: list[str]) -> InterviewVersion:
+                 answers: dict[str, object], completion_key: str, problems: list[str]
+                 ) -> InterviewVersion:
     version = InterviewVersion(
         version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
         interview_uuid=str(p.interview_uuid),
@@ -138,7 +179,7 @@ def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersio
         case_id=case.id, user_id=pc.user.id, device_id=pc.device_id,
         assignment_version=item.assignment_version, questionnaire_id=p.questionnaire_id,
         questionnaire_version=p.questionnaire_version, language=p.language,
-        started_at=p.started_at, ended_at=p.ended_at, answers=p.answers,
+        started_at=p.started_at, ended_at=p.ended_at, answers=answers,
         completion=completion_key, problems=problems[:50], primary=False,
         stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now)
     version.stale = not (case.holder_id == pc.user.id
@@ -152,10 +193,9 @@ def phone_index_of(item: PushItem) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
 
 
-def _primary_version(session: Session, case_id: int) -> str | None:
-    return session.scalar(select(InterviewVersion.version_uuid).where(
-        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True),
-        InterviewVersion.completion.in_(COMPLETIONS)).limit(1))
+def _primary_row(session: Session, case_id: int) -> InterviewVersion | None:
+    return session.scalar(select(InterviewVersion).where(
+        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1))
 
 
 def _has_primary(session: Session, case_id: int) -> bool:

@@ -84,7 +84,7 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
         stale=not current, received_at=pc.now))
     pc.session.flush()
     if not current:
-        return stale_outcome(pc, case, kind, "a call")
+        return stale_outcome(pc, case, kind, "a call", item)
     if kind.books_appointment and p.appointment_at is not None:
         case_plan.set_appointment(case, p.appointment_at,
                                   (p.appointment_kind or "soft"), pc.user.id)

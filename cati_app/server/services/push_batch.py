@@ -9,7 +9,8 @@ order; then one bulk insert per table and one flush of the case changes, inside 
 
 It gives exactly the results and rows the per-item path would (a test compares the two), and
 it declines (returns None) whenever a batch holds anything else: a replay, a stale or unknown
-case, an invalid payload, a correction, a case closed by an earlier item of the batch, or an
+case, an invalid payload or answers, a correction, an interview for a case that already has
+one, a case closed by an earlier item of the batch, or an
 insert that collides with a concurrent push. The caller then takes the per-item path, which
 owns every rule for those cases.
 """
@@ -32,7 +33,7 @@ from cati_app.core.protocol import (
     ItemStatus,
     PushItem,
 )
-from cati_app.core.questionnaire import answer_problems, completion
+from cati_app.core.questionnaire import answer_problems, completion, normalise_answers
 from cati_app.core.scheduling import AttemptRecord
 from cati_app.server.models import (
     AuditEntry,
@@ -154,12 +155,17 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
                with_primary: set[int]) -> tuple[AttemptRecord, str]:
     p = _payload(InterviewVersionPayload, item)
     phone_index = phone_index_of(item)
-    if p.base_version_uuid is not None or phone_index >= max(1, len(case.phones())):
+    if (p.base_version_uuid is not None or phone_index >= max(1, len(case.phones()))
+            or case.id in with_primary):  # a second interview: the per-item rules decide
         raise Decline
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id,
                                     p.questionnaire_version)
-    kind = outcomes.outcome(completion(q, p.answers))
-    primary = case.id not in with_primary
+    try:
+        answers = normalise_answers(q, p.answers)
+    except ValueError:
+        raise Decline from None  # the per-item path words the rejection
+    kind = outcomes.outcome(completion(q, answers))
+    primary = True
     with_primary.add(case.id)
     rows.versions.append(dict(
         version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
@@ -167,8 +173,8 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
         user_id=pc.user.id, device_id=pc.device_id,
         assignment_version=item.assignment_version, questionnaire_id=p.questionnaire_id,
         questionnaire_version=p.questionnaire_version, language=p.language,
-        started_at=p.started_at, ended_at=p.ended_at, answers=p.answers,
-        completion=kind.key, problems=(problems + answer_problems(q, p.answers))[:50],
+        started_at=p.started_at, ended_at=p.ended_at, answers=answers,
+        completion=kind.key, problems=(problems + answer_problems(q, answers))[:50],
         primary=primary, stale=False, review_status=ReviewStatus.PENDING,
         review_comment="", received_at=pc.now))
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, phone_index,

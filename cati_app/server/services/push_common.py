@@ -15,8 +15,15 @@ from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
 from cati_app.server.feed import append_change
-from cati_app.server.models import Case, CaseState, Conflict, ContactAttempt, QuarantinedItem
-from cati_app.server.services import assignments
+from cati_app.server.models import (
+    Assignment,
+    Case,
+    CaseState,
+    Conflict,
+    ContactAttempt,
+    QuarantinedItem,
+)
+from cati_app.server.services import assignments, case_plan
 
 
 @dataclass(frozen=True)
@@ -41,22 +48,34 @@ class Applied:
     conflict_id: int | None = None
 
 
-def stale_outcome(pc: PushContext, case: Case, kind: outcomes.Outcome, what: str) -> Applied:
+#: the conflict a former holder's late final outcome raises; resolved by confirm or dismiss
+STALE_FINAL_OUTCOME = "stale_final_outcome"
+
+
+def stale_outcome(pc: PushContext, case: Case, kind: outcomes.Outcome, what: str,
+                  item: PushItem) -> Applied:
     """A stale holder's call is history; a stale *final* outcome (a refusal, say) must stop
-    the new holder from calling again, so a supervisor decides."""
+    the new holder from calling again, so a supervisor decides. While it waits the case
+    counts as what was reported (the replan reads the stale call like any other), nobody is
+    offered it (needs_supervisor), and the conflict remembers the call and the holder so the
+    supervisor can confirm it or dismiss it (supervision.decide_late_outcome)."""
     if not kind.final or case.state == CaseState.CLOSED:
         return Applied(ItemStatus.stored, "stored as stale: the case was reassigned")
-    conflict = raise_conflict(pc, case, "stale_final_outcome",
+    conflict = raise_conflict(pc, case, STALE_FINAL_OUTCOME,
                               f"{what} coded {kind.key} by a former holder after the case was "
-                              "reassigned", versions=[])
+                              "reassigned", versions=[],
+                              details={"attempt_item_uuid": str(item.item_uuid),
+                                       "holder": case.holder_id})
     to_supervisor(pc, case, "a former holder's final outcome needs a supervisor")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
     return Applied(ItemStatus.stored_conflict, "stored; a supervisor decides", conflict.id)
 
 
 def raise_conflict(pc: PushContext, case: Case, kind: str, description: str,
-                   versions: list[str]) -> Conflict:
+                   versions: list[str], details: dict[str, object] | None = None) -> Conflict:
     conflict = Conflict(case_id=case.id, kind=kind, description=description[:1000],
-                        versions=versions, details={"reported_by": pc.user.id},
+                        versions=versions, details={"reported_by": pc.user.id, **(details or {})},
                         created_at=pc.now)
     pc.session.add(conflict)
     pc.session.flush()
@@ -77,11 +96,37 @@ def to_supervisor(pc: PushContext, case: Case, reason: str) -> None:
     case.updated_at = pc.now
 
 
-def new_holder_started(pc: PushContext, case: Case) -> bool:
-    """Has anyone made a current (non-stale) call on the case's present assignment?"""
+#: end reasons of a hold its holder gave up or never took (claims and push_apply write them)
+RELEASED = "released by the enumerator"
+NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
+
+
+def why_not_automatic(pc: PushContext, case: Case, item: PushItem) -> str | None:
+    """Why a former holder's completion must wait for a supervisor instead of standing on its
+    own; None when DESIGN §4's automatic rule applies (reassigned while offline, and the new
+    holder has not called). Read from the assignment history, never from the current
+    assignment_version: closing a case bumps that, which hid a new holder's break-off."""
+    hold = pc.session.scalar(select(Assignment).where(
+        Assignment.case_id == case.id, Assignment.version == item.assignment_version,
+        Assignment.user_id == pc.user.id))
+    if hold is None:
+        return "the sender never held the case at the version it names"
+    if hold.end_reason.startswith(RELEASED):
+        return "the sender had released the case"
+    if hold.end_reason.startswith(NEVER_ACKNOWLEDGED):
+        return "the sender never acknowledged the claim, so the case went back to the pool"
+    if new_holder_started(pc, case, item.assignment_version):
+        return "the new holder had already called"
+    return None
+
+
+def new_holder_started(pc: PushContext, case: Case, since_version: int) -> bool:
+    """Has anyone made a current (non-stale) call on the case on a later assignment than
+    ``since_version``? Attempts carry the version they were made on, so this holds however
+    often the version moved since (a close, a return, a reassignment)."""
     return (pc.session.scalar(select(func.count()).select_from(ContactAttempt).where(
         ContactAttempt.case_id == case.id, ContactAttempt.stale.is_(False),
-        ContactAttempt.assignment_version == case.assignment_version)) or 0) > 0
+        ContactAttempt.assignment_version > since_version)) or 0) > 0
 
 
 def keep_aside(pc: PushContext, item: PushItem, reason: str) -> None:

@@ -12,18 +12,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.outcomes import BY_KEY
 from cati_app.core.protocol import ChangeType, Role
 from cati_app.core.protocol_supervision import ReviewItem
+from cati_app.core.scheduling import CallingRules
 from cati_app.server.audit import audit
 from cati_app.server.errors import Conflict, NotFound, Unprocessable
 from cati_app.server.feed import append_change, lock_feeds
 from cati_app.server.models import (
     Case,
     CaseState,
+    ContactAttempt,
     InterviewVersion,
     ReviewStatus,
     Service,
@@ -40,6 +42,8 @@ from cati_app.server.schemas import (
 )
 from cati_app.server.services import assignments, case_plan
 from cati_app.server.services.case_views import queue_case_view
+from cati_app.server.services.interviews import make_only_primary
+from cati_app.server.services.push_common import STALE_FINAL_OUTCOME
 
 
 @dataclass(frozen=True)
@@ -156,9 +160,13 @@ def conflict_by_id(session: Session, conflict_id: int, *, lock: bool = False) ->
 
 
 def resolve_conflict(session: Session, actor: Actor, conflict_id: int, *,
-                     primary_version_uuid: str | None, resolution: str) -> ConflictRow:
+                     primary_version_uuid: str | None, resolution: str,
+                     rules: CallingRules, decision: str | None = None) -> ConflictRow:
     """Record the supervisor's decision. When the conflict is between interview versions,
-    the chosen one becomes the case's only primary version (the one exports use)."""
+    the chosen one becomes the case's only primary version (the one exports use) and the
+    case's disposition follows it. A former holder's late final outcome (no version) is
+    confirmed or dismissed (``decision``; confirm when left out, the side on which nobody
+    calls a respondent who refused)."""
     conflict = conflict_by_id(session, conflict_id, lock=True)
     if conflict.status != Status.OPEN:
         raise Conflict(f"conflict {conflict_id} is resolved already")
@@ -168,6 +176,11 @@ def resolve_conflict(session: Session, actor: Actor, conflict_id: int, *,
     if not conflict.versions and primary_version_uuid:
         raise Unprocessable("this conflict involves no interview: leave out "
                             "primary_version_uuid")
+    late_outcome = conflict.kind == STALE_FINAL_OUTCOME
+    if decision is not None and not late_outcome:
+        raise Unprocessable("decision (confirm or dismiss) is for a former holder's late final "
+                            "outcome; for this conflict leave it out"
+                            + (" and choose primary_version_uuid" if conflict.versions else ""))
     case = lock_cases(session, [conflict.case_id])[conflict.case_id]
     chosen = (_make_primary(session, case.id, primary_version_uuid)
               if primary_version_uuid else None)
@@ -175,10 +188,17 @@ def resolve_conflict(session: Session, actor: Actor, conflict_id: int, *,
     conflict.resolved_at = actor.at
     conflict.resolved_by = actor.user_id
     conflict.resolution = resolution.strip()
+    if late_outcome:
+        decision = decision or "confirm"
+        conflict.details = {**conflict.details, "decision": decision}
     audit(session, at=actor.at, user_id=actor.user_id, device_id=actor.device_id,
           action="conflict.resolve", entity="conflict", entity_id=conflict.id,
-          details={"case_id": case.id, "primary_version_uuid": primary_version_uuid})
-    _settle_case(session, actor, case, chosen)
+          details={"case_id": case.id, "primary_version_uuid": primary_version_uuid,
+                   "decision": decision})
+    if late_outcome:
+        _decide_late_outcome(session, actor, case, conflict, decision == "confirm", rules)
+    else:
+        _settle_case(session, actor, case, chosen, rules)
     return conflict
 
 
@@ -188,24 +208,23 @@ def _make_primary(session: Session, case_id: int, version_uuid: str) -> Intervie
     if chosen is None:
         raise Unprocessable(f"version {version_uuid} is not an interview of case {case_id}")
     # Only one primary interview version per case: exports read the primary one.
-    session.execute(update(InterviewVersion).where(InterviewVersion.case_id == case_id,
-                                                   InterviewVersion.id != chosen.id)
-                    .values(primary=False))
-    chosen.primary = True
+    make_only_primary(session, case_id, chosen)
     return chosen
 
 
 def _settle_case(session: Session, actor: Actor, case: Case,
-                 chosen: InterviewVersion | None) -> None:
+                 chosen: InterviewVersion | None, rules: CallingRules) -> None:
     """After a decision: a case waiting for the supervisor is closed with the chosen
     interview's disposition when that is final, else goes back to the pool. A closed case
-    takes the disposition of the interview now primary."""
+    takes the disposition of the interview now primary (case_plan reads it)."""
     final = BY_KEY.get(chosen.completion) if chosen is not None else None
     if final is not None and not final.final:
         final = None
-    if final is not None and case.state in (CaseState.CLOSED, CaseState.NEEDS_SUPERVISOR):
-        case.disposition, case.disposition_code = final.key, final.aapor_code
-        case.updated_at = actor.at
+    if chosen is not None and case.state in (CaseState.CLOSED, CaseState.NEEDS_SUPERVISOR):
+        if final is not None:  # stands alone only for a case with no call recorded at all
+            case.disposition, case.disposition_code = final.key, final.aapor_code
+        case_plan.replan(session, case, rules, at=actor.at, by=actor.user_id,
+                         device_id=actor.device_id)
     if case.state != CaseState.NEEDS_SUPERVISOR:
         return
     if final is None:
@@ -213,11 +232,67 @@ def _settle_case(session: Session, actor: Actor, case: Case,
                                    by=actor.user_id, device_id=actor.device_id)
         to_queue(case)
         return
+    _close(session, actor, case, f"conflict resolved ({final.key})")
+
+
+def _close(session: Session, actor: Actor, case: Case, reason: str) -> None:
     case_plan.close(session, case, at=actor.at, by=actor.user_id, device_id=actor.device_id,
-                    reason=f"conflict resolved ({final.key})")
+                    reason=reason)
     audit(session, at=actor.at, user_id=actor.user_id, device_id=actor.device_id,
           action="case.close", entity="case", entity_id=case.id,
-          details={"disposition": final.key, "by": "conflict resolution"})
+          details={"disposition": case.disposition, "by": "conflict resolution"})
+
+
+def _decide_late_outcome(session: Session, actor: Actor, case: Case, conflict: ConflictRow,
+                         confirm: bool, rules: CallingRules) -> None:
+    """A former holder's late final outcome (a refusal, say). Confirmed: the case closes
+    with it and nobody calls again. Dismissed: the call stays in the history but no longer
+    counts, and the case goes back to the enumerator who held it when the outcome arrived
+    (the push took it from them so nobody would call meanwhile), or to the pool when that
+    person cannot take it. Only a case still waiting for the supervisor is moved."""
+    attempt = session.scalar(select(ContactAttempt).where(
+        ContactAttempt.item_uuid == str(conflict.details.get("attempt_item_uuid", ""))))
+    waiting = case.state == CaseState.NEEDS_SUPERVISOR and not _other_open_conflicts(
+        session, case.id, conflict.id)
+    if confirm:
+        case_plan.replan(session, case, rules, at=actor.at, by=actor.user_id,
+                         device_id=actor.device_id)
+        if waiting:
+            _close(session, actor, case, "a former holder's "
+                   f"{attempt.outcome if attempt else 'final outcome'} confirmed")
+        return
+    if attempt is not None:
+        attempt.dismissed = True
+        session.flush()
+    if waiting:
+        holder = _returnable_holder(session, conflict.details.get("holder"))
+        if holder is None:
+            assignments.return_to_pool(session, case, at=actor.at, by=actor.user_id,
+                                       device_id=actor.device_id,
+                                       reason="a former holder's late outcome dismissed")
+            to_queue(case)
+        else:
+            lock_feeds(session, [holder.id])
+            assignments.grant(session, case, user_id=holder.id, at=actor.at,
+                              by=actor.user_id, delivery_deadline=None,
+                              reason="a former holder's late outcome dismissed")
+    case_plan.replan(session, case, rules, at=actor.at, by=actor.user_id,
+                     device_id=actor.device_id)
+    if case.holder_id is not None:
+        send_case(session, case, actor.at)
+
+
+def _returnable_holder(session: Session, user_id: object) -> User | None:
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or user.role != Role.enumerator.value:
+        return None
+    return user
+
+
+def _other_open_conflicts(session: Session, case_id: int, conflict_id: int) -> bool:
+    return session.scalar(select(ConflictRow.id).where(
+        ConflictRow.case_id == case_id, ConflictRow.status == Status.OPEN,
+        ConflictRow.id != conflict_id).limit(1)) is not None
 
 
 def to_queue(case: Case) -> None:

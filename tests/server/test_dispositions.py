@@ -1,0 +1,347 @@
+"""Dispositions follow what actually happened (issue 10, issue 11): corrections, a former
+holder's late final outcome, "did the new holder already call?", a released or never
+acknowledged claim, and answers sent as JSON numbers. Through the HTTP API, both databases."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from cati_app.server.models import Case, ContactAttempt, FeedChange, InterviewVersion
+from tests.server.factories import (
+    COMPLETE_ANSWERS,
+    attempt_item,
+    claim_body,
+    interview_item,
+    push_body,
+    seed_cases,
+    seed_service,
+)
+
+INDICATORS = ("acc_info", "acc_reach", "time_wait", "time_turnaround", "att_welcome",
+              "att_courtesy", "int_fair", "int_payment", "fb_channels", "fb_willing")
+#: six substantive indicators of ten: a partial interview
+PARTIAL_ANSWERS = {k: v for k, v in COMPLETE_ANSWERS.items()
+                   if k not in ("int_fair", "int_payment", "fb_channels", "fb_willing")}
+#: "did you use this service?" no: not eligible
+NOT_USER_ANSWERS = {"consent": "yes", "availed": "no"}
+#: two indicators answered: a break-off
+BREAK_OFF_ANSWERS = {"consent": "yes", "availed": "yes", "acc_info": "4", "acc_reach": "3"}
+
+
+@pytest.fixture
+def people(make_user, login) -> dict[str, Any]:
+    for name in ("enum1", "enum2"):
+        make_user(name)
+    make_user("boss", "supervisor")
+    make_user("ana", "analyst")
+    return {"one": login("enum1"), "two": login("enum2", "dev-enum2"), "boss": login("boss"),
+            "ana": login("ana")}
+
+
+def claim(client, auth, n: int, device_id: str = "dev-enum1", ack: bool = True
+          ) -> list[dict[str, Any]]:
+    r = client.post("/v1/queue/claim", json=claim_body(n, device_id), headers=auth)
+    assert r.status_code == 200, r.text
+    grant = r.json()
+    if ack and grant["cases"]:
+        done = client.post("/v1/queue/ack", headers=auth, json={
+            "grant_id": grant["grant_id"], "case_ids": [c["case_id"] for c in grant["cases"]]})
+        assert done.status_code == 200, done.text
+    return grant["cases"]
+
+
+def push(client, auth, items: list[dict[str, Any]], device_id: str = "dev-enum1"
+         ) -> list[dict[str, Any]]:
+    r = client.post("/v1/sync/push", json=push_body(items, device_id), headers=auth)
+    assert r.status_code == 200, r.text
+    return r.json()["results"]
+
+
+def reassign(client, boss, case_id: int, to_user: str) -> None:
+    r = client.post("/v1/cases/assign", headers=boss, json={
+        "case_ids": [case_id], "to_user": to_user, "force": True, "reason": "enum1 is off sick"})
+    assert r.json()["results"][0]["result"] == "assigned", r.text
+
+
+def as_held(ctx, case_id: int) -> dict[str, Any]:
+    """What a holder's device knows of the case: its id and current assignment version."""
+    with ctx.sessions() as s:
+        return {"case_id": case_id,
+                "assignment_version": s.get_one(Case, case_id).assignment_version}
+
+
+def load(ctx, case_id: int) -> Case:
+    with ctx.sessions() as s:
+        return s.get_one(Case, case_id)
+
+
+def rates(client, auth) -> dict[str, int]:
+    r = client.get("/v1/reports/response-rates", headers=auth)
+    assert r.status_code == 200, r.text
+    return r.json()["counts"]
+
+
+def assert_at_most_one_primary(ctx) -> None:
+    """The invariant: a case never has two primary interview versions."""
+    with ctx.sessions() as s:
+        worst = s.scalar(select(func.count()).select_from(InterviewVersion)
+                         .where(InterviewVersion.primary.is_(True))
+                         .group_by(InterviewVersion.case_id)
+                         .order_by(func.count().desc()).limit(1))
+    assert (worst or 0) <= 1
+
+
+def claimable(client, auth, device_id: str) -> list[int]:
+    return [c["case_id"] for c in claim(client, auth, 10, device_id, ack=False)]
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+def correct(ctx, client, people, case_id: int, first: dict[str, Any],
+            answers: dict[str, Any]) -> dict[str, Any]:
+    """The supervisor sends the interview back; its enumerator pushes a corrected version."""
+    interview_uuid = first["payload"]["interview_uuid"]
+    r = client.post(f"/v1/interviews/{interview_uuid}/reject", headers=people["boss"],
+                    json={"comment": "please check the answers with the respondent"})
+    assert r.status_code == 200, r.text
+    item = interview_item(as_held(ctx, case_id), ctx.clock.now(), answers,
+                          base_version_uuid=first["payload"]["version_uuid"])
+    item["payload"]["interview_uuid"] = interview_uuid
+    [result] = push(client, people["one"], [item])
+    assert result["status"] == "stored", result
+    return item
+
+
+def test_a_correction_that_becomes_primary_re_derives_disposition_rates_and_workbook(
+        ctx, client, people) -> None:
+    seed_cases(ctx, seed_service(ctx), 3)
+    cases = claim(client, people["one"], 3)
+    first_answers = [COMPLETE_ANSWERS, COMPLETE_ANSWERS, PARTIAL_ANSWERS]
+    corrected = [PARTIAL_ANSWERS, NOT_USER_ANSWERS, COMPLETE_ANSWERS]
+    firsts = [interview_item(c, ctx.clock.now(), a) for c, a in zip(cases, first_answers,
+                                                                     strict=True)]
+    assert {r["status"] for r in push(client, people["one"], firsts)} == {"stored"}
+    assert rates(client, people["ana"])["I"] == 2
+    for case, first, answers in zip(cases, firsts, corrected, strict=True):
+        correct(ctx, client, people, case["case_id"], first, answers)
+
+    assert [(load(ctx, c["case_id"]).disposition, load(ctx, c["case_id"]).state)
+            for c in cases] == [("partial", "closed"), ("not_user", "closed"),
+                                ("complete", "closed")]
+    assert [load(ctx, c["case_id"]).disposition_code for c in cases] == ["1.2", "4.10", "1.1"]
+    counts = rates(client, people["ana"])
+    assert (counts["I"], counts["P"], counts["NE"]) == (1, 1, 1)
+    assert_at_most_one_primary(ctx)
+
+    r = client.get("/v1/exports/summary.xlsx", headers=people["ana"])
+    assert r.status_code == 200, r.text
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    summary = _table(book["Summary"], "Service")["CID"]
+    sheet_rates = _table(book["Response rates"], "Service")["CID"]
+    assert (summary["Completed interviews"], summary["Partial interviews"]) == (1, 1)
+    assert (sheet_rates["I"], sheet_rates["P"], sheet_rates["NE"]) == (1, 1, 1)
+
+
+def _table(ws, first_title: str) -> dict[str, dict[str, Any]]:
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row and row[0] == first_title)
+    titles = rows[start]
+    return {row[0]: dict(zip(titles, row, strict=False)) for row in rows[start + 1:]
+            if row and row[0] is not None}
+
+
+def test_a_supervisor_choosing_the_partial_version_makes_the_case_partial(
+        ctx, client, people) -> None:
+    """Conflict resolution makes a version primary: the disposition follows that choice, not
+    the best outcome any version ever had."""
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    reassign(client, people["boss"], case_id, "enum2")
+    partial = interview_item(as_held(ctx, case_id), ctx.clock.now(), PARTIAL_ANSWERS)
+    assert push(client, people["two"], [partial], "dev-enum2")[0]["status"] == "stored"
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    assert late["status"] == "stored_conflict"
+    r = client.post(f"/v1/conflicts/{late['conflict_id']}/resolve", headers=people["boss"],
+                    json={"primary_version_uuid": partial["payload"]["version_uuid"],
+                          "resolution": "the complete one was a test call"})
+    assert r.status_code == 200, r.text
+    stored = load(ctx, case_id)
+    assert (stored.disposition, stored.disposition_code, stored.state) == (
+        "partial", "1.2", "closed")
+    counts = rates(client, people["ana"])
+    assert (counts["I"], counts["P"]) == (0, 1)
+    assert_at_most_one_primary(ctx)
+
+
+# --- a former holder's late final outcome ----------------------------------------------------
+
+
+def late_refusal(ctx, client, people) -> tuple[int, dict[str, Any]]:
+    """enum1 holds the case; it moves to enum2; enum1's offline hard refusal arrives."""
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    reassign(client, people["boss"], case_id, "enum2")
+    [result] = push(client, people["one"], [attempt_item(case, ctx.clock.now(),
+                                                         "hard_refusal", note="never call")])
+    assert result["status"] == "stored_conflict" and result["conflict_id"], result
+    return case_id, result
+
+
+def test_a_late_refusal_counts_as_a_refusal_while_it_waits_and_nobody_is_offered_it(
+        ctx, client, people) -> None:
+    case_id, _ = late_refusal(ctx, client, people)
+    stored = load(ctx, case_id)
+    assert (stored.state, stored.holder_id) == ("needs_supervisor", None)
+    assert (stored.disposition, stored.disposition_code) == ("hard_refusal", "2.112")
+    assert stored.pool != "fresh" and stored.attempt_count == 1
+    counts = rates(client, people["ana"])
+    assert (counts["R"], counts["UH"]) == (1, 0)
+    assert case_id not in claimable(client, people["two"], "dev-enum2")
+    assert case_id not in claimable(client, people["one"], "dev-enum1")
+
+
+def test_confirming_a_late_refusal_closes_the_case_with_it(ctx, client, people) -> None:
+    case_id, result = late_refusal(ctx, client, people)
+    r = client.post(f"/v1/conflicts/{result['conflict_id']}/resolve", headers=people["boss"],
+                    json={"decision": "confirm", "resolution": "the respondent refused"})
+    assert r.status_code == 200, r.text
+    stored = load(ctx, case_id)
+    assert (stored.state, stored.disposition, stored.holder_id) == (
+        "closed", "hard_refusal", None)
+    assert case_id not in claimable(client, people["two"], "dev-enum2")
+    assert rates(client, people["ana"])["R"] == 1
+
+
+def test_dismissing_a_late_refusal_gives_the_case_back_to_its_holder_and_a_no_answer_stays_one(
+        ctx, client, people) -> None:
+    case_id, result = late_refusal(ctx, client, people)
+    r = client.post(f"/v1/conflicts/{result['conflict_id']}/resolve", headers=people["boss"],
+                    json={"decision": "dismiss", "resolution": "wrong case on enum1's list"})
+    assert r.status_code == 200, r.text
+    stored = load(ctx, case_id)
+    assert (stored.state, stored.disposition) == ("held", None)
+    with ctx.sessions() as s:
+        assert stored.holder_id == s.scalar(select(FeedChange.user_id).where(
+            FeedChange.case_id == case_id, FeedChange.type == "case_upsert")
+            .order_by(FeedChange.seq.desc()).limit(1))
+        assert s.scalar(select(func.count()).select_from(ContactAttempt)) == 1  # history kept
+    assert stored.pool != "fresh"
+    [later] = push(client, people["two"], [attempt_item(as_held(ctx, case_id), ctx.clock.now())],
+                   "dev-enum2")
+    assert later["status"] == "stored", later
+    stored = load(ctx, case_id)
+    assert (stored.state, stored.disposition) == ("held", "no_answer")
+    assert rates(client, people["ana"])["R"] == 0
+
+
+def test_a_resolution_decision_is_validated(ctx, client, people) -> None:
+    _, result = late_refusal(ctx, client, people)
+    url = f"/v1/conflicts/{result['conflict_id']}/resolve"
+    bad = client.post(url, headers=people["boss"],
+                      json={"decision": "maybe", "resolution": "x"})
+    assert bad.status_code == 422
+
+
+# --- did the new holder already call? ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("new_holder_work", ["break_off", "hard_refusal"])
+def test_an_old_completion_after_the_new_holder_closed_the_case_goes_to_the_supervisor(
+        ctx, client, people, new_holder_work: str) -> None:
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    reassign(client, people["boss"], case_id, "enum2")
+    held = as_held(ctx, case_id)
+    work = (interview_item(held, ctx.clock.now(), BREAK_OFF_ANSWERS)
+            if new_holder_work == "break_off"
+            else attempt_item(held, ctx.clock.now(), "hard_refusal", note="never call"))
+    assert push(client, people["two"], [work], "dev-enum2")[0]["status"] == "stored"
+    assert load(ctx, case_id).state == "closed"  # which bumps the assignment version
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    assert late["status"] == "stored_conflict"
+    stored = load(ctx, case_id)
+    assert stored.state == "needs_supervisor"
+    with ctx.sessions() as s:
+        kinds = s.scalars(select(FeedChange.body).where(FeedChange.type == "conflict_notice"))
+        assert "stale_completion_applied" not in {k["kind"] for k in kinds}
+    assert_at_most_one_primary(ctx)
+
+
+# --- issue 11: a released or never acknowledged claim ------------------------------------------
+
+
+def test_a_completion_after_releasing_the_case_goes_to_the_supervisor(ctx, client, people
+                                                                       ) -> None:
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    release = {"item_uuid": str(uuid.uuid4()), "kind": "case_release", "case_id": case_id,
+               "assignment_version": case["assignment_version"],
+               "payload": {"reason": "the respondent is my relative"}}
+    assert push(client, people["one"], [release])[0]["status"] == "stored"
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    assert late["status"] == "stored_conflict"
+    stored = load(ctx, case_id)
+    assert stored.state == "needs_supervisor" and stored.holder_id is None
+    assert case_id not in claimable(client, people["two"], "dev-enum2")
+
+
+def test_a_completion_on_a_never_acknowledged_claim_goes_to_the_supervisor(
+        ctx, client, clock, people) -> None:
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1, ack=False)
+    clock.advance(ctx.settings.delivery_timeout + timedelta(seconds=1))
+    assert claim(client, people["two"], 1, "dev-enum2")[0]["case_id"] == case_id
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    assert late["status"] == "stored_conflict"
+    assert load(ctx, case_id).state == "needs_supervisor"
+
+
+def test_an_old_completion_before_the_new_holder_called_is_still_applied(ctx, client, people
+                                                                         ) -> None:
+    """The rule of DESIGN §4 the history check must keep: reassigned, new holder idle."""
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    reassign(client, people["boss"], case_id, "enum2")
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    assert late["status"] == "stored_conflict"
+    stored = load(ctx, case_id)
+    assert (stored.state, stored.disposition) == ("closed", "complete")
+
+
+# --- answers as JSON numbers -------------------------------------------------------------------
+
+
+def test_answers_sent_as_numbers_are_the_same_answers(ctx, client, people) -> None:
+    seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    numeric = {k: (int(v) if k in INDICATORS and v.isdigit() else v)
+               for k, v in COMPLETE_ANSWERS.items()}
+    assert numeric["acc_info"] == 4
+    [result] = push(client, people["one"], [interview_item(case, ctx.clock.now(), numeric)])
+    assert result["status"] == "stored" and "complete" in result["detail"], result
+    with ctx.sessions() as s:
+        version = s.scalars(select(InterviewVersion)).one()
+    assert version.completion == "complete" and version.answers == COMPLETE_ANSWERS
+    assert load(ctx, case["case_id"]).disposition == "complete"
+
+
+@pytest.mark.parametrize("bad", [{"acc_info": 9}, {"consent": True}, {"acc_info": 4.5}])
+def test_a_number_that_is_no_answer_code_rejects_the_item(ctx, client, people, bad) -> None:
+    seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    [result] = push(client, people["one"], [interview_item(case, ctx.clock.now(),
+                                                           {**COMPLETE_ANSWERS, **bad})])
+    assert result["status"] == "rejected_invalid", result
+    [name] = bad
+    assert name in result["detail"]
+    with ctx.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InterviewVersion)) == 0
+    assert load(ctx, case["case_id"]).state == "held"
