@@ -12,8 +12,10 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from cati_app.server.models import Case, ContactAttempt, FeedChange, InterviewVersion
+from cati_app.server.services import push as push_service
 from tests.server.factories import (
     COMPLETE_ANSWERS,
     attempt_item,
@@ -140,6 +142,8 @@ def test_a_correction_that_becomes_primary_re_derives_disposition_rates_and_work
     counts = rates(client, people["ana"])
     assert (counts["I"], counts["P"], counts["NE"]) == (1, 1, 1)
     assert_at_most_one_primary(ctx)
+    progress = client.get("/v1/reports/progress", headers=people["ana"]).json()
+    assert progress["services"][0]["completes_today"] == 1
 
     r = client.get("/v1/exports/summary.xlsx", headers=people["ana"])
     assert r.status_code == 200, r.text
@@ -242,12 +246,49 @@ def test_dismissing_a_late_refusal_gives_the_case_back_to_its_holder_and_a_no_an
     assert rates(client, people["ana"])["R"] == 0
 
 
-def test_a_resolution_decision_is_validated(ctx, client, people) -> None:
-    _, result = late_refusal(ctx, client, people)
+def test_a_resolution_decision_is_validated_and_defaults_to_confirm(ctx, client, people
+                                                                   ) -> None:
+    case_id, result = late_refusal(ctx, client, people)
     url = f"/v1/conflicts/{result['conflict_id']}/resolve"
     bad = client.post(url, headers=people["boss"],
                       json={"decision": "maybe", "resolution": "x"})
     assert bad.status_code == 422
+    with_version = client.post(url, headers=people["boss"], json={
+        "decision": "confirm", "primary_version_uuid": str(uuid.uuid4()), "resolution": "x"})
+    assert with_version.status_code == 422
+    # an older client that sends no decision: confirmed, so nobody calls a refuser again
+    r = client.post(url, headers=people["boss"], json={"resolution": "ok"})
+    assert r.status_code == 200, r.text
+    assert (load(ctx, case_id).state, load(ctx, case_id).disposition) == (
+        "closed", "hard_refusal")
+
+
+def test_a_decision_is_refused_for_a_conflict_between_versions(ctx, client, people) -> None:
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    reassign(client, people["boss"], case_id, "enum2")
+    first = interview_item(as_held(ctx, case_id), ctx.clock.now())
+    assert push(client, people["two"], [first], "dev-enum2")[0]["status"] == "stored"
+    [late] = push(client, people["one"], [interview_item(case, ctx.clock.now())])
+    r = client.post(f"/v1/conflicts/{late['conflict_id']}/resolve", headers=people["boss"],
+                    json={"decision": "dismiss", "resolution": "x",
+                          "primary_version_uuid": first["payload"]["version_uuid"]})
+    assert r.status_code == 422 and "decision" in r.json()["detail"]
+
+
+def test_the_database_refuses_a_second_primary_version(ctx, client, people) -> None:
+    [case_id] = seed_cases(ctx, seed_service(ctx), 1)
+    [case] = claim(client, people["one"], 1)
+    assert push(client, people["one"], [interview_item(case, ctx.clock.now())]
+                )[0]["status"] == "stored"
+    with ctx.sessions() as s:
+        first = s.scalars(select(InterviewVersion)).one()
+        twin = {c.key: getattr(first, c.key) for c in InterviewVersion.__table__.columns
+                if c.key != "id"}
+        twin.update(version_uuid=str(uuid.uuid4()), item_uuid=str(uuid.uuid4()))
+        s.add(InterviewVersion(**twin))
+        with pytest.raises(IntegrityError):
+            s.flush()
 
 
 # --- did the new holder already call? ----------------------------------------------------------
@@ -319,7 +360,10 @@ def test_an_old_completion_before_the_new_holder_called_is_still_applied(ctx, cl
 # --- answers as JSON numbers -------------------------------------------------------------------
 
 
-def test_answers_sent_as_numbers_are_the_same_answers(ctx, client, people) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["fast_path", "per_item"])
+def test_answers_sent_as_numbers_are_the_same_answers(ctx, client, people, monkeypatch,
+                                                      fast: bool) -> None:
+    monkeypatch.setattr(push_service, "FAST_PATH", fast)
     seed_cases(ctx, seed_service(ctx), 1)
     [case] = claim(client, people["one"], 1)
     numeric = {k: (int(v) if k in INDICATORS and v.isdigit() else v)
