@@ -332,6 +332,9 @@ def test_a_completion_after_releasing_the_case_goes_to_the_supervisor(ctx, clien
     stored = load(ctx, case_id)
     assert stored.state == "needs_supervisor" and stored.holder_id is None
     assert case_id not in claimable(client, people["two"], "dev-enum2")
+    conflict = client.get(f"/v1/conflicts/{late['conflict_id']}", headers=people["boss"]).json()
+    assert conflict["kind"] == "stale_completion_held_back"
+    assert "released" in conflict["description"]
 
 
 def test_a_completion_on_a_never_acknowledged_claim_goes_to_the_supervisor(

@@ -26,6 +26,7 @@ from cati_app.server.models import (
 )
 from cati_app.server.services import case_plan
 from cati_app.server.services.push_common import (
+    AFTER_NEW_ATTEMPTS,
     Applied,
     ItemRejected,
     PushContext,
@@ -85,9 +86,11 @@ def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersio
     if primary is None:
         version.primary = True  # the case's first interview; else the first received stays
     pc.session.flush()
-    reason = why_not_automatic(pc, case, item)
-    if reason is not None or primary is not None:
-        return _completion_to_supervisor(pc, case, version, primary, reason)
+    held_back = why_not_automatic(pc, case, item)
+    if held_back is None and primary is not None:  # the new holder's interview came first
+        held_back = (AFTER_NEW_ATTEMPTS, "a later holder's interview was received first")
+    if held_back is not None:
+        return _completion_to_supervisor(pc, case, version, primary, *held_back)
     conflict = raise_conflict(
         pc, case, "stale_completion_applied",
         "completed by a former holder after reassignment; the new holder had not started, "
@@ -100,16 +103,13 @@ def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersio
 
 
 def _completion_to_supervisor(pc: PushContext, case: Case, version: InterviewVersion,
-                              primary: InterviewVersion | None, reason: str | None
+                              primary: InterviewVersion | None, kind: str, reason: str
                               ) -> Applied:
     """No automatic second call and no automatic close: the supervisor picks the version.
     Meanwhile the case counts by its primary interview (the first received)."""
-    why = reason or "the new holder's interview was received first"
-    kind = ("stale_completion_after_new_attempts" if reason is None
-            or reason.startswith("the new holder") else "stale_completion_held_back")
     conflict = raise_conflict(
-        pc, case, kind, f"completed by a former holder, but {why}: no automatic second call; "
-        "a supervisor decides",
+        pc, case, kind, f"completed by a former holder, but {reason}: no automatic second "
+        "call; a supervisor decides",
         versions=[version.version_uuid] + ([primary.version_uuid] if primary else []))
     to_supervisor(pc, case, "completed by the former holder")
     case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,

@@ -101,22 +101,29 @@ RELEASED = "released by the enumerator"
 NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
 
 
-def why_not_automatic(pc: PushContext, case: Case, item: PushItem) -> str | None:
-    """Why a former holder's completion must wait for a supervisor instead of standing on its
-    own; None when DESIGN §4's automatic rule applies (reassigned while offline, and the new
-    holder has not called). Read from the assignment history, never from the current
-    assignment_version: closing a case bumps that, which hid a new holder's break-off."""
+#: conflict kinds of a former holder's completion that waits for a supervisor
+AFTER_NEW_ATTEMPTS = "stale_completion_after_new_attempts"
+HELD_BACK = "stale_completion_held_back"
+
+
+def why_not_automatic(pc: PushContext, case: Case, item: PushItem) -> tuple[str, str] | None:
+    """(conflict kind, reason) when a former holder's completion must wait for a supervisor
+    instead of standing on its own; None when DESIGN §4's automatic rule applies (reassigned
+    while offline, and nobody has called since). Read from the assignment history, never from
+    the current assignment_version: closing a case bumps that, which hid a new holder's
+    break-off."""
     hold = pc.session.scalar(select(Assignment).where(
         Assignment.case_id == case.id, Assignment.version == item.assignment_version,
         Assignment.user_id == pc.user.id))
     if hold is None:
-        return "the sender never held the case at the version it names"
+        return HELD_BACK, "the sender never held the case at the version it names"
     if hold.end_reason.startswith(RELEASED):
-        return "the sender had released the case"
+        return HELD_BACK, "the sender had released the case"
     if hold.end_reason.startswith(NEVER_ACKNOWLEDGED):
-        return "the sender never acknowledged the claim, so the case went back to the pool"
+        return HELD_BACK, ("the sender never acknowledged the claim, so the case went back "
+                           "to the pool")
     if new_holder_started(pc, case, item.assignment_version):
-        return "the new holder had already called"
+        return AFTER_NEW_ATTEMPTS, "a later holder had already called"
     return None
 
 
