@@ -38,7 +38,7 @@ from cati_app.server.schemas import (
     VersionDetail,
     VersionSummary,
 )
-from cati_app.server.services import assignments, case_plan
+from cati_app.server.services import assignments, case_plan, exclusions
 from cati_app.server.services.case_views import queue_case_view
 
 
@@ -114,6 +114,9 @@ def _assign_one(session: Session, actor: Actor, case: Case, target: User | None,
                       "set force and give a reason to take it away")
     why = reason or ("assigned by a supervisor" if target else "returned to the pool")
     if target is None:
+        if case.holder_id is not None:  # the claim must not hand it straight back to them
+            exclusions.exclude(session, case.id, case.holder_id, reason=exclusions.RETURNED,
+                               detail=why, at=actor.at)
         assignments.return_to_pool(session, case, at=actor.at, reason=why, by=actor.user_id,
                                    device_id=actor.device_id)
         to_queue(case)
