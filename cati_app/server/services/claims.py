@@ -9,6 +9,10 @@ and no longer matches ``state = 'queued'``); on SQLite ``BEGIN IMMEDIATE`` seria
 
 Claimed cases must be acknowledged by the device before ``delivery_deadline``; otherwise they
 go back to the queue at the next claim, so a lost reply loses nothing.
+
+Every stage skips cases the claimer released or had returned (``services.exclusions``), and
+how many cases one claimer gets is bounded by ``services.claim_limits`` (held cap, hourly
+budget, claims per minute; mass claims audited and flagged).
 """
 
 from __future__ import annotations

@@ -111,8 +111,8 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
         report = ImportReport(source=sheet.name, service_code=service.code, batch_id=batch.id,
                               batch_name=batch.name, ignored_columns=ignored)
         checker = _RowChecker(columns, today=to_thimphu(at).date(),
-                              known=_known_phones(session, service.id, at - reimport_window,
-                                                  reimport_window))
+                              known=_known_phones(session, service.id, at - reimport_window),
+                              window=reimport_window)
         # Columns not named here (the claim pool, next phone, …) take the model's defaults
         # for a fresh case.
         base = {"batch_id": batch.id, "service_id": service.id, "state": CaseState.QUEUED,
@@ -224,13 +224,35 @@ def _non_blank(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, 
 # --- checking and inserting -----------------------------------------------------------------
 
 
-def _known_phones(session: Session, service_id: int, since: datetime, window: timedelta
-                  ) -> dict[str, str]:
-    """First phones a new row must not repeat, each with the reason shown in the report: the
-    service's open cases, and its cases closed since ``since`` (interviewed, refused, or closed
-    by any final disposition: a person already surveyed on this service is not called again
-    within the window). Without this an approved, completed respondent re-imported would be
-    a fresh case at the top of a queue."""
+@dataclass(frozen=True)
+class _Known:
+    """A case a new row must not duplicate; the reason is worded only when a row hits it."""
+
+    case_id: int
+    open: bool
+    disposition: str | None = None
+    code: str | None = None
+    closed_at: datetime | None = None
+
+    def reason(self, window: timedelta) -> str:
+        if self.open:
+            return (f"duplicate: case {self.case_id} with this phone number is already open "
+                    "for this service")
+        kind = outcomes.BY_KEY.get(self.disposition or "")
+        label = f"{kind.label} ({self.code})" if kind is not None else "a final disposition"
+        what = (f"interviewed ({label})" if kind is not None and kind.bucket in INTERVIEWED
+                else f"closed as {label}")
+        day = to_thimphu(self.closed_at).date().isoformat() if self.closed_at else "?"
+        return (f"duplicate: case {self.case_id} with this phone number was {what} on {day} "
+                f"for this service, within the last {window / timedelta(days=1):g} days")
+
+
+def _known_phones(session: Session, service_id: int, since: datetime) -> dict[str, _Known]:
+    """First phones a new row must not repeat: the service's open cases, and its cases closed
+    since ``since`` (interviewed, refused, or closed by any other final disposition: a person
+    already surveyed on this service is not called again within the window). Without the
+    closed ones an approved, completed respondent re-imported would be a fresh case at the top
+    of a queue. An open case wins over a closed one with the same phone."""
     closed_at = func.coalesce(Case.closed_at, Case.updated_at)
     rows = session.execute(select(
         Case.phone1, Case.id, Case.state, Case.disposition, Case.disposition_code, closed_at)
@@ -238,25 +260,13 @@ def _known_phones(session: Session, service_id: int, since: datetime, window: ti
                or_(Case.state.in_(OPEN_STATES),
                    and_(Case.state == CaseState.CLOSED, closed_at >= since)))
         .order_by(Case.id)).all()
-    known: dict[str, str] = {}
+    known: dict[str, _Known] = {}
     for phone, case_id, state, disposition, code, when in rows:
         if state in OPEN_STATES:
-            known[phone] = (f"duplicate: case {case_id} with this phone number is already "
-                            "open for this service")
-        elif phone not in known or "already open" not in known[phone]:
-            known[phone] = _closed_reason(case_id, disposition, code, when, window)
+            known[phone] = _Known(case_id, open=True)
+        elif phone not in known or not known[phone].open:
+            known[phone] = _Known(case_id, False, disposition, code, when)
     return known
-
-
-def _closed_reason(case_id: int, disposition: str | None, code: str | None, when: datetime,
-                   window: timedelta) -> str:
-    kind = outcomes.BY_KEY.get(disposition or "")
-    label = f"{kind.label} ({code})" if kind is not None else "a final disposition"
-    what = (f"interviewed ({label})" if kind is not None and kind.bucket in INTERVIEWED
-            else f"closed as {label}")
-    day = to_thimphu(when).date().isoformat()
-    return (f"duplicate: case {case_id} with this phone number was {what} on {day} for this "
-            f"service, within the last {window / timedelta(days=1):g} days")
 
 
 def _import_chunk(session: Session, chunk: list[tuple[int, list[object]]],
@@ -278,10 +288,11 @@ class _RowChecker:
     """Validates one row into Case column values, remembering first phones already taken."""
 
     def __init__(self, columns: dict[str, tuple[int, str]], *, today: date,
-                 known: dict[str, str]) -> None:
+                 known: dict[str, _Known], window: timedelta) -> None:
         self.columns = columns
         self.today = today
         self.known = known
+        self.window = window
         self.seen_in_file: dict[str, int] = {}
 
     def check(self, number: int, cells: list[object]) -> tuple[dict[str, Any], list[Problem]]:
@@ -329,7 +340,8 @@ class _RowChecker:
         if phone in self.seen_in_file:
             return (f"duplicate: the same phone number is on row {self.seen_in_file[phone]} "
                     "of this file, which is imported")
-        return self.known.get(phone, "")
+        known = self.known.get(phone)
+        return known.reason(self.window) if known is not None else ""
 
 
 def _order_phones(values: dict[str, Any]) -> None:
