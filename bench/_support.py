@@ -58,9 +58,15 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
+#: the benches measure claims, not the per-enumerator limits: 50 enumerators claiming in tight
+#: rounds from 100,000 cases would hit the production caps (issue 11) at once
+BENCH_LIMITS = {"max_held_cases": 100_000, "claim_cases_per_hour": 1_000_000,
+                "claims_per_minute": 100_000}
+
+
 def bench_settings(url: str) -> Settings:
     return Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=64, pool_size=20,
-                    max_claim_cases=500)
+                    max_claim_cases=500, **BENCH_LIMITS)  # type: ignore[arg-type]
 
 
 def seed(url: str, *, enumerators: int, cases: int, held_by_first: bool = False) -> None:
@@ -107,7 +113,8 @@ def server_process(url: str, workers: int = 1) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "CATI_DATABASE_URL": url, "CATI_ARGON2_TIME_COST": "1",
-           "CATI_ARGON2_MEMORY_KIB": "64", "CATI_POOL_SIZE": "20", "CATI_MAX_CLAIM_CASES": "500"}
+           "CATI_ARGON2_MEMORY_KIB": "64", "CATI_POOL_SIZE": "20", "CATI_MAX_CLAIM_CASES": "500",
+           **{f"CATI_{k.upper()}": str(v) for k, v in BENCH_LIMITS.items()}}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "cati_app.server.app:app_from_env",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),

@@ -39,7 +39,14 @@ class CaseRow(BaseModel):
     state: CaseStateName
     holder: str | None
     assignment_version: int
+    #: every call stored on the case, including a former holder's offline calls
     attempts: int
+    #: of those, calls a former holder made after the case had moved on (stored as stale)
+    stale_attempts: int = 0
+    #: what a supervisor should look at: ``stale_attempts``, ``stale_hard_appointment`` /
+    #: ``stale_appointment`` (a former holder's appointment kept aside, not applied),
+    #: ``mass_claim`` (handed out by a claim that asked for more than the claimer may hold)
+    flags: list[str] = []
     #: outcome key and AAPOR code of the final (or, while open, provisional) disposition
     disposition: str | None
     disposition_code: str | None

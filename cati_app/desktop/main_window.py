@@ -312,8 +312,9 @@ class EnumeratorWindow(QMainWindow):
         dialog = QInputDialog(self)
         dialog.setWindowTitle(self.tr("Release case"))
         who = case.respondent_name or self.tr("this case")
-        dialog.setLabelText(self.tr("Why give {who} back to the supervisor? (required)")
-                            .format(who=who))
+        # the server never offers a released case to the same enumerator again
+        dialog.setLabelText(self.tr("Why give {who} back? Another enumerator will call "
+                                    "instead (required)").format(who=who))
         dialog.textValueSelected.connect(lambda reason: self._release(case, reason))
         dialog.open()
         return dialog
@@ -328,8 +329,9 @@ class EnumeratorWindow(QMainWindow):
         except ValueError as error:
             QMessageBox.warning(self, self.tr("Case not released"), str(error))
             return
-        self.statusBar().showMessage(self.tr("Released case {case}: it goes back to the supervisor "
-                                             "at the next sync.").format(case=case.case_id),
+        self.statusBar().showMessage(self.tr("Released case {case}: at the next sync it goes back "
+                                             "to the pool for another enumerator and will not be "
+                                             "offered to you again.").format(case=case.case_id),
                                      8000)
         self.refresh()
 

@@ -229,7 +229,8 @@ def _import_sample(settings: Settings, args: argparse.Namespace) -> None:
     report_path = args.report or default_report_path(args.file)
     with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
         report = import_sample(session, args.file, service_code=args.service,
-                               batch_name=args.batch, at=ctx.clock.now())
+                               batch_name=args.batch, at=ctx.clock.now(),
+                               reimport_window=settings.reimport_window)
         # Written before the commit: if the report cannot be written, nothing is imported
         # and the person can fix the path and run the same command again.
         try:

@@ -28,6 +28,23 @@ class Settings(BaseSettings):
     #: a claimed case not acknowledged by the device within this time goes back to the queue
     delivery_timeout_minutes: float = Field(default=10.0, gt=0)
     max_claim_cases: int = Field(default=200, ge=1, le=500)
+    #: most cases one enumerator may hold at once: twice the desktop's default queue target
+    #: (30), so a normal top-up is never cut but no one can take the whole sample
+    max_held_cases: int = Field(default=60, ge=1)
+    #: claims one enumerator may make per minute; more get 429 with Retry-After (a desktop
+    #: claims at most once per sync cycle)
+    claims_per_minute: int = Field(default=10, ge=1)
+    #: cases one enumerator may be handed by claims in any hour; a claim asking for more than
+    #: the cap or this budget allows is cut, audited and its cases flagged as a mass claim
+    claim_cases_per_hour: int = Field(default=120, ge=1)
+    #: a phone number interviewed or closed for the same service within this many days is a
+    #: duplicate in a sample import (0: only open cases are)
+    reimport_window_days: float = Field(default=90.0, ge=0)
+    #: appointments further ahead than this are refused as invalid (a mistyped year)
+    appointment_horizon_days: float = Field(default=90.0, gt=0)
+    #: appointments further in the past than this are refused; nearer ones (booked offline,
+    #: pushed late) are kept and become due retries
+    appointment_past_days: float = Field(default=30.0, ge=0)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=30, ge=1)
@@ -62,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def delivery_timeout(self) -> timedelta:
         return timedelta(minutes=self.delivery_timeout_minutes)
+
+    @property
+    def reimport_window(self) -> timedelta:
+        return timedelta(days=self.reimport_window_days)
 
     @property
     def login_window(self) -> timedelta:

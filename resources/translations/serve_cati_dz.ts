@@ -372,6 +372,29 @@
     </message>
 </context>
 <context>
+    <name>CaseFlag</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <source>calls by a former holder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <source>former holder&apos;s hard appointment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <source>former holder&apos;s appointment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <source>mass claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CaseState</name>
     <message>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+23"/>
@@ -662,6 +685,11 @@ so far</source>
     <message>
         <location filename="../../cati_app/desktop/table_model.py" line="+50"/>
         <source>n/a</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <source>Flags</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1068,7 +1096,7 @@ ended {time}</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Why give {who} back to the supervisor? (required)</source>
+        <source>Why give {who} back? Another enumerator will call instead (required)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1083,7 +1111,7 @@ ended {time}</source>
     </message>
     <message>
         <location line="+2"/>
-        <source>Released case {case}: it goes back to the supervisor at the next sync.</source>
+        <source>Released case {case}: at the next sync it goes back to the pool for another enumerator and will not be offered to you again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -43,6 +43,10 @@ STARTUP_SECONDS = 30.0
 #: cheap password hashing for tests; the hash string carries its own cost, so both the seeding
 #: process and the server verify it
 FAST_HASHING = {"CATI_ARGON2_TIME_COST": "1", "CATI_ARGON2_MEMORY_KIB": "64"}
+#: the reliability desks each hold a whole sample (1,000 interviews, thousands of items) and
+#: sync in tight loops: far beyond what one enumerator may hold or claim in production
+HARNESS_LIMITS = {"CATI_MAX_HELD_CASES": "100000", "CATI_CLAIM_CASES_PER_HOUR": "1000000",
+                  "CATI_CLAIMS_PER_MINUTE": "100000"}
 
 
 def free_port() -> int:
@@ -71,7 +75,8 @@ class LiveServer:
                         argon2_memory_kib=64, pool_size=2)
 
     def start(self) -> None:
-        env = {**os.environ, **FAST_HASHING, "CATI_DATABASE_URL": self.database_url,
+        env = {**os.environ, **FAST_HASHING, **HARNESS_LIMITS,
+               "CATI_DATABASE_URL": self.database_url,
                "PYTHONPATH": str(ROOT)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

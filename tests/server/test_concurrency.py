@@ -26,6 +26,8 @@ def _token(url: str, username: str) -> dict[str, str]:
 def test_twenty_identical_pushes_store_each_item_once(ctx, live_server, make_user):
     make_user("enum1")
     seed_cases(ctx, seed_service(ctx), 100)
+    # one enumerator holds all 100 here: above the default cap of what one may hold
+    ctx.settings.max_held_cases = ctx.settings.claim_cases_per_hour = 100
     auth = _token(live_server.url, "enum1")
     cases = requests.post(f"{live_server.url}/v1/queue/claim", json=claim_body(100),
                           headers=auth, timeout=30).json()["cases"]

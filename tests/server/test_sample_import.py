@@ -7,7 +7,7 @@ import csv
 import re
 import shutil
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -287,11 +287,15 @@ def test_a_missing_file_and_an_unknown_service_are_clear_errors(ctx, service, tm
         run_import(ctx, path, service="MIMO")
 
 
-def test_closed_cases_do_not_block_a_new_sample_of_the_same_person(ctx, service, tmp_path):
+def test_cases_closed_long_ago_do_not_block_a_new_sample_of_the_same_person(ctx, service,
+                                                                           tmp_path):
+    # (closed within the re-import window they do: tests/server/test_sample_reimport.py)
     path = write_csv(tmp_path / "calls.csv", "name,phone\nKarma,17123456\n")
     run_import(ctx, path)
     with transaction(ctx.sessions) as session:
-        session.scalars(select(Case)).one().state = CaseState.CLOSED
+        case = session.scalars(select(Case)).one()
+        case.state = CaseState.CLOSED
+        case.closed_at = case.updated_at = ctx.clock.now() - timedelta(days=120)
     assert run_import(ctx, path).imported == 1
     assert run_import(ctx, path).rejected == 1  # the new one is open again
 

@@ -26,6 +26,20 @@ STATE_LABELS = {"queued": QT_TRANSLATE_NOOP("CaseState", "In the pool"),
                 "closed": QT_TRANSLATE_NOOP("CaseState", "Closed")}
 
 
+# what the server flags on a case for a supervisor to look at (CaseRow.flags)
+FLAG_LABELS = {"stale_attempts": QT_TRANSLATE_NOOP("CaseFlag", "calls by a former holder"),
+               "stale_hard_appointment": QT_TRANSLATE_NOOP(
+                   "CaseFlag", "former holder's hard appointment"),
+               "stale_appointment": QT_TRANSLATE_NOOP("CaseFlag",
+                                                      "former holder's appointment"),
+               "mass_claim": QT_TRANSLATE_NOOP("CaseFlag", "mass claim")}
+
+
+def flags_label(flags: list[str]) -> str:
+    return ", ".join(translate("CaseFlag", FLAG_LABELS[f]) if f in FLAG_LABELS else f
+                     for f in flags)
+
+
 def state_label(state: str) -> str:
     """A case state in words, in the interface's language (an unknown state as it is)."""
     return translate("CaseState", STATE_LABELS[state]) if state in STATE_LABELS else state
@@ -89,6 +103,7 @@ CASE_COLUMNS: list[Column[CaseRow]] = [
     Column(QT_TRANSLATE_NOOP("Column", "Next call (BTT)"), _next_call),
     Column(QT_TRANSLATE_NOOP("Column", "Batch"),
            lambda r: r.batch_id if r.batch_id is not None else "", str),
+    Column(QT_TRANSLATE_NOOP("Column", "Flags"), lambda r: flags_label(r.flags)),
 ]
 
 

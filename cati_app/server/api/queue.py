@@ -10,7 +10,7 @@ from cati_app.server.errors import error_responses
 from cati_app.server.services import claims
 
 router = APIRouter(prefix="/v1/queue", tags=["queue"],
-                   responses=error_responses(401, 403, 409, 422))
+                   responses=error_responses(401, 403, 409, 422, 429))
 
 
 @router.post("/claim", response_model=ClaimResponse)

@@ -37,7 +37,8 @@ def import_call_list(
     be read, or lacks the name or phone column, imports nothing (422)."""
     with _saved_upload(file) as path, ctx.transaction() as session:
         report = import_sample(session, path, service_code=service,
-                               batch_name=batch_name or None, at=ctx.clock.now(), by=user.id)
+                               batch_name=batch_name or None, at=ctx.clock.now(), by=user.id,
+                               reimport_window=ctx.settings.reimport_window)
         return SampleImportResult(
             batch_id=report.batch_id, batch_name=report.batch_name,
             service_code=report.service_code, imported=report.imported,

@@ -10,6 +10,7 @@ from cati_app.server.models.fieldwork import (
     SampleBatch,
     Service,
 )
+from cati_app.server.models.guards import CaseExclusion, CaseFlag
 from cati_app.server.models.people import AuditEntry, AuthToken, Device, LoginFailure, User
 from cati_app.server.models.sync import (
     Conflict,
@@ -23,7 +24,8 @@ from cati_app.server.models.sync import (
 )
 
 __all__ = [
-    "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseState", "Conflict",
+    "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseExclusion", "CaseFlag",
+    "CaseState", "Conflict",
     "ConflictStatus", "ContactAttempt", "Device", "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
     "SampleBatch", "Service", "User",

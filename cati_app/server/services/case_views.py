@@ -9,14 +9,15 @@ apply, the page is one query with its joins and the total is one COUNT.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from cati_app.core.phones import format_for_reading
 from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary, QueueCase
-from cati_app.server.models import Case, ContactAttempt, Service, User
+from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
 from cati_app.server.schemas import CasePage, CaseRow
 from cati_app.server.services.catalogue import latest_questionnaire
 
@@ -104,9 +105,45 @@ def list_cases(session: Session, where: CaseFilter, *, limit: int, offset: int) 
         .outerjoin(holder, holder.id == Case.holder_id), where)
     count_query = _filtered(select(func.count(Case.id)), where)
     total = session.scalar(count_query) or 0
-    rows = session.execute(page_query.order_by(Case.id).limit(limit).offset(offset))
+    rows = session.execute(page_query.order_by(Case.id).limit(limit).offset(offset)).all()
+    marks = _case_marks(session, [case.id for case, _, _ in rows])
     return CasePage(total=total, limit=limit, offset=offset,
-                    cases=[_case_row(case, code, username) for case, code, username in rows])
+                    cases=[_case_row(case, code, username, marks.get(case.id))
+                           for case, code, username in rows])
+
+
+@dataclass
+class _Marks:
+    attempts: int = 0
+    stale: int = 0
+    flags: set[str] = field(default_factory=set)
+
+
+def _case_marks(session: Session, case_ids: list[int]) -> dict[int, _Marks]:
+    """Attempt counts and flags of one page: one grouped query over the attempts and one over
+    the flags. The count comes from the attempts themselves, not ``Case.attempt_count``, which
+    a former holder's offline (stale) calls never update."""
+    marks: dict[int, _Marks] = {}
+    if not case_ids:
+        return marks
+    stale = sql_case((ContactAttempt.stale.is_(True), 1), else_=0)
+    stale_hard = sql_case((and_(ContactAttempt.stale.is_(True),
+                            ContactAttempt.appointment_kind == "hard",
+                            ContactAttempt.appointment_at.is_not(None)), 1), else_=0)
+    for case_id, attempts, stale_count, hard in session.execute(
+            select(ContactAttempt.case_id, func.count(), func.sum(stale), func.max(stale_hard))
+            .where(ContactAttempt.case_id.in_(case_ids)).group_by(ContactAttempt.case_id)):
+        mark = marks.setdefault(case_id, _Marks())
+        mark.attempts, mark.stale = attempts, int(stale_count or 0)
+        if mark.stale:
+            mark.flags.add("stale_attempts")
+        if hard:
+            mark.flags.add("stale_hard_appointment")
+    for case_id, kind in session.execute(
+            select(CaseFlag.case_id, CaseFlag.kind).where(CaseFlag.case_id.in_(case_ids))
+            .distinct()):
+        marks.setdefault(case_id, _Marks()).flags.add(kind)
+    return marks
 
 
 def _filtered(query: Select, where: CaseFilter) -> Select:  # type: ignore[type-arg]
@@ -134,14 +171,17 @@ def _filtered(query: Select, where: CaseFilter) -> Select:  # type: ignore[type-
     return query
 
 
-def _case_row(case: Case, service_code: str, holder: str | None) -> CaseRow:
+def _case_row(case: Case, service_code: str, holder: str | None, marks: _Marks | None
+              ) -> CaseRow:
+    marks = marks or _Marks()
     return CaseRow(
         case_id=case.id, service_code=service_code, batch_id=case.batch_id,
         respondent_name=case.respondent_name,
         phones=[format_for_reading(p) for p in case.phones()],
         office=case.office, dzongkhag=case.dzongkhag, date_availed=case.date_availed,
         priority=case.priority, state=case.state, holder=holder,  # type: ignore[arg-type]
-        assignment_version=case.assignment_version, attempts=case.attempt_count,
+        assignment_version=case.assignment_version, attempts=marks.attempts,
+        stale_attempts=marks.stale, flags=sorted(marks.flags),
         disposition=case.disposition, disposition_code=case.disposition_code,
         next_call_at=case.next_call_at, appointment_at=case.appointment_at,
         updated_at=case.updated_at,

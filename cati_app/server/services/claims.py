@@ -9,6 +9,10 @@ and no longer matches ``state = 'queued'``); on SQLite ``BEGIN IMMEDIATE`` seria
 
 Claimed cases must be acknowledged by the device before ``delivery_deadline``; otherwise they
 go back to the queue at the next claim, so a lost reply loses nothing.
+
+Every stage skips cases the claimer released or had returned (``services.exclusions``), and
+how many cases one claimer gets is bounded by ``services.claim_limits`` (held cap, hourly
+budget, claims per minute; mass claims audited and flagged).
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
 from cati_app.server.errors import Conflict
 from cati_app.server.models import Case, CaseState, Grant
-from cati_app.server.services import assignments
+from cati_app.server.services import assignments, claim_limits
 from cati_app.server.services.case_views import queue_case_views
+from cati_app.server.services.exclusions import not_excluded
 
 #: expired deliveries returned to the queue per claim; the rest go at the next claims
 EXPIRED_PER_CLAIM = 200
@@ -36,9 +41,11 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
           ) -> ClaimResponse:
     now = ctx.clock.now()
     request_uuid = str(body.request_uuid)
+    claim_limits.serialise_user(session, user.id)
     existing = session.scalar(select(Grant).where(Grant.request_uuid == request_uuid))
     if existing is not None:
         return _replay(session, user, existing, now)
+    claim_limits.check_rate(ctx.settings, session, user.id, now)
     grant_row = Grant(id=str(uuid.uuid4()), request_uuid=request_uuid, user_id=user.id,
                       device_id=body.device_id, created_at=now, case_ids=[])
     try:
@@ -51,14 +58,19 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
             raise
         return _replay(session, user, existing, now)
     return_expired_deliveries(ctx, session, now)
-    limit = min(body.max_cases, ctx.settings.max_claim_cases)
-    cases = _take(ctx, session, user.id, now, limit)
+    asked = min(body.max_cases, ctx.settings.max_claim_cases)
+    allowed = claim_limits.allowance(ctx.settings, session, user.id, now)
+    cases = _take(ctx, session, user.id, now, min(asked, allowed.cases))
     deadline = now + ctx.settings.delivery_timeout
     for case in cases:
         assignments.grant(session, case, user_id=user.id, at=now, by=user.id,
                           device_id=body.device_id, grant_id=grant_row.id,
                           delivery_deadline=deadline)
     grant_row.case_ids = [c.id for c in cases]
+    if asked > allowed.cases:
+        claim_limits.flag_mass_claim(session, user_id=user.id, device_id=body.device_id,
+                                     at=now, grant_id=grant_row.id, asked=asked,
+                                     allowed=allowed, case_ids=grant_row.case_ids)
     return ClaimResponse(grant_id=grant_row.id, server_time=now,
                          cases=queue_case_views(session, cases))
 
@@ -91,7 +103,8 @@ def _take(ctx: AppContext, session: Session, user_id: int, now: datetime, limit:
 
 
 def _stages(user_id: int, now: datetime, horizon: datetime, grace) -> list[Select]:  # type: ignore[no-untyped-def]
-    queued = select(Case).where(Case.state == CaseState.QUEUED)
+    # a former holder who released the case or had it returned is not offered it again
+    queued = select(Case).where(Case.state == CaseState.QUEUED, not_excluded(user_id))
     reserved_for_other = and_(Case.appointment_kind == "hard",
                               Case.appointment_by.is_not(None),
                               Case.appointment_by != user_id,

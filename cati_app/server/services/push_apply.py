@@ -6,6 +6,8 @@ from someone who once held the case is *stale*: it is stored and flagged, never 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from cati_app.core import outcomes
@@ -19,8 +21,9 @@ from cati_app.core.protocol import (
     PushItem,
 )
 from cati_app.server.audit import audit
-from cati_app.server.models import Case, CaseState, ContactAttempt
-from cati_app.server.services import assignments, case_plan
+from cati_app.server.models import Case, CaseFlag, CaseState, ContactAttempt
+from cati_app.server.services import assignments, case_plan, exclusions
+from cati_app.server.services.appointment_bounds import appointment_problem
 from cati_app.server.services.interviews import store_interview
 from cati_app.server.services.push_common import (
     Applied,
@@ -75,6 +78,7 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
     if p.phone_index >= max(1, len(case.phones())):
         raise ItemRejected(f"phone_index {p.phone_index}: the case has "
                            f"{len(case.phones())} number(s)")
+    _check_appointment(pc, p.appointment_at)
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
         device_id=pc.device_id, assignment_version=item.assignment_version,
@@ -103,8 +107,14 @@ def _interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionP
 
 def _appointment(pc: PushContext, item: PushItem, case: Case, p: AppointmentPayload,
                  current: bool) -> Applied:
+    _check_appointment(pc, p.at)
     if not current:
         keep_aside(pc, item, "appointment from a former holder: the case was reassigned")
+        # the supervisor's case table shows it, so a promised call-back is not forgotten
+        kind = "stale_hard_appointment" if p.kind.value == "hard" else "stale_appointment"
+        pc.session.add(CaseFlag(case_id=case.id, kind=kind, user_id=pc.user.id,
+                                detail="a former holder's appointment, kept aside",
+                                created_at=pc.now))
         return Applied(ItemStatus.stored, "kept aside for the supervisor: the case was "
                        "reassigned")
     case_plan.set_appointment(case, p.at, p.kind.value, pc.user.id)
@@ -113,12 +123,22 @@ def _appointment(pc: PushContext, item: PushItem, case: Case, p: AppointmentPayl
     return Applied(ItemStatus.stored, "appointment set")
 
 
+def _check_appointment(pc: PushContext, at: datetime | None) -> None:
+    problem = appointment_problem(at, pc.now, pc.ctx.settings)
+    if problem is not None:
+        raise ItemRejected(problem)
+
+
 def _release(pc: PushContext, case: Case, p: CaseReleasePayload, current: bool) -> Applied:
     if not current:
         return Applied(ItemStatus.stored, "nothing to release: the case was reassigned")
     assignments.return_to_pool(pc.session, case, at=pc.now, by=pc.user.id,
                                device_id=pc.device_id,
                                reason=f"released by the enumerator: {p.reason}".strip(": "))
-    return Applied(ItemStatus.stored, "returned to the pool")
+    # any release, with or without a reason, means "not me" (see services.exclusions)
+    exclusions.exclude(pc.session, case.id, pc.user.id, reason=exclusions.RELEASED,
+                       detail=p.reason, at=pc.now)
+    return Applied(ItemStatus.stored, "returned to the pool for another enumerator: it will "
+                   "not be offered to you again (a supervisor can still assign it to you)")
 
 

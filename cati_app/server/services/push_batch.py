@@ -45,6 +45,7 @@ from cati_app.server.models import (
     ReviewStatus,
 )
 from cati_app.server.services import assignments, case_plan
+from cati_app.server.services.appointment_bounds import appointment_problem
 from cati_app.server.services.interviews import phone_index_of, questionnaire_for
 from cati_app.server.services.push_common import PushContext
 
@@ -136,7 +137,8 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, rows: _Rows
     p = _payload(ContactAttemptPayload, item)
     kind = outcomes.BY_KEY.get(p.outcome)
     if (kind is None or kind.derived or (p.outcome_code not in (None, kind.aapor_code))
-            or p.phone_index >= max(1, len(case.phones()))):
+            or p.phone_index >= max(1, len(case.phones()))
+            or appointment_problem(p.appointment_at, pc.now, pc.ctx.settings) is not None):
         raise Decline  # the per-item path words the rejection
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, p.phone_index,
                                       kind, note=p.note, appointment_at=p.appointment_at,

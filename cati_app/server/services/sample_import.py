@@ -17,13 +17,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
@@ -54,6 +55,11 @@ ALIASES = {"phone1": "phone"}
 CHUNK_ROWS = 2000
 #: cases a new row must not duplicate: everything not yet closed
 OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR)
+#: ... and cases closed for the service within this window (the server's setting
+#: ``reimport_window_days`` overrides it)
+DEFAULT_REIMPORT_WINDOW = timedelta(days=90)
+#: dispositions reported as "interviewed" rather than "closed as ..."
+INTERVIEWED = ("I", "P")
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,13 @@ class ImportReport:
 
 
 def import_sample(session: Session, source: str | Path | Sheet, *, service_code: str,
-                  batch_name: str | None = None, at: datetime, by: int | None = None
-                  ) -> ImportReport:
+                  batch_name: str | None = None, at: datetime, by: int | None = None,
+                  reimport_window: timedelta = DEFAULT_REIMPORT_WINDOW) -> ImportReport:
     """Import the rows of ``source`` (a file path, or a Sheet of rows already in memory) as a
     new sample batch of ``service_code``. Raises Unprocessable (importing nothing) when the
-    file cannot be read, is empty or lacks a required column; NotFound for an unknown service."""
+    file cannot be read, is empty or lacks a required column; NotFound for an unknown service.
+    A phone number open for the service, or closed for it within ``reimport_window``, is a
+    duplicate (the server passes its ``reimport_window_days`` setting)."""
     service = service_by_code(session, service_code)
     with _opened(source) as sheet:
         columns, ignored = _map_columns(sheet.headers, sheet.name)
@@ -103,7 +111,8 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
         report = ImportReport(source=sheet.name, service_code=service.code, batch_id=batch.id,
                               batch_name=batch.name, ignored_columns=ignored)
         checker = _RowChecker(columns, today=to_thimphu(at).date(),
-                              queued=_open_cases_by_phone(session, service.id))
+                              known=_known_phones(session, service.id, at - reimport_window),
+                              window=reimport_window)
         # Columns not named here (the claim pool, next phone, …) take the model's defaults
         # for a fresh case.
         base = {"batch_id": batch.id, "service_id": service.id, "state": CaseState.QUEUED,
@@ -215,9 +224,49 @@ def _non_blank(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, 
 # --- checking and inserting -----------------------------------------------------------------
 
 
-def _open_cases_by_phone(session: Session, service_id: int) -> dict[str, int]:
-    return dict(session.execute(select(Case.phone1, Case.id).where(
-        Case.service_id == service_id, Case.state.in_(OPEN_STATES))).all())
+@dataclass(frozen=True)
+class _Known:
+    """A case a new row must not duplicate; the reason is worded only when a row hits it."""
+
+    case_id: int
+    open: bool
+    disposition: str | None = None
+    code: str | None = None
+    closed_at: datetime | None = None
+
+    def reason(self, window: timedelta) -> str:
+        if self.open:
+            return (f"duplicate: case {self.case_id} with this phone number is already open "
+                    "for this service")
+        kind = outcomes.BY_KEY.get(self.disposition or "")
+        label = f"{kind.label} ({self.code})" if kind is not None else "a final disposition"
+        what = (f"interviewed ({label})" if kind is not None and kind.bucket in INTERVIEWED
+                else f"closed as {label}")
+        day = to_thimphu(self.closed_at).date().isoformat() if self.closed_at else "?"
+        return (f"duplicate: case {self.case_id} with this phone number was {what} on {day} "
+                f"for this service, within the last {window / timedelta(days=1):g} days")
+
+
+def _known_phones(session: Session, service_id: int, since: datetime) -> dict[str, _Known]:
+    """First phones a new row must not repeat: the service's open cases, and its cases closed
+    since ``since`` (interviewed, refused, or closed by any other final disposition: a person
+    already surveyed on this service is not called again within the window). Without the
+    closed ones an approved, completed respondent re-imported would be a fresh case at the top
+    of a queue. An open case wins over a closed one with the same phone."""
+    closed_at = func.coalesce(Case.closed_at, Case.updated_at)
+    rows = session.execute(select(
+        Case.phone1, Case.id, Case.state, Case.disposition, Case.disposition_code, closed_at)
+        .where(Case.service_id == service_id,
+               or_(Case.state.in_(OPEN_STATES),
+                   and_(Case.state == CaseState.CLOSED, closed_at >= since)))
+        .order_by(Case.id)).all()
+    known: dict[str, _Known] = {}
+    for phone, case_id, state, disposition, code, when in rows:
+        if state in OPEN_STATES:
+            known[phone] = _Known(case_id, open=True)
+        elif phone not in known or not known[phone].open:
+            known[phone] = _Known(case_id, False, disposition, code, when)
+    return known
 
 
 def _import_chunk(session: Session, chunk: list[tuple[int, list[object]]],
@@ -239,10 +288,11 @@ class _RowChecker:
     """Validates one row into Case column values, remembering first phones already taken."""
 
     def __init__(self, columns: dict[str, tuple[int, str]], *, today: date,
-                 queued: dict[str, int]) -> None:
+                 known: dict[str, _Known], window: timedelta) -> None:
         self.columns = columns
         self.today = today
-        self.queued = queued
+        self.known = known
+        self.window = window
         self.seen_in_file: dict[str, int] = {}
 
     def check(self, number: int, cells: list[object]) -> tuple[dict[str, Any], list[Problem]]:
@@ -290,10 +340,8 @@ class _RowChecker:
         if phone in self.seen_in_file:
             return (f"duplicate: the same phone number is on row {self.seen_in_file[phone]} "
                     "of this file, which is imported")
-        if phone in self.queued:
-            return (f"duplicate: case {self.queued[phone]} with this phone number is already "
-                    "open for this service")
-        return ""
+        known = self.known.get(phone)
+        return known.reason(self.window) if known is not None else ""
 
 
 def _order_phones(values: dict[str, Any]) -> None:

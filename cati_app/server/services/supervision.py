@@ -40,7 +40,7 @@ from cati_app.server.schemas import (
     VersionDetail,
     VersionSummary,
 )
-from cati_app.server.services import assignments, case_plan
+from cati_app.server.services import assignments, case_plan, exclusions
 from cati_app.server.services.case_views import queue_case_view
 from cati_app.server.services.interviews import make_only_primary
 from cati_app.server.services.push_common import STALE_FINAL_OUTCOME
@@ -118,6 +118,9 @@ def _assign_one(session: Session, actor: Actor, case: Case, target: User | None,
                       "set force and give a reason to take it away")
     why = reason or ("assigned by a supervisor" if target else "returned to the pool")
     if target is None:
+        if case.holder_id is not None:  # the claim must not hand it straight back to them
+            exclusions.exclude(session, case.id, case.holder_id, reason=exclusions.RETURNED,
+                               detail=why, at=actor.at)
         assignments.return_to_pool(session, case, at=actor.at, reason=why, by=actor.user_id,
                                    device_id=actor.device_id)
         to_queue(case)

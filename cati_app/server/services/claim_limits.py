@@ -1,0 +1,84 @@
+"""What one enumerator may take (issue 11, DESIGN.md §5): nobody can harvest the sample's
+names and phone numbers by claiming over and over.
+
+- at most ``max_held_cases`` held at once (default twice the desktop's queue target);
+- at most ``claim_cases_per_hour`` cases handed out by claims in any hour, so claiming and
+  releasing in a loop cannot walk through the sample either;
+- at most ``claims_per_minute`` claims; more are answered 429 with Retry-After;
+- a claim asking for more than the first two allow is cut, audited (``claim.mass``) and the
+  cases it hands out are flagged ``mass_claim`` in the supervisor's case table.
+A retried claim (same request_uuid) replays its grant and is never limited.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from cati_app.server.audit import audit
+from cati_app.server.errors import TooManyRequests
+from cati_app.server.models import Assignment, Case, CaseFlag, CaseState, Grant
+from cati_app.server.settings import Settings
+
+#: first key of the PostgreSQL advisory lock that serialises one user's claims ("CLAM")
+CLAIM_LOCK_CLASS = 0x434C414D & 0x7FFFFFFF
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+MASS_CLAIM = "mass_claim"
+
+
+def serialise_user(session: Session, user_id: int) -> None:
+    """One claim per user at a time, so parallel claims cannot all pass the counts below.
+    SQLite's BEGIN IMMEDIATE already serialises every writer. The lock lives in its own key
+    space and is taken first, so it can wait on no one holding another lock (no deadlock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :u)"),
+                        {"k": CLAIM_LOCK_CLASS, "u": user_id})
+
+
+def check_rate(settings: Settings, session: Session, user_id: int, now: datetime) -> None:
+    recent = session.execute(
+        select(func.count(), func.min(Grant.created_at))
+        .where(Grant.user_id == user_id, Grant.created_at > now - MINUTE)).one()
+    count, oldest = recent
+    if count >= settings.claims_per_minute:
+        wait = math.ceil((oldest + MINUTE - now).total_seconds())
+        raise TooManyRequests(
+            f"too many claims: at most {settings.claims_per_minute} a minute; "
+            f"try again in {max(1, wait)} s", retry_after_seconds=wait)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    cases: int
+    held: int
+    handed_last_hour: int
+
+
+def allowance(settings: Settings, session: Session, user_id: int, now: datetime) -> Allowance:
+    held = session.scalar(select(func.count()).select_from(Case).where(
+        Case.holder_id == user_id, Case.state == CaseState.HELD)) or 0
+    handed = session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.user_id == user_id, Assignment.started_at > now - HOUR,
+        Assignment.grant_id.is_not(None))) or 0
+    cases = min(settings.max_held_cases - held, settings.claim_cases_per_hour - handed)
+    return Allowance(max(0, cases), held, handed)
+
+
+def flag_mass_claim(session: Session, *, user_id: int, device_id: str, at: datetime,
+                    grant_id: str, asked: int, allowed: Allowance, case_ids: list[int]
+                    ) -> None:
+    audit(session, at=at, user_id=user_id, device_id=device_id, action="claim.mass",
+          entity="user", entity_id=user_id,
+          details={"grant_id": grant_id, "asked": asked, "allowed": allowed.cases,
+                   "held": allowed.held, "handed_last_hour": allowed.handed_last_hour,
+                   "granted": len(case_ids)})
+    detail = (f"claimed with a request for {asked} cases while holding {allowed.held} "
+              f"({allowed.handed_last_hour} handed out in the last hour)")
+    for case_id in case_ids:
+        session.add(CaseFlag(case_id=case_id, kind=MASS_CLAIM, detail=detail[:500],
+                             user_id=user_id, created_at=at))
