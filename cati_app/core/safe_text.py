@@ -47,3 +47,27 @@ def neutralise_formula(text: str) -> str:
     """Text a spreadsheet shows as typed, never runs: a leading apostrophe before a formula
     prefix."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+#: an ISO date (kept as it is) or a run of digits with the separators people write numbers with
+_DATE_OR_DIGITS = re.compile(
+    r"(?<!\w)(?P<date>\d{4}-\d{2}-\d{2})(?!\w)"
+    r"|(?<!\w)(?:\+|\(\+?)?\d(?:[ .\-()\u00a0]{0,2}\d)+(?!\w)")
+#: fewer digits than this are amounts, times, counts; a Bhutanese landline has 7, a mobile 8
+PHONE_MIN_DIGITS = 7
+PHONE_MASK = "[phone]"
+
+
+def mask_phone_runs(text: str) -> str:
+    """``text`` with every phone-number-like run of digits (7 or more digits, spaces, dashes,
+    dots or brackets between them, an optional ``+``) replaced by ``[phone]``: what a
+    respondent or an enumerator typed into free text must not carry a phone number into an
+    export without personal data (DESIGN.md §5). ISO dates are left alone; shorter runs are
+    amounts and times."""
+    def mask(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if match.group("date") or sum(ch.isdigit() for ch in run) < PHONE_MIN_DIGITS:
+            return run
+        return PHONE_MASK
+
+    return _DATE_OR_DIGITS.sub(mask, text)
