@@ -71,3 +71,12 @@ def mask_phone_runs(text: str) -> str:
         return PHONE_MASK
 
     return _DATE_OR_DIGITS.sub(mask, text)
+
+
+def export_text(text: str, *, mask_phones: bool = False) -> str:
+    """What every exported text cell (xlsx and csv) shows: illegal characters cleaned (text
+    stored before the inbound checks existed still exports), and in an export without personal
+    data, phone numbers masked. Formulas are each writer's business: a workbook marks the cell
+    as text, a CSV needs the apostrophe of ``neutralise_formula``."""
+    cleaned = clean_text(text)
+    return mask_phone_runs(cleaned) if mask_phones else cleaned

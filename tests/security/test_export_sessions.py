@@ -1,7 +1,7 @@
 """Issue 11, exports and the database: a failed export leaves no broken connection behind, and
 an export or a report (a read) never holds SQLite's write lock, so pushes go on meanwhile.
 
-In-process app (fixtures of tests/server) on a SQLite file database and on PostgreSQL.
+In-process app (the server fixtures, see conftest.py) on a SQLite file database and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,16 +24,7 @@ from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, InterviewVersion
 from cati_app.server.services import exports as export_service
 from cati_app.server.services import reporting
-from tests.server.conftest import (  # noqa: F401 - fixtures are found by name
-    PASSWORD,
-    app,
-    clock,
-    ctx,
-    database_url,
-    login,
-    make_user,
-    settings,
-)
+from tests.server.conftest import PASSWORD
 from tests.server.factories import (
     attempt_item,
     claim_body,
@@ -46,7 +37,7 @@ INTERVIEWS = 30
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]  # noqa: F811
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     # a failing request must come back as the 500 a real client sees, not raise in the test
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
