@@ -79,7 +79,13 @@ def _discard(book: Workbook) -> None:
         writer = getattr(ws, "_writer", None)
         if writer is None:
             continue
-        with contextlib.suppress(Exception):  # a half-written stream may refuse: remove anyway
+        # rows first (they end their XML element), then the file; a half-written stream may
+        # refuse either: the file is removed anyway
+        rows = getattr(ws, "_rows", None)
+        if rows is not None:
+            with contextlib.suppress(Exception):
+                rows.close()
+        with contextlib.suppress(Exception):
             writer.close()
         Path(writer.out).unlink(missing_ok=True)
 
