@@ -80,3 +80,16 @@ def export_text(text: str, *, mask_phones: bool = False) -> str:
     as text, a CSV needs the apostrophe of ``neutralise_formula``."""
     cleaned = clean_text(text)
     return mask_phone_runs(cleaned) if mask_phones else cleaned
+
+
+#: what may need ``export_text`` or a text marker: a formula prefix, an illegal character, or
+#: (when masking) a stretch of digits and separators long enough to hold a phone number
+_CARE = "^[=+\\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+_NEEDS_CARE = re.compile(_CARE)
+_NEEDS_CARE_MASKING = re.compile(_CARE + "|\\d[\\d .\\-()\u00a0]{5,}\\d")
+
+
+def is_plain_text(text: str, *, mask_phones: bool = False) -> bool:
+    """True when ``export_text`` would not change ``text`` and it cannot be read as a
+    formula: the writers' fast path (most cells are short codes and names)."""
+    return not (_NEEDS_CARE_MASKING if mask_phones else _NEEDS_CARE).search(text)

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from cati_app.core.safe_text import FORMULA_PREFIXES, export_text
+from cati_app.core.safe_text import FORMULA_PREFIXES, export_text, is_plain_text
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -69,9 +69,9 @@ def safe_value(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool) -> Any:
         if isinstance(value.value, str):
             _set_text(value, value.value, mask_phones)
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and not is_plain_text(value, mask_phones=mask_phones):
         return _new_cell(ws, value, mask_phones)
-    return value
+    return value  # a number, a date, or text openpyxl writes as text as it is (the fast path)
 
 
 def _new_cell(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool = False) -> Cell:
