@@ -79,13 +79,15 @@ def seed(url: str, n: int) -> None:
 def run_export(url: str, out: str) -> dict[str, float]:
     from cati_app.reports.records import ExportFilters
     from cati_app.reports.workbook import write_workbook
-    from cati_app.server.db import make_engine, make_session_factory, transaction
+    from cati_app.server.db import make_engine, make_read_session_factory, read_transaction
     from cati_app.server.services import exports
 
     engine = make_engine(url)
     started = time.perf_counter()
-    with transaction(make_session_factory(engine)) as session:
-        write_workbook(Path(out), exports.gather(session, ExportFilters(), BENCH_NOW))
+    # as the server does it: a read transaction, the streams closed at the end
+    with read_transaction(make_read_session_factory(engine)) as session, \
+            exports.gathered(session, ExportFilters(), BENCH_NOW) as data:
+        write_workbook(Path(out), data)
     return {"seconds": time.perf_counter() - started}
 
 

@@ -47,3 +47,49 @@ def neutralise_formula(text: str) -> str:
     """Text a spreadsheet shows as typed, never runs: a leading apostrophe before a formula
     prefix."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+#: an ISO date (kept as it is) or a run of digits with the separators people write numbers with
+_DATE_OR_DIGITS = re.compile(
+    r"(?<!\w)(?P<date>\d{4}-\d{2}-\d{2})(?!\w)"
+    r"|(?<!\w)(?:\+|\(\+?)?\d(?:[ .\-()\u00a0]{0,2}\d)+(?!\w)")
+#: fewer digits than this are amounts, times, counts; a Bhutanese landline has 7, a mobile 8
+PHONE_MIN_DIGITS = 7
+PHONE_MASK = "[phone]"
+
+
+def mask_phone_runs(text: str) -> str:
+    """``text`` with every phone-number-like run of digits (7 or more digits, spaces, dashes,
+    dots or brackets between them, an optional ``+``) replaced by ``[phone]``: what a
+    respondent or an enumerator typed into free text must not carry a phone number into an
+    export without personal data (DESIGN.md §5). ISO dates are left alone; shorter runs are
+    amounts and times."""
+    def mask(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if match.group("date") or sum(ch.isdigit() for ch in run) < PHONE_MIN_DIGITS:
+            return run
+        return PHONE_MASK
+
+    return _DATE_OR_DIGITS.sub(mask, text)
+
+
+def export_text(text: str, *, mask_phones: bool = False) -> str:
+    """What every exported text cell (xlsx and csv) shows: illegal characters cleaned (text
+    stored before the inbound checks existed still exports), and in an export without personal
+    data, phone numbers masked. Formulas are each writer's business: a workbook marks the cell
+    as text, a CSV needs the apostrophe of ``neutralise_formula``."""
+    cleaned = clean_text(text)
+    return mask_phone_runs(cleaned) if mask_phones else cleaned
+
+
+#: what may need ``export_text`` or a text marker: a formula prefix, an illegal character, or
+#: (when masking) a stretch of digits and separators long enough to hold a phone number
+_CARE = "^[=+\\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+_NEEDS_CARE = re.compile(_CARE)
+_NEEDS_CARE_MASKING = re.compile(_CARE + "|\\d[\\d .\\-()\u00a0]{5,}\\d")
+
+
+def is_plain_text(text: str, *, mask_phones: bool = False) -> bool:
+    """True when ``export_text`` would not change ``text`` and it cannot be read as a
+    formula: the writers' fast path (most cells are short codes and names)."""
+    return not (_NEEDS_CARE_MASKING if mask_phones else _NEEDS_CARE).search(text)

@@ -2,6 +2,12 @@
 
 Write-only sheets take column widths, frozen panes and filters before (widths, panes) or
 alongside (filter ranges, charts) their rows, and a styled value must be a WriteOnlyCell.
+
+Every cell of the workbook passes through ``TextSafeSheet.append`` → ``safe_value``, the one
+place text becomes a cell (DESIGN.md §5): text is cleaned of characters XML cannot hold (one
+stored vertical tab used to fail every export for good), is always a text cell, never a formula
+(openpyxl otherwise writes any str starting with ``=`` as one), and in an export without
+personal data has its phone numbers masked. Numbers, dates and empty cells are left alone.
 """
 
 from __future__ import annotations
@@ -9,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from cati_app.core.safe_text import FORMULA_PREFIXES, export_text, is_plain_text
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -30,9 +38,65 @@ DATETIME = "yyyy-mm-dd hh:mm"
 NOT_AVAILABLE = "n/a"
 
 
+class TextSafeSheet:
+    """A write-only sheet whose every appended value goes through ``safe_value``; everything
+    else (widths, panes, filters, charts) is the sheet's own."""
+
+    _OWN = ("_ws", "mask_phones")
+
+    def __init__(self, ws: WriteOnlyWorksheet, *, mask_phones: bool) -> None:
+        self._ws = ws
+        self.mask_phones = mask_phones
+
+    def append(self, row: Iterable[Any]) -> None:
+        self._ws.append([safe_value(self._ws, value, self.mask_phones) for value in row])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ws, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # freeze_panes and the like belong to the sheet
+        if name in self._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._ws, name, value)
+
+
+def safe_value(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool) -> Any:
+    """``value`` as it may enter the sheet: text (bare or inside a styled cell) becomes a
+    cleaned text cell; anything else is returned unchanged."""
+    if isinstance(value, Cell):  # WriteOnlyCell makes a Cell
+        if isinstance(value.value, str):
+            _set_text(value, value.value, mask_phones)
+        return value
+    if isinstance(value, str) and not is_plain_text(value, mask_phones=mask_phones):
+        return _new_cell(ws, value, mask_phones)
+    return value  # a number, a date, or text openpyxl writes as text as it is (the fast path)
+
+
+def _new_cell(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool = False) -> Cell:
+    """A cell to style; text never goes through ``.value`` (see ``_set_text``). Masking is
+    ``TextSafeSheet.append``'s: it knows whether the export has personal data."""
+    if not isinstance(value, str):
+        return WriteOnlyCell(ws, value=value)
+    text_cell = WriteOnlyCell(ws)
+    _set_text(text_cell, value, mask_phones)
+    return text_cell
+
+
+def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
+    # Set directly, not through ``.value``: that would make "=..." a formula again and raise
+    # on illegal characters; 32,767 characters is what one Excel cell holds.
+    target._value = export_text(text, mask_phones=mask_phones)[:32767]
+    target.data_type = "s"
+    if target._value.startswith(FORMULA_PREFIXES):
+        # Excel keeps such a cell text even when someone edits it (its "'" prefix)
+        target.quotePrefix = True
+
+
 def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
          font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-    styled = WriteOnlyCell(ws, value=value)
+    styled = _new_cell(ws, value)
     if number_format and isinstance(value, int | float):
         styled.number_format = number_format
     if font is not None:
@@ -45,7 +109,7 @@ def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
 def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
     cells = []
     for title in titles:
-        styled = WriteOnlyCell(ws, value=title)
+        styled = _new_cell(ws, title)
         styled.font, styled.fill, styled.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         styled.alignment = Alignment(wrap_text=True, vertical="center")
         cells.append(styled)

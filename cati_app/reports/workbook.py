@@ -9,6 +9,7 @@ own temporary file, so the order in which they are filled does not matter.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,19 @@ class WorkbookStats:
 
 def write_workbook(path: Path, data: ExportData) -> WorkbookStats:
     book = Workbook(write_only=True)
-    sheets = {title: book.create_sheet(title) for title in SHEETS}
+    # every cell of every sheet goes through the one text-safe place (styles.safe_value)
+    mask_phones = not data.filters.include_pii
+    sheets = {title: styles.TextSafeSheet(book.create_sheet(title), mask_phones=mask_phones)
+              for title in SHEETS}
+    try:
+        return _write_sheets(book, path, data, sheets)
+    except BaseException:
+        _discard(book)
+        raise
+
+
+def _write_sheets(book: Workbook, path: Path, data: ExportData,
+                  sheets: dict[str, styles.TextSafeSheet]) -> WorkbookStats:
     tallies: dict[str, ServiceTally] = {}
     feedback = OpenTextSheet(sheets["Feedback"], "Feedback (open comment)")
     complaints = OpenTextSheet(sheets["Complaints"], "Complaint")
@@ -57,6 +70,24 @@ def write_workbook(path: Path, data: ExportData) -> WorkbookStats:
     write_enumerators(sheets["Enumerators"], data.enumerators)
     book.save(path)
     return WorkbookStats(interviews, attempts, feedback.rows, complaints.rows)
+
+
+def _discard(book: Workbook) -> None:
+    """A failed export leaves nothing behind: each write-only sheet streams into a temporary
+    file of its own, which only a successful save would otherwise close and remove."""
+    for ws in book.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        # rows first (they end their XML element), then the file; a half-written stream may
+        # refuse either: the file is removed anyway
+        rows = getattr(ws, "_rows", None)
+        if rows is not None:
+            with contextlib.suppress(Exception):
+                rows.close()
+        with contextlib.suppress(Exception):
+            writer.close()
+        Path(writer.out).unlink(missing_ok=True)
 
 
 def _write_raw(ws, data: ExportData, tallies: dict[str, ServiceTally],  # type: ignore[no-untyped-def]

@@ -252,13 +252,14 @@ def _export(settings: Settings, args: argparse.Namespace) -> None:
                             date_from=args.date_from, date_to=args.date_to,
                             include_pii=args.include_pii)
     with _migrated(settings) as ctx:
-        with transaction(ctx.sessions) as session:
-            stats = _written(args.out, lambda: write_workbook(
-                args.out, exports.gather(session, filters, ctx.clock.now())))
+        # reads: the server's pushes go on meanwhile; streams closed however writing ends
+        with ctx.read() as session, exports.gathered(session, filters,
+                                                     ctx.clock.now()) as data:
+            stats = _written(args.out, lambda: write_workbook(args.out, data))
         print(f"wrote {args.out}: {stats.interviews} interviews, {stats.attempts} attempts")
         if args.csv:
-            with transaction(ctx.sessions) as session:
-                data = exports.gather(session, filters, ctx.clock.now())
+            with ctx.read() as session, exports.gathered(session, filters,
+                                                         ctx.clock.now()) as data:
                 rows = _written(args.csv, lambda: write_raw_csv(
                     args.csv, data.questionnaires, data.interviews,
                     include_pii=filters.include_pii))

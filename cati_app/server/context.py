@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from cati_app.core.clock import Clock, SystemClock
 from cati_app.core.questionnaire import Questionnaire
 from cati_app.core.scheduling import CallingRules
-from cati_app.server.db import make_engine, make_session_factory, transaction
+from cati_app.server.db import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    read_transaction,
+    transaction,
+)
 from cati_app.server.settings import Settings
 
 
@@ -28,6 +34,12 @@ class AppContext:
     rules: CallingRules = field(default_factory=CallingRules)
     #: parsed questionnaire versions by (id, version); stored versions never change
     questionnaires: dict[tuple[str, int], Questionnaire] = field(default_factory=dict)
+    #: sessions for reads only (``read()``); built from ``engine`` when not given
+    read_sessions: sessionmaker[Session] | None = None
+
+    def __post_init__(self) -> None:
+        if self.read_sessions is None:
+            self.read_sessions = make_read_session_factory(self.engine)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None,
@@ -44,4 +56,13 @@ class AppContext:
     def transaction(self) -> Iterator[Session]:
         """One unit of work, committed before it returns (so before the reply is sent)."""
         with transaction(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (exports, reports, the token check): on SQLite it never
+        takes the write lock, so pushes go on meanwhile; on PostgreSQL one consistent
+        snapshot. Writing in it fails on PostgreSQL: use ``transaction()`` to change data."""
+        assert self.read_sessions is not None
+        with read_transaction(self.read_sessions) as session:
             yield session

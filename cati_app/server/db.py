@@ -1,5 +1,11 @@
 """Engine and sessions. SQLite gets WAL, synchronous=FULL, foreign keys, a busy timeout and
-``BEGIN IMMEDIATE`` (so two writers never both read-then-write); PostgreSQL uses psycopg 3."""
+``BEGIN IMMEDIATE`` (so two writers never both read-then-write); PostgreSQL uses psycopg 3.
+
+Reads (exports, reports, the token check) use ``read_transaction``: on SQLite a deferred
+``BEGIN``, which in WAL mode reads one snapshot and takes no write lock, so an analyst's
+6,000-interview export no longer holds every push for seconds; on PostgreSQL a REPEATABLE READ,
+READ ONLY transaction (one consistent snapshot for the whole export, and any write is refused).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from cati_app.server.errors import CatiError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: execution option of the read-only engine: its transactions begin without the write lock
+READ_ONLY = "cati_read_only"
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
@@ -37,7 +47,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -48,8 +61,37 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions over the same pool whose transactions only read (see the module's note)."""
+    options: dict[str, object] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read from a ``make_read_session_factory`` factory: nothing to commit, so it always
+    ends with a rollback, and the connection goes back to the pool clean even when the reader
+    failed half-way (streams opened on it must be closed before, see services.exports)."""
+    with factory() as session:
+        try:
+            yield session
+        except CatiError:
+            raise  # a refusal (404, 422...) before or between queries: the connection is fine
+        except BaseException:
+            # Failed half-way (a writer died mid-stream): the connection may still carry a
+            # cursor someone forgot to close, whose snapshot would make every later write on it
+            # fail. It is not worth the risk: close it rather than return it to the pool.
+            if session.in_transaction():
+                session.connection().invalidate()
+            raise
+        finally:
+            session.rollback()

@@ -52,7 +52,7 @@ def current_user(
 ) -> CurrentUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("log in first: this request carries no bearer token")
-    with ctx.sessions() as session:
+    with ctx.read() as session:  # a read: a long push never holds up every token check
         return _authenticate(ctx, session, credentials.credentials)
 
 

@@ -3,7 +3,6 @@ row-by-row report of the rows that were not imported."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.core.safe_csv import SafeCsvWriter
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -58,7 +58,7 @@ def write_problems_csv(problems: Sequence[ImportProblem], path: str | Path) -> P
     """UTF-8 with a BOM, so Excel shows Dzongkha text correctly."""
     path = Path(path)
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream)
+        writer = SafeCsvWriter(stream)  # a rejected value is never run as a formula
         writer.writerow(["row", "column", "value", "reason"])
         writer.writerows([p.row, p.column, p.value, p.reason] for p in problems)
     return path

@@ -52,8 +52,10 @@ def _build(ctx: AppContext, filters: ExportFilters, suffix: str,
     os.close(handle)
     path = Path(name)
     try:
-        with ctx.transaction() as session:
-            write(path, exports.gather(session, filters, ctx.clock.now()))
+        # a read: no write lock on SQLite; the streams are closed even when writing fails
+        with ctx.read() as session, exports.gathered(session, filters,
+                                                     ctx.clock.now()) as data:
+            write(path, data)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
 def progress(ctx: Ctx, _user: Analyst) -> ProgressReport:
     """Per service and per enumerator: cases by state, completes today (the Asia/Thimphu
     day of the server's clock) and attempts, in all and today."""
-    with ctx.transaction() as session:
+    with ctx.read() as session:  # a read: never holds up pushes
         return reporting.progress(session, ctx.clock.now())
 
 
@@ -38,6 +38,6 @@ def response_rates(
     given). Closed cases count by their final disposition, open ones by their provisional
     one, never-attempted ones as UH (3.11). ``e`` is the proportional estimate; a null rate
     is n/a (zero denominator)."""
-    with ctx.transaction() as session:
+    with ctx.read() as session:  # a read: never holds up pushes
         return reporting.response_rates(session, service=service, date_from=date_from,
                                         date_to=date_to)

@@ -3,12 +3,18 @@
 Counts and sums are done by the database (GROUP BY); interviews and attempts are streamed
 with ``yield_per`` so 100,000 of them never sit in memory at once. Respondent names, phone
 numbers and attempt notes are only selected when the export includes personal data.
+
+Use ``gathered`` (not ``gather``) inside a read transaction (``AppContext.read``): it closes
+the streams whatever happens. A half-read SQLite cursor left open keeps its connection's read
+snapshot after the rollback; back in the pool, that connection's every later write failed with
+"database is locked" (503), about a third of logins, pushes and claims after one failed export.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +62,20 @@ def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportDat
         rates=_rates(session, filters, services), enumerators=_enumerators(session, filters),
         interviews=interviews(session, filters), attempts=attempts(session, filters),
         notes=notes)
+
+
+@contextmanager
+def gathered(session: Session, filters: ExportFilters, now: datetime) -> Iterator[ExportData]:
+    """``gather``, with its streams (and their database cursors) closed when the block ends,
+    however it ends, before the transaction does."""
+    data = gather(session, filters, now)
+    try:
+        yield data
+    finally:
+        for stream in (data.interviews, data.attempts):
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
 
 def _services(session: Session, filters: ExportFilters) -> list[Service]:
@@ -176,11 +196,13 @@ def interviews(session: Session, filters: ExportFilters) -> Iterator[InterviewRe
         InterviewVersion.completion, InterviewVersion.answers, *pii)
         .select_from(InterviewVersion), filters).join(
         User, User.id == InterviewVersion.user_id).order_by(Case.id, InterviewVersion.id)
-    for row in session.execute(query.execution_options(yield_per=CHUNK)):
-        name, phones = None, ()
-        if filters.include_pii:
-            name, phones = row[13], tuple(p for p in row[14:17] if p)
-        yield InterviewRecord(*row[:13], respondent_name=name, phones=phones)
+    # ``with``: closing this generator closes the cursor at once, not when it is collected
+    with session.execute(query.execution_options(yield_per=CHUNK)) as result:
+        for row in result:
+            name, phones = None, ()
+            if filters.include_pii:
+                name, phones = row[13], tuple(p for p in row[14:17] if p)
+            yield InterviewRecord(*row[:13], respondent_name=name, phones=phones)
 
 
 def attempts(session: Session, filters: ExportFilters) -> Iterator[AttemptRecord]:
@@ -194,5 +216,6 @@ def attempts(session: Session, filters: ExportFilters) -> Iterator[AttemptRecord
              .join(User, User.id == ContactAttempt.user_id)
              .where(*_case_filter(filters))
              .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id))
-    for row in session.execute(query.execution_options(yield_per=CHUNK)):
-        yield AttemptRecord(*row)
+    with session.execute(query.execution_options(yield_per=CHUNK)) as result:
+        for row in result:
+            yield AttemptRecord(*row)

@@ -11,7 +11,6 @@ never logged; only counts are.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import logging
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
+from cati_app.core.safe_csv import SafeCsvWriter
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
@@ -140,10 +140,11 @@ def refresh_planner_statistics(session: Session) -> None:
 
 
 def write_report(report: ImportReport, path: str | Path) -> Path:
-    """The rejected rows as CSV (UTF-8 with BOM, so Excel shows Dzongkha text correctly)."""
+    """The rejected rows as CSV (UTF-8 with BOM, so Excel shows Dzongkha text correctly); a
+    rejected value is whatever the file held, so it is written through the safe CSV writer."""
     path = Path(path)
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        writer = csv.writer(stream)
+        writer = SafeCsvWriter(stream)
         writer.writerow(["row", "column", "value", "reason"])
         for problem in report.problems:
             writer.writerow([problem.row, problem.column, problem.value, problem.reason])
