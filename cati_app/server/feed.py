@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import Change, ChangeType
@@ -35,6 +35,23 @@ def append_change(session: Session, *, user_id: int, type: ChangeType, at: datet
                            assignment_version=assignment_version, body=body or {},
                            created_at=at))
     return seq
+
+
+def append_changes(session: Session, *, user_id: int, type: ChangeType, at: datetime,
+                   entries: list[tuple[int | None, int | None, dict[str, Any]]]) -> None:
+    """``append_change`` for many entries of one type: one row-locking UPDATE takes all their
+    numbers, one INSERT writes them. ``entries``: (case_id, assignment_version, body)."""
+    if not entries:
+        return
+    end = session.execute(
+        update(User).where(User.id == user_id).values(feed_seq=User.feed_seq + len(entries))
+        .returning(User.feed_seq).execution_options(synchronize_session=False)
+    ).scalar_one()
+    first = end - len(entries) + 1
+    session.execute(insert(FeedChange), [
+        dict(user_id=user_id, seq=first + i, type=type.value, case_id=case_id,
+             assignment_version=version, body=body, created_at=at)
+        for i, (case_id, version, body) in enumerate(entries)])
 
 
 def lock_feeds(session: Session, user_ids: Iterable[int | None]) -> None:
