@@ -29,6 +29,8 @@ from cati_app.core.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    SnapshotRequest,
+    SnapshotResponse,
     TokenRequest,
     TokenResponse,
 )
@@ -122,6 +124,13 @@ class ApiClient:
     def pull(self, cursor: str, limit: int = 200) -> PullResponse:
         return self._call("GET", "/v1/sync/pull", PullResponse,
                           params={"cursor": cursor, "limit": limit})
+
+    def snapshot(self, device_id: str) -> SnapshotResponse:
+        body = SnapshotRequest(device_id=device_id)
+        reply = self._call("POST", "/v1/sync/snapshot", SnapshotResponse, data=_dump(body))
+        log.info("snapshot: %d cases (%d handed over, %d kept on another device), cursor %s",
+                 len(reply.cases), reply.handed_over, reply.kept_on_other_device, reply.cursor)
+        return reply
 
     def questionnaire(self, qid: str, version: int) -> dict[str, Any]:
         path = f"/v1/questionnaires/{quote(qid, safe='')}/{int(version)}"

@@ -1,5 +1,9 @@
 """The sync engine: one cycle hello → push → pull → questionnaires → claim → ack → purge.
 
+A store that never pulled (a new PC, a reinstall) first takes a snapshot of what the
+enumerator holds now and pulls from its cursor; a pull answered ``cursor_ahead`` (the server
+was restored from a backup) takes a fresh snapshot that replaces the local view.
+
 Synchronous, one cycle at a time (a lock); the desktop runs it on a worker thread. Every step
 is safe to repeat: pushed items carry their own uuids (the server answers a replay with
 ``duplicate``), pull pages are applied together with their cursor (G6), and a claim's
@@ -27,6 +31,7 @@ from cati_app.client.api import ApiClient, ApiError, AuthExpired, RequestRejecte
 from cati_app.client.backoff import Backoff
 from cati_app.core.clock import Clock
 from cati_app.core.protocol import (
+    CURSOR_AHEAD,
     MAX_ITEMS_PER_BATCH,
     Change,
     Hello,
@@ -57,6 +62,8 @@ class SyncStore(Protocol):
     def claim_request_uuid(self) -> str: ...
     def store_claim(self, grant_id: str, cases: list[QueueCase]) -> None: ...
     def apply_changes(self, changes: list[Change], next_cursor: str) -> None: ...
+    def apply_snapshot(self, cases: list[QueueCase], cursor: str, *, reset: bool) -> None: ...
+    def has_cursor(self) -> bool: ...
     def cursor(self) -> str: ...
     def questionnaires_to_fetch(self) -> list[tuple[str, int]]: ...
     def save_questionnaire(self, definition: dict) -> Any: ...
@@ -216,6 +223,31 @@ class SyncEngine:
         return sum(1 for r in results if r.status.settled)
 
     def _pull_changes(self, progress: Progress) -> int:
+        if not self.store.has_cursor():
+            # a new PC or a reinstall: start from what the enumerator holds now, not from the
+            # start of the feed (which would bring back cases closed since, issue 10)
+            self._take_snapshot(reset=False)
+        try:
+            return self._pull_pages(progress)
+        except RequestRejected as exc:
+            if exc.status != 409 or exc.error != CURSOR_AHEAD:
+                raise
+            # our cursor is beyond the server's feed: it was restored from a backup
+            log.warning("pull: cursor ahead of the server's feed; taking a fresh snapshot")
+            self._take_snapshot(reset=True)
+            return self._pull_pages(progress)
+
+    def _take_snapshot(self, *, reset: bool) -> None:
+        try:
+            snapshot = self.api.snapshot(self.device_id)
+        except RequestRejected as exc:
+            if exc.status != 404 or reset:
+                raise
+            log.info("snapshot: the server has none; pulling the feed from its start")
+            return  # an older server: the cursor stays empty and the pull starts at 0
+        self.store.apply_snapshot(snapshot.cases, snapshot.cursor, reset=reset)
+
+    def _pull_pages(self, progress: Progress) -> int:
         pulled = 0
         cursor = self.store.cursor()
         for _page in range(MAX_PULL_PAGES):
@@ -261,7 +293,14 @@ class SyncEngine:
             return
         grant_id, case_ids = pending
         if case_ids:
-            self.api.ack(grant_id, case_ids)
+            try:
+                self.api.ack(grant_id, case_ids)
+            except RequestRejected as exc:
+                if exc.status != 403:
+                    raise
+                # the grant belongs to another device (a copied ack file): asking again never
+                # helps, and the cases go back to the pool at the delivery deadline
+                log.warning("ack of grant %s refused: %s", grant_id, exc)
         self.pending_ack.clear()
 
 

@@ -254,6 +254,49 @@ class PullResponse(BaseModel):
     server_time: UtcDatetime
 
 
+#: the ``error`` of the 409 a pull gets when its cursor lies beyond the end of the caller's
+#: feed (a server restored from a backup): the client takes a fresh snapshot
+CURSOR_AHEAD = "cursor_ahead"
+
+
+class SnapshotRequest(Strict):
+    """``POST /v1/sync/snapshot``: where a new (or reset) local store starts from."""
+
+    device_id: str = Field(min_length=1, max_length=64)
+
+
+class SnapshotResponse(BaseModel):
+    """What the enumerator holds now on this device (corrections included in each case) and
+    the feed cursor taken in the same transaction: pull from ``cursor`` afterwards."""
+
+    cases: list[QueueCase]
+    cursor: str
+    #: of ``cases``, how many were moved over from the enumerator's other, quiet device
+    handed_over: int = 0
+    #: cases left with another device of the enumerator that may still hold unsent work;
+    #: the supervisor sees them (``GET /v1/cases/idle-holds``)
+    kept_on_other_device: int = 0
+    server_time: UtcDatetime
+
+
+# --- holds to review (supervisor) ----------------------------------------------------------
+
+class HoldToReview(BaseModel):
+    case_id: int
+    holder: str
+    device_id: str | None = None
+    #: ``other_device``: held on a device other than the one the enumerator last logged in
+    #: from (it may still hold unsent work); ``idle``: no device touched it for the idle time
+    reason: Literal["idle", "other_device"]
+    last_touched: UtcDatetime
+    assignment_version: int
+
+
+class HoldsToReview(BaseModel):
+    holds: list[HoldToReview]
+    server_time: UtcDatetime
+
+
 # --- errors --------------------------------------------------------------------------------
 
 class ErrorBody(BaseModel):

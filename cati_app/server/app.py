@@ -19,6 +19,7 @@ from cati_app.server.api import (
     cases,
     exports,
     health,
+    holds,
     questionnaires,
     queue,
     reports,
@@ -41,7 +42,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
-                   questionnaires):
+                   questionnaires, holds):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

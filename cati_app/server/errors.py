@@ -54,6 +54,12 @@ class Conflict(CatiError):
     error = "conflict"
 
 
+class CursorAhead(Conflict):
+    """A pull cursor beyond the end of the caller's feed: take a fresh snapshot."""
+
+    error = "cursor_ahead"
+
+
 class PayloadTooLarge(CatiError):
     status_code = 413
     error = "payload_too_large"

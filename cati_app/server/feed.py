@@ -13,11 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import ChangeType
-from cati_app.server.models import FeedChange, User
+from cati_app.core.protocol import Change, ChangeType
+from cati_app.server.models import Case, FeedChange, User
+
+#: entries whose body holds the case's contact details or a respondent's answers
+_PERSONAL = (ChangeType.case_upsert.value, ChangeType.interview_rejected.value)
+MOVED_ON = "this case is no longer yours on this device"
 
 
 def append_change(session: Session, *, user_id: int, type: ChangeType, at: datetime,
@@ -31,6 +35,23 @@ def append_change(session: Session, *, user_id: int, type: ChangeType, at: datet
                            assignment_version=assignment_version, body=body or {},
                            created_at=at))
     return seq
+
+
+def append_changes(session: Session, *, user_id: int, type: ChangeType, at: datetime,
+                   entries: list[tuple[int | None, int | None, dict[str, Any]]]) -> None:
+    """``append_change`` for many entries of one type: one row-locking UPDATE takes all their
+    numbers, one INSERT writes them. ``entries``: (case_id, assignment_version, body)."""
+    if not entries:
+        return
+    end = session.execute(
+        update(User).where(User.id == user_id).values(feed_seq=User.feed_seq + len(entries))
+        .returning(User.feed_seq).execution_options(synchronize_session=False)
+    ).scalar_one()
+    first = end - len(entries) + 1
+    session.execute(insert(FeedChange), [
+        dict(user_id=user_id, seq=first + i, type=type.value, case_id=case_id,
+             assignment_version=version, body=body, created_at=at)
+        for i, (case_id, version, body) in enumerate(entries)])
 
 
 def lock_feeds(session: Session, user_ids: Iterable[int | None]) -> None:
@@ -52,3 +73,34 @@ def changes_after(session: Session, user_id: int, cursor: int, limit: int
         .limit(limit + 1)
     ).all()
     return list(rows[:limit]), len(rows) > limit
+
+
+def feed_end(session: Session, user_id: int) -> int:
+    """The last sequence number of the user's feed (0 for an empty feed)."""
+    return session.scalar(select(User.feed_seq).where(User.id == user_id)) or 0
+
+
+def read_feed(session: Session, user_id: int, device_id: str, cursor: int, limit: int
+              ) -> tuple[list[Change], bool]:
+    """A page of the feed as this device may see it. An entry carrying a case's contact
+    details (or answers) whose case has since left this user and device is delivered as a
+    ``case_revoked`` at the entry's version, without its body (issue 11): a former holder's
+    old entries stop revealing names and numbers once the case moved on, and a device that
+    applies it learns only that the case is not its own (old news if it holds a newer
+    version)."""
+    rows, has_more = changes_after(session, user_id, cursor, limit)
+    ids = {r.case_id for r in rows if r.type in _PERSONAL and r.case_id is not None}
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids \
+        else {}
+    changes = []
+    for row in rows:
+        case = cases.get(row.case_id) if row.type in _PERSONAL else None
+        if row.type in _PERSONAL and (case is None or not case.held_on(user_id, device_id)):
+            changes.append(Change(seq=row.seq, type=ChangeType.case_revoked,
+                                  case_id=row.case_id,
+                                  assignment_version=row.assignment_version,
+                                  body={"reason": MOVED_ON}))
+            continue
+        changes.append(Change(seq=row.seq, type=ChangeType(row.type), case_id=row.case_id,
+                              assignment_version=row.assignment_version, body=row.body))
+    return changes, has_more

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     #: database connection pool size per worker process (PostgreSQL)
     pool_size: int = Field(default=10, ge=1)
+    #: a new device of an enumerator takes over the holds of their other device only when
+    #: that device has not logged in or worked a held case for this long (it may still hold
+    #: unsent work); younger holds stay and are listed for the supervisor
+    handover_quiet_hours: float = Field(default=12.0, gt=0)
+    #: held cases no device has touched (granted, called, replanned) for this long are listed
+    #: for the supervisor (``GET /v1/cases/idle-holds``)
+    idle_hold_hours: float = Field(default=72.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -83,6 +90,14 @@ class Settings(BaseSettings):
     @property
     def reimport_window(self) -> timedelta:
         return timedelta(days=self.reimport_window_days)
+
+    @property
+    def handover_quiet(self) -> timedelta:
+        return timedelta(hours=self.handover_quiet_hours)
+
+    @property
+    def idle_hold(self) -> timedelta:
+        return timedelta(hours=self.idle_hold_hours)
 
     @property
     def login_window(self) -> timedelta:

@@ -101,8 +101,13 @@ def ack_all(seen: Seen) -> Canned:
     return Canned(body={"acknowledged": seen.body["case_ids"], "server_time": ISO})
 
 
+def empty_snapshot() -> Canned:
+    return Canned(body={"cases": [], "cursor": "0", "server_time": ISO})
+
+
 def serve_happy_path(fake: FakeServer, *, claimed: tuple[int, ...] = ()) -> None:
     fake.routes.update({"/v1/sync/hello": hello(), "/v1/sync/push": store_everything,
+                        "/v1/sync/snapshot": empty_snapshot(),
                         "/v1/sync/pull": empty_pull(), "/v1/queue/claim": grant("g", *claimed),
                         "/v1/queue/ack": ack_all,
                         "/v1/questionnaires/set/1": Canned(body=DEFAULT_SCRIPT)})
@@ -135,13 +140,15 @@ def test_a_cycle_runs_hello_push_pull_claim_ack_in_order(
     report = make_engine(store, api, clock, db_path).run_cycle(
         lambda stage, _done, _total: stages.append(stage))
 
-    assert fake.paths() == ["/v1/sync/hello", "/v1/sync/push", "/v1/sync/pull",
-                            "/v1/questionnaires/set/1", "/v1/queue/claim", "/v1/queue/ack"]
+    # a store that never pulled starts from a snapshot (issue 10), then pulls from its cursor
+    assert fake.paths() == ["/v1/sync/hello", "/v1/sync/push", "/v1/sync/snapshot",
+                            "/v1/sync/pull", "/v1/questionnaires/set/1", "/v1/queue/claim",
+                            "/v1/queue/ack"]
     assert store.questionnaire("set", 1) is not None
     assert (report.ok, report.pushed, report.claimed, report.errors) == (True, 1, 2, [])
     assert store.pending_count() == 0
-    assert fake.seen[4].body["max_cases"] == 2  # target 3, one case held already
-    assert fake.seen[5].body == {"grant_id": "g", "case_ids": [2, 3]}
+    assert fake.seen[5].body["max_cases"] == 2  # target 3, one case held already
+    assert fake.seen[6].body == {"grant_id": "g", "case_ids": [2, 3]}
     assert {c.case_id for c in store.queue(clock.now())} >= {2, 3}
     assert stages[0] == "push" and "claim" in stages
     assert store.last_successful_sync() == clock.now()

@@ -111,6 +111,8 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
                                                           "case_ids": [case_id]}),
         ("POST", "/v1/sync/push"): post("/v1/sync/push", push_body([item], "dev-intruder")),
         ("GET", "/v1/sync/pull"): get("/v1/sync/pull"),
+        ("POST", "/v1/sync/snapshot"): post("/v1/sync/snapshot", {"device_id": "dev-intruder"}),
+        ("GET", "/v1/cases/idle-holds"): get("/v1/cases/idle-holds"),
         ("GET", "/v1/cases"): get("/v1/cases", text=str(case_id)),
         ("POST", "/v1/cases/assign"): post("/v1/cases/assign", {
             "case_ids": [case_id], "to_user": "intruder", "force": True, "reason": "mine"}),

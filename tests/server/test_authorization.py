@@ -24,6 +24,7 @@ PATH_PARAMS = {"conflict_id": "1", "interview_uuid": str(uuid.uuid4()), "usernam
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/cases", None, SUPERVISION),
+    ("GET", "/v1/cases/idle-holds", None, SUPERVISION),
     ("POST", "/v1/cases/assign", {"case_ids": [1], "to_user": None}, SUPERVISION),
     ("POST", "/v1/cases/priority", {"case_ids": [1], "priority": 10}, SUPERVISION),
     ("GET", "/v1/conflicts", None, SUPERVISION),
@@ -55,6 +56,7 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
 OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),
                 ("POST", "/v1/queue/claim"), ("POST", "/v1/queue/ack"),
                 ("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull"),
+                ("POST", "/v1/sync/snapshot"),  # tests/server/test_devices_api.py
                 ("GET", "/v1/health")}  # open to monitors: tests/server/test_health.py
 
 

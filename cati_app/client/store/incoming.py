@@ -47,6 +47,30 @@ def store_claim(session: Session, rules: CallingRules, grant_id: str,
                              received_at=at))
 
 
+def apply_snapshot(session: Session, rules: CallingRules, cases: list[QueueCase],
+                   at: datetime, *, reset: bool) -> None:
+    """Take the server's list of what this enumerator holds now (issue 10). A fresh store
+    simply gets those cases. A *reset* (the server said our cursor is beyond its feed: it was
+    restored from a backup) makes the snapshot the truth: versions are taken as the server
+    has them, even older ones, and active cases it no longer lists as ours leave the queue.
+    Drafts, attempts and outbox items stay either way: nothing said is lost (G4)."""
+    listed = {case.case_id for case in cases}
+    for case in cases:
+        row = session.get(CaseRow, case.case_id)
+        if reset and row is not None:
+            row.assignment_version = -1  # not old news, whatever version we had
+        upsert_case(session, rules, case, at)
+    if not reset:
+        return
+    for row in session.scalars(select(CaseRow).where(CaseRow.state == ACTIVE,
+                                                     CaseRow.case_id.not_in(listed))):
+        row.state = REVOKED
+        row.revoked_reason = "the server no longer lists this case as yours"
+        row.updated_at = at
+        log(session, at, "warning", f"case {row.case_id} was taken back: the server no "
+            "longer lists it as yours (it was restored from a backup)")
+
+
 def apply_change(session: Session, rules: CallingRules, change: Change, at: datetime) -> None:
     if change.type is ChangeType.case_upsert:
         _apply_upsert(session, rules, change, at)

@@ -210,6 +210,21 @@ class LocalStore:
             _set_meta(session, "applied_seq", applied)
             _set_meta(session, "cursor", next_cursor)
 
+    def apply_snapshot(self, cases: list[QueueCase], cursor: str, *, reset: bool) -> None:
+        """Take a snapshot of what the enumerator holds now and the feed cursor of that
+        moment, in ONE transaction (G6): a fresh store starts here instead of replaying the
+        whole feed; ``reset`` replaces the local view after a server restore."""
+        with self._transaction() as session:
+            incoming.apply_snapshot(session, self._rules, cases, self._clock.now(),
+                                    reset=reset)
+            _set_meta(session, "applied_seq", int(cursor))
+            _set_meta(session, "cursor", cursor)
+
+    def has_cursor(self) -> bool:
+        """False for a store that never took a snapshot nor pulled: it needs a snapshot."""
+        with self._reading() as session:
+            return _meta(session, "cursor") is not None
+
     def cursor(self) -> str:
         with self._reading() as session:
             return str(_meta(session, "cursor") or "0")

@@ -109,6 +109,12 @@ class Case(Base):
     def phones(self) -> list[str]:
         return [p for p in (self.phone1, self.phone2, self.phone3) if p]
 
+    def held_on(self, user_id: int, device_id: str) -> bool:
+        """Whether ``user_id`` holds the case for work from ``device_id`` (G5, issue 10): the
+        device it was claimed by or handed to; any of the holder's devices when it was
+        granted to no device (a supervisor's assignment or correction)."""
+        return self.holder_id == user_id and self.holder_device in (None, device_id)
+
 
 Index("ix_cases_claim_appointment", Case.state, Case.pool, Case.appointment_at)
 #: The fresh and retry claim indexes need NULLS LAST/FIRST, which SQLite allows in ORDER BY but

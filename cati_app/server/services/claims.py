@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from cati_app.core.protocol import AckResponse, ClaimRequest, ClaimResponse
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
-from cati_app.server.errors import Conflict
+from cati_app.server.errors import Conflict, Forbidden
 from cati_app.server.models import Case, CaseState, Grant
 from cati_app.server.services import assignments, claim_limits
 from cati_app.server.services.case_views import queue_case_views
@@ -135,6 +135,13 @@ def return_expired_deliveries(ctx: AppContext, session: Session, now: datetime) 
 def ack(ctx: AppContext, session: Session, user: CurrentUser, grant_id: str,
         case_ids: list[int]) -> AckResponse:
     now = ctx.clock.now()
+    grant_row = session.get(Grant, grant_id)
+    if grant_row is not None and grant_row.user_id == user.id \
+            and grant_row.device_id != user.device_id:
+        # G5: only the device that received the cases may confirm it has them; a second
+        # device of the same enumerator acknowledging would strand them on the first
+        raise Forbidden(f"this grant was given to device {grant_row.device_id!r}, not "
+                        f"{user.device_id!r}: only that device can acknowledge it")
     cases = session.scalars(select(Case).where(
         Case.id.in_(case_ids or [-1]), Case.grant_id == grant_id, Case.holder_id == user.id,
         Case.state == CaseState.HELD).with_for_update()).all()

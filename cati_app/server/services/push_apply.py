@@ -41,7 +41,8 @@ def apply_item(pc: PushContext, item: PushItem, payload: object) -> Applied:
         # Unknown ids and other people's cases look alike (ids are not access control).
         raise ItemRejected(f"case {item.case_id} is not one of yours or does not exist: "
                            "kept in quarantine for a supervisor")
-    current = (case.holder_id == pc.user.id and case.state == CaseState.HELD
+    # held_on: the pusher's device must be the one the case was granted to (G5, issue 10)
+    current = (case.held_on(pc.user.id, pc.device_id) and case.state == CaseState.HELD
                and case.assignment_version == item.assignment_version)
     audit(pc.session, at=pc.now, user_id=pc.user.id, device_id=pc.device_id,
           action=f"push.{item.kind.value}", entity="case", entity_id=case.id,

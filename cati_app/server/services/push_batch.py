@@ -92,7 +92,8 @@ def _plan_batch(pc: PushContext, items: list[PushItem], digests: list[str]) -> _
         select(Case).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update())}
     for item in items:
         case = cases.get(item.case_id)
-        if case is None or not (case.holder_id == pc.user.id and case.state == CaseState.HELD
+        if case is None or not (case.held_on(pc.user.id, pc.device_id)
+                                and case.state == CaseState.HELD
                                 and case.assignment_version == item.assignment_version):
             raise Decline
     history = case_plan.load_history(pc.session, case_ids)
