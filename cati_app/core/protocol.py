@@ -64,6 +64,7 @@ def _iso_string(value: Any) -> Any:
                          "2026-06-02T10:00:00+06:00, not a number")
     return value
 
+
 UtcDatetime = Annotated[datetime, BeforeValidator(_iso_string), AfterValidator(as_utc)]
 """Every timestamp on the wire is an ISO 8601 string in UTC; a naive one is taken as UTC."""
 

@@ -259,3 +259,22 @@ def _can_write_now(ctx) -> bool:  # type: ignore[no-untyped-def]
     thread.start()
     thread.join(5)
     return bool(result and result[0])
+
+
+def test_illegal_text_in_a_call_list_is_cleaned_on_the_way_in(ctx, client, make_user, login):
+    """A NUL (PostgreSQL refused the whole import: 422 "a number … out of range") and a pasted
+    vertical tab (every later workbook export failed) in a name or office."""
+    make_user("boss", "supervisor")
+    seed_service(ctx)
+    # past the first 64 KiB, where a NUL is taken as the mark of a binary file, not a list
+    filler = "".join(f"Person {i},17{300000 + i},Haa\n" for i in range(2800))
+    text = ("name,phone,office\n" + filler
+            + "Kar\x00ma,17123456,Thim\x0bphu\nPema,17234567,Paro\n")
+    assert text.index("\x00") > 64 * 1024
+    r = client.post(SAMPLE_URL, headers=login("boss"), data={"service": "CID"},
+                    files={"file": ("calls.csv", io.BytesIO(text.encode()))})
+    assert r.status_code == 200 and r.json()["imported"] == 2802, r.text
+    with ctx.sessions() as s:
+        stored = dict(s.execute(select(Case.respondent_name, Case.office)
+                                .where(Case.office != "Haa")).all())
+    assert stored == {"Karma": "Thim\nphu", "Pema": "Paro"}

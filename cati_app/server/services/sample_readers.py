@@ -28,6 +28,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from cati_app.core.phones import InvalidPhoneNumber, normalize
+from cati_app.core.safe_text import clean_text
 from cati_app.server.errors import Unprocessable
 
 CSV_DELIMITERS = ",;\t|"
@@ -115,8 +116,8 @@ def check_expansion(source: str | Path | IO[bytes], name: str, limit: int) -> No
         with zipfile.ZipFile(source) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        raise Unprocessable(f"{name} is not a readable XLSX workbook: open it in Excel and "
-                            "save it again") from None
+        raise Unprocessable(f"{name} is not an Excel workbook (.xlsx) that can be read: open "
+                            "it in Excel and save it again") from None
     finally:
         if hasattr(source, "seek"):
             source.seek(0)
@@ -300,7 +301,9 @@ def shown(value: object) -> str:
 
 
 def parse_text(value: object, max_length: int) -> str:
-    text = shown(value).strip()
+    # cleaned on the way in (core.safe_text): a NUL (PostgreSQL cannot store it) or a pasted
+    # vertical tab (no workbook can hold it) in a name or office never reaches the database
+    text = clean_text(shown(value)).strip()
     if len(text) > max_length:
         raise BadValue(f"longer than {max_length} characters")
     return text

@@ -23,6 +23,7 @@ from cati_app.core.questionnaire.xlsform import (
     XLSFormProblem,
     convert,
 )
+from cati_app.core.safe_text import clean_text
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import QuestionnaireVersion
@@ -70,7 +71,8 @@ def _read_sheet(sheet: Any) -> Sheet:
     rows: list[tuple[object, ...]] = []
     try:
         for row in sheet.iter_rows(values_only=True):
-            rows.append(row)
+            # labels and hints reach the exports: text illegal in XML is cleaned on the way in
+            rows.append(tuple(clean_text(c) if isinstance(c, str) else c for c in row))
     except BROKEN_WORKBOOK as exc:
         raise _unreadable(f"sheet {sheet.title!r} cannot be read past row {len(rows)}: it is "
                           "damaged or not a plain workbook", exc) from None
