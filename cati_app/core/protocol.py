@@ -72,6 +72,17 @@ UtcDatetime = Annotated[datetime, BeforeValidator(_iso_string), AfterValidator(a
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL cannot hold a NUL (it failed with a misleading "number out of range")
+        # and SQLite would keep one silently. Only the request's own text fields: a pushed
+        # payload is judged item by item (Lenient), so one bad item never refuses a batch.
+        if isinstance(data, dict) and any(isinstance(v, str) and "\x00" in v
+                                          for v in data.values()):
+            raise ValueError("a text field contains a NUL character (\\0): remove it")
+        return data
+
 
 class Lenient(BaseModel):
     """A pushed payload: its text is cleaned on the way in (docs/api.md "Input limits")."""

@@ -94,3 +94,16 @@ def test_an_unforeseen_fault_answers_500_in_json_with_a_request_id(app, caplog):
     assert r.json()["error"] == "internal_error" and "req-abcdef123" in r.json()["detail"]
     assert "Dorji" not in caplog.text  # an exception's message may quote personal data
     assert "RuntimeError" in caplog.text
+
+
+def test_a_nul_in_a_request_field_is_a_clear_422_on_both_databases(ctx, client, make_user,
+                                                                    login):
+    """Regression: on PostgreSQL the driver's refusal surfaced as "a number in the request is
+    out of range"; SQLite kept the NUL."""
+    make_user("boss", "supervisor")
+    r = client.post("/v1/auth/token", json={"username": "bo\x00ss", "password": "x",
+                                            "device_id": "d"})
+    assert r.status_code == 422 and "NUL" in r.json()["detail"], r.text
+    r = client.post("/v1/cases/assign", headers=login("boss"),
+                    json={"case_ids": [1], "to_user": None, "reason": "moved\x00"})
+    assert r.status_code == 422 and "NUL" in r.json()["detail"], r.text
