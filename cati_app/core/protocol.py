@@ -8,29 +8,102 @@ changes nothing (mass-assignment guard) and an older server accepts a newer clie
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from cati_app.core.clock import as_utc
+from cati_app.core.safe_text import clean_nested, has_nul, nesting_depth
 
 API_VERSION = "1"
 MAX_ITEMS_PER_BATCH = 200
 MAX_BATCH_BYTES = 4 * 1024 * 1024
+#: Bounds of one interview's answers (docs/api.md "Input limits and hostile input"). The
+#: questionnaire asks ~15 items of flat answers (a choice name, a number, a free-text comment
+#: or complaint); the bounds leave ample room for that and for a future multi-part answer,
+#: while a hostile or broken client cannot store a deep or huge structure that every later
+#: reader (the review list, the exports) must walk.
+#: the answers mapping is level 1, a list or mapping inside an answer level 2, and so on
+MAX_ANSWER_DEPTH = 3
+#: names plus list elements at every level of one interview's answers
+MAX_ANSWER_ENTRIES = 500
+#: characters of text in one answer (the same bound as an attempt's note)
+MAX_ANSWER_CHARS = 4000
+#: characters of text in all of one interview's answers (names included)
+MAX_INTERVIEW_CHARS = 64_000
+#: lists or mappings nested in one pushed payload (itself level 1; answers need 4). Deeper is
+#: refused for that item, and what is kept of it is cut here, before anything walks it: a
+#: body ~1,000 levels deep would otherwise exhaust Python's recursion limit in the hashing
+#: and the quarantine (a 500 for the whole batch).
+MAX_PAYLOAD_DEPTH = 16
+_TOO_DEEP = "__nested_too_deep__"
 
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
-"""Every timestamp on the wire is UTC; a naive one is taken as UTC."""
+#: "2026-06-02T10:00" at least: a date, a time, optional seconds, fraction and offset
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_string(value: Any) -> Any:
+    """Pydantic would take a number (or a string of digits) as Unix time: a client's bug
+    that stores a wrong time silently. On the wire a time is an ISO 8601 string."""
+    if isinstance(value, datetime):
+        return value  # built in Python (the server's own answers, the client's store)
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value.strip()):
+        raise ValueError("a time must be an ISO 8601 string such as "
+                         "2026-06-02T10:00:00+06:00, not a number")
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_iso_string), AfterValidator(as_utc)]
+"""Every timestamp on the wire is an ISO 8601 string in UTC; a naive one is taken as UTC."""
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL cannot hold a NUL (it failed with a misleading "number out of range")
+        # and SQLite would keep one silently. Only the request's own text fields: a pushed
+        # payload is judged item by item (Lenient), so one bad item never refuses a batch.
+        if isinstance(data, dict) and any(isinstance(v, str) and "\x00" in v
+                                          for v in data.values()):
+            raise ValueError("a text field contains a NUL character (\\0): remove it")
+        return data
+
 
 class Lenient(BaseModel):
+    """A pushed payload: its text is cleaned on the way in (docs/api.md "Input limits")."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inbound_text(cls, data: Any) -> Any:
+        # A NUL cannot be stored by PostgreSQL and a client never means one: the item is
+        # refused (and kept aside). Other characters a workbook cannot hold are cleaned here,
+        # so what is stored can always be exported: a pasted vertical tab is a line break.
+        if not isinstance(data, dict):
+            return data
+        if _TOO_DEEP in data:
+            raise ValueError(f"lists or mappings nest more than {MAX_PAYLOAD_DEPTH} levels "
+                             "deep in this item")
+        if has_nul(data):
+            raise ValueError("the text contains a NUL character (\\0), which cannot be "
+                             "stored: the item is kept in quarantine for a supervisor")
+        return clean_nested(data)
 
 
 # --- auth and hello ------------------------------------------------------------------------
@@ -167,12 +240,60 @@ class InterviewVersionPayload(Lenient):
     interview_uuid: uuid.UUID
     version_uuid: uuid.UUID
     base_version_uuid: uuid.UUID | None = None
-    questionnaire_id: str
+    #: the bounds of the database columns, so an overlong one is refused with a clear message
+    questionnaire_id: str = Field(max_length=64)
     questionnaire_version: int
-    language: str = "en"
+    language: str = Field(default="en", max_length=8)
     started_at: UtcDatetime
     ended_at: UtcDatetime | None = None
     answers: dict[str, Any]
+
+    @field_validator("answers")
+    @classmethod
+    def _bounded(cls, answers: dict[str, Any]) -> dict[str, Any]:
+        problem = answers_problem(answers)
+        if problem:
+            raise ValueError(problem)
+        return answers
+
+
+def answers_problem(answers: dict[str, Any]) -> str:
+    """Why these answers break a bound of docs/api.md "Input limits", or "" when they fit."""
+    if nesting_depth(answers, MAX_ANSWER_DEPTH) > MAX_ANSWER_DEPTH:
+        return (f"answers nest lists or mappings more than {MAX_ANSWER_DEPTH} levels deep "
+                "(an answer is a text, a number or a short list)")
+    entries = _entries(answers)
+    if entries > MAX_ANSWER_ENTRIES:
+        return f"answers hold {entries} names and list elements; at most {MAX_ANSWER_ENTRIES}"
+    total = 0
+    for name, value in answers.items():
+        size = _chars(value)
+        if size > MAX_ANSWER_CHARS:
+            return (f"answer {name[:64]!r} is {size} characters long; at most "
+                    f"{MAX_ANSWER_CHARS}")
+        total += len(name) + size
+    if total > MAX_INTERVIEW_CHARS:
+        return f"answers total {total} characters; at most {MAX_INTERVIEW_CHARS} per interview"
+    return ""
+
+
+def _entries(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_entries(v) for v in value.values())
+    if isinstance(value, list):
+        return len(value) + sum(_entries(v) for v in value)
+    return 0
+
+
+def _chars(value: Any) -> int:
+    """The characters a person would read in an answer: its texts, names and numbers."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + _chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 0 if value is None else len(str(value))
 
 
 class CaseReleasePayload(Lenient):
@@ -194,6 +315,15 @@ class PushItem(Strict):
     assignment_version: int
     #: validated per kind by the server, item by item, so one bad payload never blocks the others
     payload: dict[str, Any]
+
+    @field_validator("payload")
+    @classmethod
+    def _cut_too_deep(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        # Not refused here (that would refuse the whole batch): marked, so the payload check
+        # refuses this item alone, and hashing and quarantine walk a shallow structure.
+        if nesting_depth(payload, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH:
+            return {_TOO_DEEP: True}
+        return payload
 
 
 class PushRequest(Strict):

@@ -93,3 +93,48 @@ def is_plain_text(text: str, *, mask_phones: bool = False) -> bool:
     """True when ``export_text`` would not change ``text`` and it cannot be read as a
     formula: the writers' fast path (most cells are short codes and names)."""
     return not (_NEEDS_CARE_MASKING if mask_phones else _NEEDS_CARE).search(text)
+
+#: how a NUL is shown where a rejected item is kept (PostgreSQL text cannot hold the NUL itself)
+NUL_MARK = "\u2400"
+
+
+def has_nul(value: Any) -> bool:
+    """Is there a NUL in any string (keys too) inside ``value``? Walked without recursion, so a
+    hostile structure thousands of levels deep cannot exhaust the stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+def storable(value: Any) -> Any:
+    """``clean_nested``, but a NUL is shown as ␀ instead of dropped: for keeping a refused
+    item as it was sent (G4), in a form every database and workbook can hold."""
+    if isinstance(value, str):
+        return clean_text(value.replace("\x00", NUL_MARK))
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
+
+
+def nesting_depth(value: Any, give_up_after: int) -> int:
+    """How deeply lists and mappings nest in ``value`` (a scalar is 0, ``{"a": 1}`` is 1),
+    counted level by level without recursion, and no further than ``give_up_after + 1``."""
+    depth, level = 0, [value]
+    while depth <= give_up_after:
+        level = [v for v in level if isinstance(v, dict | list | tuple)]
+        if not level:
+            break
+        depth += 1
+        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v)]
+    return depth

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.outcomes import BY_KEY
+from cati_app.core.protocol import MAX_ANSWER_CHARS
 from cati_app.core.questionnaire import Item
 from cati_app.desktop.fonts import DEFAULT_FONT_POINTS, choice_font, script_font
 from cati_app.desktop.interview_session import TYPED_TYPES, InterviewSession, number_text
@@ -94,6 +95,8 @@ class ScriptRunner(QWidget):
         self.choices.setAlternatingRowColors(True)
         self.choices.itemChanged.connect(self._on_choice_ticked)
         self.entry = QLineEdit(objectName="entry")
+        # the server refuses a longer answer (docs/api.md "Input limits"): stop it here
+        self.entry.setMaxLength(MAX_ANSWER_CHARS)
         self.entry.installEventFilter(self)
         self.entry.textEdited.connect(lambda _text: self._text_timer.start())
         self.message = QLabel(objectName="scriptMessage", wordWrap=True)

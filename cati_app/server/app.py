@@ -30,6 +30,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.errors import CatiError, error_responses
 from cati_app.server.request_log import RequestLog
 from cati_app.server.settings import Settings
+from cati_app.server.strict_json import StrictJson
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                    questionnaires, holds):
         app.include_router(module.router)
     _install_error_handlers(app)
+    app.add_middleware(StrictJson)  # inside the size guard: it reads whole (bounded) bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outermost, so every answer (a 413 too) carries a request id and gets its log line.
     app.add_middleware(RequestLog)

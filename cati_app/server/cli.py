@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -33,6 +34,7 @@ from cati_app.server.services.sample_import import (
     import_sample,
     write_report,
 )
+from cati_app.server.services.sample_readers import read_whole
 from cati_app.server.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
@@ -60,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except Exception as exc:  # a fault nobody foresaw: no traceback, it may quote data
+        if os.environ.get("CATI_DEBUG"):
+            raise
+        return _fail(f"failed unexpectedly ({type(exc).__name__}); nothing more is printed, "
+                     "as the details may quote names or phone numbers. Run again with "
+                     "CATI_DEBUG=1 to see the traceback")
 
 
 def _fail(message: str) -> int:
@@ -208,14 +216,20 @@ def _add_service(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _import_questionnaire(settings: Settings, args: argparse.Namespace) -> None:
-    from cati_app.server.services.xlsform_reader import WorkbookProblems, import_workbook
+    from cati_app.server.services.xlsform_reader import (
+        WorkbookProblems,
+        import_workbook,
+        read_sheets,
+    )
 
     if not args.file.is_file():
         raise CommandError(f"no such file: {args.file}")
-    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
+    with _migrated(settings) as ctx:
         try:
-            result = import_workbook(session, args.file, service_code=args.service,
-                                     at=ctx.clock.now(), by=None)
+            sheets = read_sheets(args.file)  # before the transaction: no lock while parsing
+            with transaction(ctx.sessions) as session:
+                result = import_workbook(session, sheets, service_code=args.service,
+                                         at=ctx.clock.now(), by=None)
         except WorkbookProblems as exc:
             raise CommandError("\n".join([f"{args.file.name}: {len(exc.problems)} problem(s), "
                                            "nothing was imported:",
@@ -227,8 +241,10 @@ def _import_questionnaire(settings: Settings, args: argparse.Namespace) -> None:
 
 def _import_sample(settings: Settings, args: argparse.Namespace) -> None:
     report_path = args.report or default_report_path(args.file)
-    with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
-        report = import_sample(session, args.file, service_code=args.service,
+    # read whole before the transaction: SQLite's write lock is not held while parsing
+    with _migrated(settings) as ctx, read_whole(args.file) as sheet, \
+            transaction(ctx.sessions) as session:
+        report = import_sample(session, sheet, service_code=args.service,
                                batch_name=args.batch, at=ctx.clock.now(),
                                reimport_window=settings.reimport_window)
         # Written before the commit: if the report cannot be written, nothing is imported

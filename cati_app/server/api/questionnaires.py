@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
-from cati_app.server.services.xlsform_reader import import_workbook
+from cati_app.server.services.xlsform_reader import import_workbook, read_sheets
 
 ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 router = APIRouter(prefix="/v1", tags=["questionnaires"], responses=ERRORS)
@@ -33,6 +33,7 @@ def import_xlsform(
     Any problem imports nothing: 422 with error ``xlsform_problems`` and one entry in
     ``fields`` per problem (sheet, row, column letter, heading, message). 404: unknown service;
     409: the settings sheet names a version that exists already."""
+    sheets = read_sheets(file.file)  # parsed before the transaction: no lock held meanwhile
     with ctx.transaction() as session:
-        return import_workbook(session, file.file, service_code=service, at=ctx.clock.now(),
+        return import_workbook(session, sheets, service_code=service, at=ctx.clock.now(),
                                by=user.id)

@@ -18,6 +18,7 @@ from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.schemas import ImportProblem, SampleImportResult
 from cati_app.server.services.sample_import import import_sample
+from cati_app.server.services.sample_readers import read_whole
 
 ERRORS = error_responses(401, 403, 404, 413, 422)
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)
@@ -35,8 +36,11 @@ def import_call_list(
     """Good rows become queued cases of a new batch; bad rows are listed one problem per line
     (row as numbered in the spreadsheet, column as written, value, reason). A file that cannot
     be read, or lacks the name or phone column, imports nothing (422)."""
-    with _saved_upload(file) as path, ctx.transaction() as session:
-        report = import_sample(session, path, service_code=service,
+    # The file is read whole first, then the transaction opens: on SQLite an import never
+    # holds the write lock (every push waits on it) while it parses a file.
+    with _saved_upload(file) as path, read_whole(path) as sheet, \
+            ctx.transaction() as session:
+        report = import_sample(session, sheet, service_code=service,
                                batch_name=batch_name or None, at=ctx.clock.now(), by=user.id,
                                reimport_window=ctx.settings.reimport_window)
         return SampleImportResult(

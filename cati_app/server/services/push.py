@@ -26,6 +26,7 @@ from cati_app.core.protocol import (
     PushRequest,
     PushResponse,
 )
+from cati_app.core.safe_text import storable
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
 from cati_app.server.models import PushedItem
@@ -116,6 +117,9 @@ def _replay(pc: PushContext, item: PushItem, seen: PushedItem, digest: str) -> I
 
 def _reject(pc: PushContext, item: PushItem, digest: str, status: ItemStatus, detail: str
             ) -> ItemResult:
+    # A rule's message may quote what was sent: a NUL in it would make the ledger insert
+    # fail on PostgreSQL and with it the whole batch (the client retried it for ever).
+    detail = storable(detail)
     try:
         with pc.session.begin_nested():
             ledger = _ledger(pc, item, digest)

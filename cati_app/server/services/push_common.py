@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.protocol import ChangeType, ItemStatus, PushItem
+from cati_app.core.safe_text import storable
 from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
@@ -137,7 +138,9 @@ def new_holder_started(pc: PushContext, case: Case, since_version: int) -> bool:
 
 
 def keep_aside(pc: PushContext, item: PushItem, reason: str) -> None:
-    """Keep an item's content that cannot be applied, for a supervisor (G4: never discard)."""
-    pc.session.add(QuarantinedItem(item_uuid=str(item.item_uuid), reason=reason[:500],
+    """Keep an item's content that cannot be applied, for a supervisor (G4: never discard).
+    Kept as sent, but storable: a NUL shown as ␀, characters no workbook holds cleaned."""
+    pc.session.add(QuarantinedItem(item_uuid=str(item.item_uuid), reason=storable(reason[:500]),
                                    user_id=pc.user.id, device_id=pc.device_id,
-                                   body=item.model_dump(mode="json"), received_at=pc.now))
+                                   body=storable(item.model_dump(mode="json")),
+                                   received_at=pc.now))

@@ -33,6 +33,7 @@ from cati_app.server.services.catalogue import service_by_code
 from cati_app.server.services.sample_readers import (
     BadValue,
     Sheet,
+    UnreadableRow,
     is_blank,
     open_sheet,
     parse_date_availed,
@@ -274,6 +275,10 @@ def _import_chunk(session: Session, chunk: list[tuple[int, list[object]]],
                   checker: _RowChecker, base: dict[str, Any], report: ImportReport) -> None:
     good: list[dict[str, Any]] = []
     for number, cells in chunk:
+        if isinstance(cells, UnreadableRow):  # an oversize CSV cell: this row, not the file
+            report.rejected += 1
+            report.problems.append(Problem(number, "", "", cells.reason))
+            continue
         values, problems = checker.check(number, cells)
         if problems:
             report.rejected += 1

@@ -12,24 +12,38 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import pickle
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import IO
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from cati_app.core.phones import InvalidPhoneNumber, normalize
+from cati_app.core.safe_text import clean_text
 from cati_app.server.errors import Unprocessable
 
 CSV_DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+#: what a sample workbook may expand to: a 100,000-row call list is ~50 MB of XML unpacked,
+#: while a zip bomb of a few hundred KB unpacks to gigabytes (checked before anything reads it)
+MAX_SAMPLE_EXPANDED = 128 * 1024 * 1024
+#: what reading a damaged or hostile workbook can raise, from zipfile, zlib, the XML parsers
+#: (expat's ParseError and lxml's errors are SyntaxErrors; defusedxml's refusals of DTDs and
+#: entities are ValueErrors) and openpyxl's cell conversions (ValueError, TypeError)
+BROKEN_WORKBOOK: tuple[type[BaseException], ...] = (
+    InvalidFileException, zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError,
+    ValueError, TypeError, SyntaxError, IndexError, AttributeError)
 
 
 @dataclass
@@ -61,6 +75,58 @@ def open_sheet(path: str | Path) -> Iterator[Sheet]:
         yield sheet
 
 
+@contextmanager
+def read_whole(path: str | Path) -> Iterator[Sheet]:
+    """``open_sheet``, but the whole file is read (and any problem with it raised) before this
+    yields: the rows come from a spool on disk, so memory stays flat. An import parses with
+    this *before* it opens its transaction, so on SQLite it never holds the write lock while
+    it reads a (possibly huge or hostile) file."""
+    with open_sheet(path) as sheet, tempfile.TemporaryFile(prefix="cati-rows-") as spool:
+        for chunk in _chunked(sheet.rows, 2000):
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.seek(0)
+        yield Sheet(name=sheet.name, headers=sheet.headers, rows=_unspooled(spool))
+
+
+def _chunked(rows: Iterator[tuple[int, list[object]]], size: int
+             ) -> Iterator[list[tuple[int, list[object]]]]:
+    chunk: list[tuple[int, list[object]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _unspooled(spool: IO[bytes]) -> Iterator[tuple[int, list[object]]]:
+    while True:
+        try:
+            chunk = pickle.load(spool)  # our own spool, written just above
+        except EOFError:
+            return
+        yield from chunk
+
+
+def check_expansion(source: str | Path | IO[bytes], name: str, limit: int) -> None:
+    """Refuse a workbook whose parts would unpack to more than ``limit`` bytes, from the sizes
+    its zip directory declares (zipfile never unpacks a member past its declared size)."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise Unprocessable(f"{name} is not an Excel workbook (.xlsx) that can be read: open "
+                            "it in Excel and save it again") from None
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if expanded > limit:
+        raise Unprocessable(f"{name} expands to {expanded // 2**20} MB when unpacked, over "
+                            f"the {limit // 2**20} MB a workbook may hold: it is damaged or "
+                            "not a call list; split it or save it again as CSV")
+
+
 def sheet_from_records(records: Iterable[Mapping[str, object]], headers: list[str],
                        name: str = "rows") -> Sheet:
     """Rows already in memory (the demo, tests) presented as if read from a spreadsheet."""
@@ -74,21 +140,36 @@ def sheet_from_records(records: Iterable[Mapping[str, object]], headers: list[st
 
 @contextmanager
 def _xlsx_sheet(path: Path) -> Iterator[Sheet]:
+    check_expansion(path, path.name, MAX_SAMPLE_EXPANDED)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+    except BROKEN_WORKBOOK as exc:
         raise Unprocessable(f"{path.name} is not a readable XLSX workbook "
                             f"({type(exc).__name__}): open it in Excel and save it again") from None
     try:
         worksheet = workbook.worksheets[0]
         # Some tools write a wrong <dimension>; forget it so no row or column is cut off.
         worksheet.reset_dimensions()
-        numbered = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        numbered = _xlsx_rows(worksheet, path.name)
         headers, _ = _first_non_blank(numbered, path.name)
-        yield Sheet(name=path.name, headers=headers,
-                    rows=((n, list(cells)) for n, cells in numbered))
+        yield Sheet(name=path.name, headers=headers, rows=numbered)
     finally:
         workbook.close()
+
+
+def _xlsx_rows(worksheet: object, name: str) -> Iterator[tuple[int, list[object]]]:
+    """The rows, numbered; a damaged or hostile sheet (malformed XML, a DTD, a number cell
+    that holds text) stops the import with the row where reading failed, never a 500. The
+    cell's content is not quoted: it may be a person's name or number."""
+    number = 0
+    try:
+        for number, cells in enumerate(worksheet.iter_rows(values_only=True),  # type: ignore[attr-defined]
+                                       start=1):
+            yield number, list(cells)
+    except BROKEN_WORKBOOK as exc:
+        raise Unprocessable(f"{name} cannot be read past row {number}: the sheet is damaged "
+                            f"or not a plain workbook ({type(exc).__name__}); open it in Excel "
+                            "and save it again, or save it as CSV") from None
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -105,18 +186,45 @@ def _csv_sheet(path: Path, start: bytes) -> Iterator[Sheet]:
         stream.seek(0)
         reader = csv.reader(stream, delimiter=_delimiter(sample))
         try:
-            numbered = enumerate(reader, start=1)
+            numbered = _csv_records(reader)
             headers, _ = _first_non_blank(numbered, path.name)
             yield Sheet(name=path.name, headers=headers, rows=_csv_rows(numbered, path.name))
         except csv.Error as exc:
             raise Unprocessable(f"{path.name} is not valid CSV: {exc}") from None
 
 
-def _csv_rows(numbered: Iterator[tuple[int, list[str]]], name: str
+class UnreadableRow(list):  # type: ignore[type-arg]
+    """A row that could not be read, in place of its cells: the import rejects this row with
+    ``reason`` and goes on with the next one."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(["(not read)"])
+        self.reason = reason
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[object]]]:
+    """Records numbered as the spreadsheet shows them. A record with a field over csv's size
+    limit (128 KiB: no call list has such a cell) becomes an UnreadableRow, not the end of the
+    file; csv goes on at the next line."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells: list[object] = list(next(reader))
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                raise
+            cells = UnreadableRow(f"a cell of this row is too large ({exc}): the row was not "
+                                  "read")
+        yield number, cells
+
+
+def _csv_rows(numbered: Iterator[tuple[int, list[object]]], name: str
               ) -> Iterator[tuple[int, list[object]]]:
     try:
-        for number, cells in numbered:
-            yield number, list(cells)
+        yield from numbered
     except csv.Error as exc:
         raise Unprocessable(f"{name} is not valid CSV: {exc}") from None
 
@@ -193,7 +301,9 @@ def shown(value: object) -> str:
 
 
 def parse_text(value: object, max_length: int) -> str:
-    text = shown(value).strip()
+    # cleaned on the way in (core.safe_text): a NUL (PostgreSQL cannot store it) or a pasted
+    # vertical tab (no workbook can hold it) in a name or office never reaches the database
+    text = clean_text(shown(value)).strip()
     if len(text) > max_length:
         raise BadValue(f"longer than {max_length} characters")
     return text
