@@ -317,12 +317,14 @@ def _require_current(ctx: AppContext) -> None:
 
 
 def _read_password() -> str:
+    """Surrounding spaces are removed, as the API removes them from every body (the login's
+    too): a password set here with a stray space could otherwise never be typed at login."""
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
+        return sys.stdin.readline().strip()
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password again: "):
         raise CommandError("the two passwords differ: nothing was changed")
-    return first
+    return first.strip()
 
 
 def _shown_url(settings: Settings) -> str:

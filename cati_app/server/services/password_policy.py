@@ -1,9 +1,10 @@
 """What a new or reset password must be (DESIGN §5, issue 11): long enough (longer for
-admins), not a common password, not built on the username, and no surrounding spaces.
+admins), not a common password, not built on the username.
 
-Surrounding whitespace is *refused*, not stripped: the login compares the password exactly as
-typed, so quietly stripping it when it is set would lock the person out, and refusing it is
-the same rule for the CLI (which reads one line and removes only the line ending) and the API.
+Surrounding whitespace: every API body strips it (``Strict`` models), the login's too, so a
+password is always compared without it. The CLI strips it the same way before it gets here.
+This module refuses what is left over (a caller that forgot to strip), because such a
+password could never be typed at the login.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def problem(password: str, *, username: str, role: Role | str) -> str | None:
     """Why the password is refused, in words the admin can act on, or None."""
     minimum = MIN_LENGTH_ADMIN if Role(role) == Role.admin else MIN_LENGTH
     if password != password.strip():
-        return "a password cannot start or end with a space or a tab: remove it"
+        return "a password cannot start or end with a space or a tab"
     if len(password) < minimum:
         who = "an administrator's" if Role(role) == Role.admin else "a"
         return f"{who} password needs at least {minimum} characters"
