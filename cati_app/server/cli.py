@@ -170,9 +170,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.workers > 1:  # each worker process builds its own app from CATI_* settings
         ctx.engine.dispose()
         uvicorn.run("cati_app.server.app:app_from_env", factory=True, workers=args.workers,
-                    **options)
+                    **options, **_worker_health_options(uvicorn.run))
     else:
         uvicorn.run(create_app(settings, ctx=ctx), **options)
+
+
+#: how long a worker may take to answer uvicorn's health check. A spawned worker imports the
+#: whole server before it can answer; on a busy host that takes longer than uvicorn's 5 s
+#: default, and uvicorn would kill and respawn every worker for ever (seen on 2 cores).
+WORKER_HEALTHCHECK_S = 30
+
+
+def _worker_health_options(run: Callable[..., object]) -> dict[str, int]:
+    import inspect
+
+    accepted = inspect.signature(run).parameters
+    return ({"timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
+            if "timeout_worker_healthcheck" in accepted else {})
 
 
 def _positive(text: str) -> int:
