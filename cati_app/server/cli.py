@@ -122,7 +122,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="put respondent names and phone numbers in the Raw data sheet")
     export.add_argument("--csv", type=Path, metavar="OUT.csv",
                         help="also write the raw data as CSV")
-    command("demo", _demo, "seed demo services, users and a sample; print the credentials")
+    demo = command("demo", _demo,
+                   "seed demo services, users and a sample; print the credentials")
+    demo.add_argument("--force-into-real-database", action="store_true",
+                      help="seed even though the database holds real data (users, services "
+                           "or cases the demo did not make); it adds logins with a "
+                           "published password")
     backup = command("backup", _backup,
                      "copy the database to PATH while the server runs (SQLite: online backup, "
                      "checked; PostgreSQL: pg_dump custom format)")
@@ -292,12 +297,13 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
-def _demo(settings: Settings, _args: argparse.Namespace) -> None:
+def _demo(settings: Settings, args: argparse.Namespace) -> None:
     ctx = AppContext.build(settings)
     try:
         _migrate_and_load(ctx)
         with transaction(ctx.sessions) as session:
-            result = seed_demo(session, ctx.hasher, at=ctx.clock.now())
+            result = seed_demo(session, ctx.hasher, at=ctx.clock.now(),
+                               into_real_database=args.force_into_real_database)
     finally:
         ctx.engine.dispose()
     print("\n".join(result.lines()))
