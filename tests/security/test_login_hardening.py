@@ -77,7 +77,7 @@ def test_unknown_and_deactivated_users_take_as_long_as_real_ones(slow_ctx: AppCo
     assert known > 0.005, "the test's hashing is too cheap to measure"
     assert unknown >= 0.5 * known, (unknown, known)
     assert deactivated >= 0.5 * known, (deactivated, known)
-    assert unknown <= 2 * known, (unknown, known)
+    assert unknown <= 3 * known, (unknown, known)  # nor much slower (a different path)
 
 
 @pytest.fixture
