@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"CATI_DATABASE_URL": f"sqlite:///{data_dir / 'demo.sqlite3'}"}
     print(f"demo data folder: {data_dir}", flush=True)
-    if _server_cli(["demo"], env).returncode != 0:
+    # demo.sqlite3 in the demo folder is the demo's own database: whatever people added to it
+    # while trying the demo (a user, a service) is demo play, not real data, so the demo is
+    # seeded into it again without the refusal meant for real databases.
+    if _server_cli(["demo", "--force-into-real-database"], env).returncode != 0:
         return 1
     port = _free_port(args.port)
     server = subprocess.Popen(_server_command(["serve", "--host", HOST, "--port", str(port)]),

@@ -294,13 +294,14 @@ class UserOut(BaseModel):
 
 class UserCreate(Strict):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=8, max_length=256)
+    #: the server's password policy says more (12 for admins, no common passwords)
+    password: str = Field(min_length=10, max_length=256)
     role: Role
     full_name: str = Field(default="", max_length=200)
 
 
 class PasswordReset(Strict):
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=10, max_length=256)
 
 
 class UserStatus(BaseModel):
@@ -334,3 +335,30 @@ class DeviceRevoked(BaseModel):
     device_id: str
     revoked: int
     at: datetime
+
+
+class DeviceOut(BaseModel):
+    """One account's registration of one device (a device used by two accounts is two rows)."""
+
+    device_id: str
+    username: str
+    first_seen: UtcDatetime
+    last_seen: UtcDatetime
+    approved_at: UtcDatetime | None
+    revoked_at: UtcDatetime | None
+    #: "waiting" (for an admin's approval), "approved" or "revoked"
+    status: Literal["waiting", "approved", "revoked"]
+
+
+class UserUnlocked(BaseModel):
+    user: UserOut
+    #: failed logins forgotten (the account's own; failures counted per address stay)
+    failed_logins_forgotten: int
+
+
+class ServiceChange(Strict):
+    """Only the fields given change; the code never does (cases and reports refer to it)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    agency: str | None = Field(default=None, max_length=200)
+    questionnaire_id: str | None = Field(default=None, min_length=1, max_length=64)

@@ -150,7 +150,10 @@ class _TooLarge(Exception):
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory cati_app.server.app:app_from_env`` (workers in production)."""
+    """For ``uvicorn --factory cati_app.server.app:app_from_env`` (the workers of
+    ``cati-server serve --workers N``, or bare uvicorn): logs as ``cati-server serve`` does."""
+    from cati_app.server.logging_setup import ensure_logging
     from cati_app.server.settings import load_settings
 
+    ensure_logging()
     return create_app(load_settings())

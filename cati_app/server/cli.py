@@ -130,7 +130,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="put respondent names and phone numbers in the Raw data sheet")
     export.add_argument("--csv", type=Path, metavar="OUT.csv",
                         help="also write the raw data as CSV")
-    command("demo", _demo, "seed demo services, users and a sample; print the credentials")
+    demo = command("demo", _demo,
+                   "seed demo services, users and a sample; print the credentials")
+    demo.add_argument("--force-into-real-database", action="store_true",
+                      help="seed even though the database holds real data (users, services "
+                           "or cases the demo did not make); it adds logins with a "
+                           "published password")
     backup = command("backup", _backup,
                      "copy the database to PATH while the server runs (SQLite: online backup, "
                      "checked; PostgreSQL: pg_dump custom format)")
@@ -178,9 +183,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.workers > 1:  # each worker process builds its own app from CATI_* settings
         ctx.engine.dispose()
         uvicorn.run("cati_app.server.app:app_from_env", factory=True, workers=args.workers,
-                    **options)
+                    **options, **_worker_health_options(uvicorn.run))
     else:
         uvicorn.run(create_app(settings, ctx=ctx), **options)
+
+
+#: how long a worker may take to answer uvicorn's health check. A spawned worker imports the
+#: whole server before it can answer; on a busy host that takes longer than uvicorn's 5 s
+#: default, and uvicorn would kill and respawn every worker for ever (seen on 2 cores).
+WORKER_HEALTHCHECK_S = 30
+
+
+def _worker_health_options(run: Callable[..., object]) -> dict[str, int]:
+    import inspect
+
+    accepted = inspect.signature(run).parameters
+    return ({"timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
+            if "timeout_worker_healthcheck" in accepted else {})
 
 
 def _positive(text: str) -> int:
@@ -296,12 +315,13 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
-def _demo(settings: Settings, _args: argparse.Namespace) -> None:
+def _demo(settings: Settings, args: argparse.Namespace) -> None:
     ctx = AppContext.build(settings)
     try:
         _migrate_and_load(ctx)
         with transaction(ctx.sessions) as session:
-            result = seed_demo(session, ctx.hasher, at=ctx.clock.now())
+            result = seed_demo(session, ctx.hasher, at=ctx.clock.now(),
+                               into_real_database=args.force_into_real_database)
     finally:
         ctx.engine.dispose()
     print("\n".join(result.lines()))
@@ -335,12 +355,14 @@ def _require_current(ctx: AppContext) -> None:
 
 
 def _read_password() -> str:
+    """Surrounding spaces are removed, as the API removes them from every body (the login's
+    too): a password set here with a stray space could otherwise never be typed at login."""
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
+        return sys.stdin.readline().strip()
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password again: "):
         raise CommandError("the two passwords differ: nothing was changed")
-    return first
+    return first.strip()
 
 
 def _shown_url(settings: Settings) -> str:

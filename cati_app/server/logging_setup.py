@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import os
 import sys
 import traceback
 from contextvars import ContextVar
@@ -130,3 +131,23 @@ def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:
     logging.config.dictConfig(logging_config(log_format, level))
+
+
+def configured_by_us() -> bool:
+    return any(isinstance(f, RequestContextFilter)
+               for handler in logging.getLogger().handlers for f in handler.filters)
+
+
+def ensure_logging() -> None:
+    """Configure the project's logging unless it is configured already.
+
+    For a worker started by bare ``uvicorn --factory ...app_from_env``: uvicorn has set up
+    its own logging there, access log included, which writes every query string (a
+    supervisor's name search). Replacing it here, before the first request, makes that
+    command log exactly as ``cati-server serve`` does. Under ``cati-server serve`` the
+    configuration is ours already and is left alone. ``CATI_LOG_FORMAT`` (json or text)
+    chooses the format; the default follows :func:`default_format`.
+    """
+    if configured_by_us():
+        return
+    configure_logging(os.environ.get("CATI_LOG_FORMAT") or default_format())

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=30, ge=1)
     login_window_minutes: float = Field(default=15.0, gt=0)
+    #: a login from a device new for the account waits for an admin's approval (403) instead
+    #: of being let in; admins' own devices are approved at once (never locked out)
+    require_device_approval: bool = False
     min_client_version: str = "0.1.0"
     #: Argon2id cost; lower only in tests
     argon2_time_cost: int = Field(default=3, ge=1)

@@ -143,6 +143,13 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
             "/v1/admin/users/victim/password", {"password": "taken over"}),
         ("POST", "/v1/admin/devices/{device_id}/revoke"): post(
             "/v1/admin/devices/dev-victim/revoke"),
+        ("POST", "/v1/admin/users/{username}/unlock"): post("/v1/admin/users/victim/unlock"),
+        ("GET", "/v1/admin/devices"): get("/v1/admin/devices"),
+        ("POST", "/v1/admin/devices/{device_id}/approve"): lambda h: c.post(
+            "/v1/admin/devices/dev-intruder/approve", params={"username": "intruder"},
+            headers=h),
+        ("PATCH", "/v1/admin/services/{code}"): lambda h: c.patch(
+            "/v1/admin/services/CID", json={"questionnaire_id": "set"}, headers=h),
         ("GET", "/v1/admin/services"): get("/v1/admin/services"),
         ("POST", "/v1/admin/services"): post("/v1/admin/services", {"code": "X", "name": "X"}),
         ("GET", "/v1/admin/questionnaires"): get("/v1/admin/questionnaires"),

@@ -11,16 +11,19 @@ from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import Questionnaire
 from cati_app.server.deps import Admin, AnyUser, Ctx, CurrentUser
 from cati_app.server.errors import NotFound, error_responses
-from cati_app.server.models import Service, User
+from cati_app.server.models import Device, Service, User
 from cati_app.server.schemas import (
+    DeviceOut,
     DeviceRevoked,
     PasswordReset,
     QuestionnaireOut,
+    ServiceChange,
     ServiceCreate,
     ServiceOut,
     UserCreate,
     UserOut,
     UserStatus,
+    UserUnlocked,
 )
 from cati_app.server.services import admin, catalogue, users
 from cati_app.server.services.supervision import Actor
@@ -90,6 +93,47 @@ def reset_password(username: Username, body: PasswordReset, ctx: Ctx, user: Admi
         return UserStatus(user=_user_out(target))
 
 
+@router.post("/admin/users/{username}/unlock", response_model=UserUnlocked, tags=["admin"])
+def unlock_user(username: Username, ctx: Ctx, user: Admin) -> UserUnlocked:
+    """Ends a lock from failed logins at once (instead of waiting for the window to pass)."""
+    with ctx.transaction() as session:
+        target = users.user_by_name(session, username)
+        forgotten = users.unlock(session, target, at=ctx.clock.now(), by=user.id)
+        return UserUnlocked(user=_user_out(target), failed_logins_forgotten=forgotten)
+
+
+def _device_out(device: Device, username: str) -> DeviceOut:
+    status = ("revoked" if device.revoked_at is not None
+              else "waiting" if device.approved_at is None else "approved")
+    return DeviceOut(device_id=device.device_id, username=username,
+                     first_seen=device.first_seen, last_seen=device.last_seen,
+                     approved_at=device.approved_at, revoked_at=device.revoked_at,
+                     status=status)
+
+
+@router.get("/admin/devices", response_model=list[DeviceOut], tags=["admin"])
+def list_devices(ctx: Ctx, _user: Admin) -> list[DeviceOut]:
+    """Every account's devices, newest first: a new device id (one that dodges a
+    revocation, say) shows up here with its first and last login."""
+    with ctx.transaction() as session:
+        return [_device_out(device, name) for device, name in users.list_devices(session)]
+
+
+DeviceId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post("/admin/devices/{device_id}/approve", response_model=DeviceOut, tags=["admin"])
+def approve_device(device_id: DeviceId, ctx: Ctx, user: Admin,
+                   username: Annotated[str, Query(min_length=1, max_length=64,
+                                                  description="whose device")]) -> DeviceOut:
+    """Lets a device waiting for approval in (``CATI_REQUIRE_DEVICE_APPROVAL``); the person
+    logs in again. A revoked device cannot be approved."""
+    with ctx.transaction() as session:
+        device = users.approve_device(session, device_id=device_id, username=username,
+                                      at=ctx.clock.now(), by=user.id)
+        return _device_out(device, username)
+
+
 @router.post("/admin/devices/{device_id}/revoke", response_model=DeviceRevoked, tags=["admin"])
 def revoke_device(
     device_id: Annotated[str, Path(min_length=1, max_length=64)], ctx: Ctx,
@@ -120,6 +164,18 @@ def add_service(body: ServiceCreate, ctx: Ctx, user: Admin
         service = catalogue.add_service(session, code=body.code, name=body.name,
                                         agency=body.agency, questionnaire_id=body.questionnaire_id,
                                         at=ctx.clock.now(), by=user.id)
+        return _service_out(service)
+
+
+@router.patch("/admin/services/{code}", response_model=ServiceOut, tags=["admin"])
+def change_service(code: Annotated[str, Path(min_length=1, max_length=32)], body: ServiceChange,
+                   ctx: Ctx, user: Admin) -> ServiceOut:
+    """Rename a service, change its agency or the questionnaire its calls use (one the server
+    has: see GET /v1/admin/questionnaires)."""
+    with ctx.transaction() as session:
+        service = catalogue.change_service(session, code, name=body.name, agency=body.agency,
+                                           questionnaire_id=body.questionnaire_id,
+                                           at=ctx.clock.now(), by=user.id)
         return _service_out(service)
 
 

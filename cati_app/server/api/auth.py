@@ -13,13 +13,18 @@ router = APIRouter(prefix="/v1", tags=["auth"], responses=error_responses(401, 4
 
 
 @router.post("/auth/token", response_model=TokenResponse,
-             responses={401: {}, 429: {"description": "too many failed logins; see Retry-After"}})
+             responses={401: {}, 429: {"description": "too many failed logins; see Retry-After"},
+                        **error_responses(403)})
 def issue_token(body: TokenRequest, request: Request, ctx: Ctx) -> TokenResponse:
     address = request.client.host if request.client else "unknown"
-    # Owns its transaction: a refused login is committed (throttling counts it), then raised.
+    # Owns its transactions. First the attempt is recorded and committed, so concurrent
+    # guesses (other workers) count it before anything is checked; then the check, whose
+    # refusal is committed too (a wrong password stays counted), then raised.
+    with ctx.sessions.begin() as session:
+        attempt = users.reserve_attempt(ctx, session, username=body.username, address=address)
     with ctx.sessions.begin() as session:
         issued = users.login(ctx, session, username=body.username, password=body.password,
-                             device_id=body.device_id, address=address)
+                             device_id=body.device_id, address=address, attempt_id=attempt)
     if isinstance(issued, CatiError):
         raise issued
     user = issued.user

@@ -36,6 +36,9 @@ class Device(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: None while the device waits for an admin's approval (``require_device_approval``);
+    #: without that setting a new device is approved when first seen
+    approved_at: Mapped[datetime | None]
 
 
 class AuthToken(Base):

@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import ChangeType, Role
-from cati_app.core.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from cati_app.core.questionnaire import (
+    Questionnaire,
+    QuestionnaireError,
+    default_questionnaire,
+    load_questionnaire,
+)
 from cati_app.server.audit import audit
 from cati_app.server.errors import Conflict, NotFound, Unprocessable
 from cati_app.server.feed import append_change
@@ -23,6 +28,7 @@ def add_service(session: Session, *, code: str, name: str, agency: str = "",
         raise Unprocessable("a service needs a code and a name")
     if session.scalar(select(Service.id).where(Service.code == code)) is not None:
         raise Conflict(f"the service code {code!r} exists already")
+    questionnaire_id = _known_questionnaire(session, questionnaire_id)
     service = Service(code=code, name=name.strip(), agency=agency.strip(),
                       questionnaire_id=questionnaire_id)
     session.add(service)
@@ -30,6 +36,46 @@ def add_service(session: Session, *, code: str, name: str, agency: str = "",
     audit(session, at=at, user_id=by, action="service.create", entity="service",
           entity_id=service.id, details={"code": code})
     return service
+
+
+def change_service(session: Session, code: str, *, name: str | None = None,
+                   agency: str | None = None, questionnaire_id: str | None = None,
+                   at: datetime, by: int | None) -> Service:
+    service = service_by_code(session, code)
+    before = {"name": service.name, "agency": service.agency,
+              "questionnaire_id": service.questionnaire_id}
+    if name is not None:
+        if not name.strip():
+            raise Unprocessable("a service needs a name")
+        service.name = name.strip()
+    if agency is not None:
+        service.agency = agency.strip()
+    if questionnaire_id is not None:
+        service.questionnaire_id = _known_questionnaire(session, questionnaire_id)
+    after = {"name": service.name, "agency": service.agency,
+             "questionnaire_id": service.questionnaire_id}
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changed:
+        audit(session, at=at, user_id=by, action="service.change", entity="service",
+              entity_id=service.id, details={"code": service.code, "changed": changed})
+    return service
+
+
+def _known_questionnaire(session: Session, qid: str) -> str:
+    """The questionnaire a service's calls will use must exist, or every claim of its cases
+    would answer 404 in the field. The shipped default (``set``) counts as existing even
+    before it is loaded: ``cati-server init`` loads it, and so does the demo."""
+    qid = qid.strip()
+    if qid == default_questionnaire().id:
+        return qid
+    if session.scalar(select(QuestionnaireVersion.id)
+                      .where(QuestionnaireVersion.qid == qid).limit(1)) is None:
+        known = sorted(set(session.scalars(select(QuestionnaireVersion.qid))))
+        raise Unprocessable(
+            f"there is no questionnaire {qid!r}: upload it first, or use one of "
+            f"{', '.join(repr(k) for k in known) or 'none loaded yet'}",
+            fields=[{"loc": ["body", "questionnaire_id"], "msg": "no such questionnaire"}])
+    return qid
 
 
 def service_by_code(session: Session, code: str) -> Service:

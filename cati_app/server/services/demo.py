@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import default_questionnaire
-from cati_app.server.models import QuestionnaireVersion, SampleBatch, Service, User
+from cati_app.server.errors import Conflict
+from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch, Service, User
 from cati_app.server.services import catalogue, users
 from cati_app.server.services.sample_import import COLUMNS, import_sample
 from cati_app.server.services.sample_readers import sheet_from_records
@@ -84,8 +85,49 @@ def ensure_default_questionnaire(session: Session, *, at: datetime
                                                at=at, by=None)
 
 
-def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: int = 975
-              ) -> DemoResult:
+def real_data(session: Session) -> list[str]:
+    """What in this database is not the demo's, described for a person; empty when the
+    database is empty or holds only demo data (so the demo can be run again on its own
+    database, after people have played with it).
+
+    Real data is: a user the demo does not make (or one of its usernames with another role
+    or name: somebody's real account), a service the demo does not add, a call list other
+    than the demo's (so any case outside the demo sample). Work done by the demo's users on
+    the demo's cases (attempts, interviews) is demo data."""
+    found = []
+    demo_users = {name: (role.value, full_name) for name, role, full_name in USERS}
+    others = [name for name, role, full_name in session.execute(
+        select(User.username, User.role, User.full_name).order_by(User.id))
+        if demo_users.get(name) != (role, full_name)]
+    if others:
+        found.append(f"{len(others)} user(s) the demo did not make ({_some(others)})")
+    demo_codes = {code for code, _, _ in SERVICES}
+    services = [code for code in session.scalars(select(Service.code).order_by(Service.id))
+                if code not in demo_codes]
+    if services:
+        found.append(f"{len(services)} service(s) the demo did not add ({_some(services)})")
+    outside = session.scalar(select(func.count()).select_from(Case).outerjoin(
+        SampleBatch, SampleBatch.id == Case.batch_id).where(
+        or_(SampleBatch.name.is_(None), SampleBatch.name != DEMO_BATCH))) or 0
+    if outside:
+        found.append(f"{outside} case(s) outside the demo's call lists")
+    return found
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+
+
+def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: int = 975,
+              into_real_database: bool = False) -> DemoResult:
+    """Seed the demo. A database with real data is refused (the demo adds logins whose
+    password is published) unless ``into_real_database`` says the operator means it."""
+    found = real_data(session)
+    if found and not into_real_database:
+        raise Conflict(
+            "this database holds real data, not only the demo's: " + "; ".join(found) + ". "
+            "The demo would add logins whose password is published. Point CATI_DATABASE_URL "
+            "at a new database, or pass --force-into-real-database if you mean it")
     result = DemoResult(usernames=[(name, role.value) for name, role, _ in USERS])
     if ensure_default_questionnaire(session, at=at) is not None:
         result.created.append("the default questionnaire")
@@ -103,8 +145,11 @@ def _seed_users(session: Session, hasher: PasswordHasher, at: datetime,
     made = [name for name, _, _ in USERS if name not in existing]
     for name, role, full_name in USERS:
         if name in made:
+            # The demo's password is published in the README, so it would fail the password
+            # policy (the admin's minimum, the list of common passwords) on purpose: demo
+            # databases only, which `cati-server demo` checks before seeding.
             users.create_user(session, hasher, username=name, password=DEMO_PASSWORD,
-                              role=role, full_name=full_name, at=at)
+                              role=role, full_name=full_name, at=at, check_policy=False)
     if made:
         result.created.append("users " + ", ".join(made))
 
