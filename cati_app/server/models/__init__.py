@@ -20,11 +20,12 @@ from cati_app.server.models.sync import (
     PushedItem,
     QuarantinedItem,
     ReviewStatus,
+    StoredCallingRules,
 )
 
 __all__ = [
     "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseState", "Conflict",
     "ConflictStatus", "ContactAttempt", "Device", "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
-    "SampleBatch", "Service", "User",
+    "SampleBatch", "Service", "StoredCallingRules", "User",
 ]

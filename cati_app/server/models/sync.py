@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cati_app.server.models.base import Base, BigId
@@ -66,6 +66,11 @@ class ContactAttempt(Base):
     #: the interview version this attempt produced, if any
     interview_version_uuid: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime]
+    #: the time the calling rules read: started_at, or received_at when the device's time is
+    #: implausible (cati_app.core.time_checks); NULL on rows from before it, read as started_at
+    effective_at: Mapped[datetime | None]
+    #: what was wrong with the device's times, for a supervisor; empty when plausible
+    time_flags: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
 
 
 class ReviewStatus:
@@ -145,3 +150,16 @@ class FeedChange(Base):
     assignment_version: Mapped[int | None]
     body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class StoredCallingRules(Base):
+    """The calling rules an admin set (one row, id 1), as CallingRules.to_dict; ``version``
+    goes up by one with every change, so desktops and server processes notice it."""
+
+    __tablename__ = "calling_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
@@ -40,18 +40,27 @@ def replan(session: Session, case: Case, rules: CallingRules, *, at: datetime,
 
 
 def load_history(session: Session, case_ids: list[int]) -> dict[int, list[AttemptRecord]]:
-    """The attempts of each case in the order the rules read them (time, then arrival)."""
+    """The attempts of each case in the order the rules read them (time, then arrival). The
+    time is the attempt's effective time: the device's start, or the server's receipt when
+    the device's clock was implausible (cati_app.core.time_checks), so a call from a clock a
+    day ahead sorts where the server received it, not after every later call."""
+    at = effective_at()
     rows = session.execute(
-        select(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.outcome,
+        select(ContactAttempt.case_id, at.label("at"), ContactAttempt.outcome,
                ContactAttempt.phone_index, ContactAttempt.user_id)
         .where(ContactAttempt.case_id.in_(case_ids or [-1]))
-        .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id)
+        .order_by(ContactAttempt.case_id, at, ContactAttempt.id)
     ).all()
     history: dict[int, list[AttemptRecord]] = {}
     for r in rows:
         history.setdefault(r.case_id, []).append(
-            AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id))
+            AttemptRecord(r.at, r.outcome, r.phone_index, r.user_id))
     return history
+
+
+def effective_at() -> ColumnElement[datetime]:
+    """The time the rules read an attempt at (rows from before effective_at: started_at)."""
+    return func.coalesce(ContactAttempt.effective_at, ContactAttempt.started_at)
 
 
 def apply_history(session: Session, case: Case, history: list[AttemptRecord],

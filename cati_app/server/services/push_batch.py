@@ -45,7 +45,7 @@ from cati_app.server.models import (
 )
 from cati_app.server.services import assignments, case_plan
 from cati_app.server.services.interviews import phone_index_of, questionnaire_for
-from cati_app.server.services.push_common import PushContext
+from cati_app.server.services.push_common import PushContext, check_item_times
 
 FAST_KINDS = frozenset({ItemKind.contact_attempt, ItemKind.interview_version})
 
@@ -137,6 +137,8 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, rows: _Rows
     if (kind is None or kind.derived or (p.outcome_code not in (None, kind.aapor_code))
             or p.phone_index >= max(1, len(case.phones()))):
         raise Decline  # the per-item path words the rejection
+    if check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at).flags:
+        raise Decline  # the per-item path flags implausible times
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, p.phone_index,
                                       kind, note=p.note, appointment_at=p.appointment_at,
                                       appointment_kind=p.appointment_kind))
@@ -154,7 +156,8 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
                with_primary: set[int]) -> tuple[AttemptRecord, str]:
     p = _payload(InterviewVersionPayload, item)
     phone_index = phone_index_of(item)
-    if p.base_version_uuid is not None or phone_index >= max(1, len(case.phones())):
+    if (p.base_version_uuid is not None or phone_index >= max(1, len(case.phones()))
+            or check_item_times(pc, case, p.started_at, p.ended_at).flags):
         raise Decline
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id,
                                     p.questionnaire_version)
