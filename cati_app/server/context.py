@@ -19,7 +19,6 @@ from cati_app.server.db import make_engine, make_session_factory, transaction
 from cati_app.server.models import StoredCallingRules
 from cati_app.server.settings import Settings
 
-
 #: how long a server process plans with the calling rules it last read before it looks at the
 #: database again (another process may have stored an admin's change); this process's own
 #: changes take effect at once
