@@ -68,6 +68,8 @@ class SyncStore(Protocol):
     def questionnaires_to_fetch(self) -> list[tuple[str, int]]: ...
     def save_questionnaire(self, definition: dict) -> Any: ...
     def set_server_clock_offset(self, seconds: float) -> None: ...
+    def server_rules(self) -> dict[str, Any] | None: ...
+    def set_calling_rules(self, rules: dict[str, Any], version: int) -> None: ...
     def record_sync(self, ok: bool, message: str, at: datetime) -> None: ...
     def purge_contact_details(self, now: datetime) -> int: ...
     def active_case_count(self) -> int: ...
@@ -164,6 +166,7 @@ class SyncEngine:
         report = SyncReport()
         try:
             hello = self._hello()
+            self._take_rules(hello, report)
             report.pushed = self._push_outbox(hello, progress)
             report.pulled = self._pull_changes(progress)
             self._fetch_questionnaires(report, progress)
@@ -194,6 +197,22 @@ class SyncEngine:
         midpoint = sent + (received - sent) / 2
         self.store.set_server_clock_offset((hello.server_time - midpoint).total_seconds())
         return hello
+
+    def _take_rules(self, hello: Hello, report: SyncReport) -> None:
+        """Plan with the server's calling rules from now on, when they changed (an admin's
+        change reaches every desktop at its next sync, without reinstalling)."""
+        doc = hello.calling_rules
+        if doc is None or self.store.server_rules() == doc.model_dump(mode="json"):
+            return
+        try:
+            self.store.set_calling_rules(doc.rules, doc.version)
+        except ValueError as exc:
+            # a newer server's rules: keep planning with the ones we have, and say so
+            report.errors.append(f"the server's calling rules (version {doc.version}) are "
+                                 f"not readable by this version of the app ({exc}); update "
+                                 "the app")
+            return
+        log.info("calling rules version %d taken", doc.version)
 
     def _push_outbox(self, hello: Hello, progress: Progress) -> int:
         max_items = max(1, min(hello.max_items_per_batch, MAX_ITEMS_PER_BATCH))

@@ -9,7 +9,7 @@ saved, it is on disk.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
@@ -35,15 +35,25 @@ class EnumeratorController:
         self.clock = clock
         self.username = username
         self.full_name = full_name or username
-        self.rules = rules or CallingRules()
+        self._rules = rules
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The server's time as this computer best knows it: its own clock corrected by the
+        offset measured at the last sync. Every time the enumerator's work records (calls,
+        interviews, appointments "in two hours") comes from here, so a computer set to the
+        wrong day still reports the right times."""
+        return self.clock.now() + timedelta(seconds=self.store.server_clock_offset())
+
+    @property
+    def rules(self) -> CallingRules:
+        """The calling rules the server sent at the last sync (the built-in defaults only
+        until the first sync), unless a test gave fixed ones."""
+        return self._rules if self._rules is not None else self.store.calling_rules()
 
     # --- queue and cases ---------------------------------------------------------------
 
     def queue(self) -> list[LocalCase]:
-        return self.store.queue(self.clock.now())
+        return self.store.queue(self.now())
 
     def case(self, case_id: int) -> LocalCase:
         return self.store.get_case(case_id)
@@ -52,7 +62,7 @@ class EnumeratorController:
         """Cases whose appointment falls due within the next few minutes, soonest first."""
         by_id = {case.case_id: case for case in cases}
         entries = [_queue_entry(case) for case in cases if case.appointment is not None]
-        return [by_id[e.case_id] for e in reminders_due(entries, self.clock.now())]
+        return [by_id[e.case_id] for e in reminders_due(entries, self.now())]
 
     def record_outcome(self, case_id: int, *, outcome: str, phone_index: int,
                        started_at: datetime, note: str = "",
@@ -60,7 +70,7 @@ class EnumeratorController:
                        appointment_kind: str | None = None) -> str:
         return self.store.record_attempt(
             case_id, outcome=outcome, phone_index=phone_index, started_at=started_at,
-            ended_at=self.clock.now(), note=note, appointment_at=appointment_at,
+            ended_at=self.now(), note=note, appointment_at=appointment_at,
             appointment_kind=appointment_kind)
 
     def release_case(self, case_id: int, reason: str) -> str:
@@ -88,7 +98,7 @@ class EnumeratorController:
                         phone_index: int) -> InterviewDraft:
         return self.store.start_interview(
             case.case_id, questionnaire=questionnaire, language=language,
-            started_at=self.clock.now(), phone_index=phone_index)
+            started_at=self.now(), phone_index=phone_index)
 
     def save_answer(self, interview_uuid: str, name: str, value: Any,
                     current_item: str | None) -> None:
@@ -99,7 +109,7 @@ class EnumeratorController:
 
     def finish_interview(self, interview_uuid: str) -> str:
         """Close the draft as an interview version queued for upload; the outbox item uuid."""
-        return self.store.finish_interview(interview_uuid, ended_at=self.clock.now())
+        return self.store.finish_interview(interview_uuid, ended_at=self.now())
 
     def fill_context(self, case: LocalCase) -> dict[str, str]:
         return {

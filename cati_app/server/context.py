@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.core.clock import Clock, SystemClock
@@ -21,7 +22,13 @@ from cati_app.server.db import (
     read_transaction,
     transaction,
 )
+from cati_app.server.models import StoredCallingRules
 from cati_app.server.settings import Settings
+
+#: how long a server process plans with the calling rules it last read before it looks at the
+#: database again (another process may have stored an admin's change); this process's own
+#: changes take effect at once
+RULES_RECHECK_SECONDS = 5.0
 
 
 @dataclass
@@ -31,7 +38,9 @@ class AppContext:
     sessions: sessionmaker[Session]
     clock: Clock
     hasher: PasswordHasher
-    rules: CallingRules = field(default_factory=CallingRules)
+    #: the rules of the settings (CATI_CALLING_RULES_JSON, else the built-in defaults): used
+    #: until an admin stores rules (PUT /v1/admin/calling-rules)
+    base_rules: CallingRules = field(default_factory=CallingRules)
     #: parsed questionnaire versions by (id, version); stored versions never change
     questionnaires: dict[tuple[str, int], Questionnaire] = field(default_factory=dict)
     #: sessions for reads only (``read()``); built from ``engine`` when not given
@@ -40,6 +49,37 @@ class AppContext:
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
+
+    _stored_rules: tuple[int, CallingRules] | None = field(default=None, init=False,
+                                                          repr=False)
+    _rules_checked: float = field(default=float("-inf"), init=False, repr=False)
+
+    @property
+    def rules(self) -> CallingRules:
+        """The calling rules in force: the admin's stored rules, else ``base_rules``."""
+        return self._stored_rules[1] if self._stored_rules else self.base_rules
+
+    @property
+    def rules_version(self) -> int:
+        """0 for ``base_rules``; each admin change adds one."""
+        return self._stored_rules[0] if self._stored_rules else 0
+
+    def use_rules(self, version: int, rules: CallingRules) -> None:
+        self._stored_rules = (version, rules) if version > 0 else None
+        self._rules_checked = time.monotonic()
+
+    def refresh_rules(self, session: Session) -> None:
+        """Re-read the stored rules when they may have been changed by another process."""
+        if time.monotonic() - self._rules_checked < RULES_RECHECK_SECONDS:
+            return
+        row = session.execute(select(StoredCallingRules.version, StoredCallingRules.rules)
+                              .where(StoredCallingRules.id == 1)).first()
+        if row is None:
+            self.use_rules(0, self.base_rules)
+        elif row.version != self.rules_version:
+            self.use_rules(row.version, CallingRules.from_dict(row.rules))
+        else:
+            self._rules_checked = time.monotonic()
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None,
@@ -50,12 +90,13 @@ class AppContext:
         rules = (CallingRules.from_dict(json.loads(settings.calling_rules_json))
                  if settings.calling_rules_json else CallingRules())
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                   clock=clock or SystemClock(), hasher=hasher, rules=rules)
+                   clock=clock or SystemClock(), hasher=hasher, base_rules=rules)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work, committed before it returns (so before the reply is sent)."""
         with transaction(self.sessions) as session:
+            self.refresh_rules(session)
             yield session
 
     @contextmanager

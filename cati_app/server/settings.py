@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     #: per-project calling rules (JSON as in cati_app.core.scheduling.CallingRules.to_dict)
     calling_rules_json: str = ""
+    #: a device time later than the server's receipt by more than this is flagged, and the
+    #: rules read the receipt instead (cati_app.core.time_checks)
+    clock_tolerance_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
     #: proxies whose X-Forwarded-For is believed (the TLS reverse proxy); comma-separated
     forwarded_allow_ips: str = "127.0.0.1"
     #: database connection pool size per worker process (PostgreSQL)
@@ -101,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def idle_hold(self) -> timedelta:
         return timedelta(hours=self.idle_hold_hours)
+
+    @property
+    def clock_tolerance(self) -> timedelta:
+        return timedelta(minutes=self.clock_tolerance_minutes)
 
     @property
     def login_window(self) -> timedelta:

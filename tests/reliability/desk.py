@@ -16,7 +16,7 @@ from cati_app.client.api import ApiClient
 from cati_app.client.store import LocalStore, work
 from cati_app.client.store.models import CaseRow
 from cati_app.client.sync import SyncEngine, SyncReport, ack_file_for
-from cati_app.core.clock import SystemClock
+from cati_app.core.clock import Clock, SystemClock
 
 #: as in tests/e2e/live.py (not imported from there: that module imports the server)
 ENUMERATOR = "karma"
@@ -42,8 +42,9 @@ class Desk:
     """One enumerator's store, API client and sync engine, talking to ``base_url``."""
 
     def __init__(self, base_url: str, db_path: Path, *, target_queue_size: int = 30,
-                 token: str | None = None, pull_limit: int = 200) -> None:
-        self.clock = SystemClock()
+                 token: str | None = None, pull_limit: int = 200,
+                 clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
         self.db_path = db_path
         self.store = LocalStore.open(db_path, username=ENUMERATOR, clock=self.clock)
         self.api = ApiClient(base_url, token=token, timeout=30.0)

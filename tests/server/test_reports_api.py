@@ -68,7 +68,8 @@ def test_progress_per_service_and_enumerator(
     today = seed_version(ctx, done, karma, primary=True)
     yesterday = seed_version(ctx, held, karma, primary=True)
     with transaction(ctx.sessions) as session:
-        session.merge(yesterday).ended_at = YESTERDAY_11PM_THIMPHU
+        row = session.merge(yesterday)
+        row.ended_at = row.received_at = YESTERDAY_11PM_THIMPHU  # "today" is by receipt
     seed_version(ctx, moving, pema, primary=False)  # not primary: not counted
     seed_version(ctx, moving, pema, primary=True, completion="partial")  # not complete
     assert today.ended_at == ctx.clock.now()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ class LocalStore:
         self._username = username
         self._clock = clock
         self._rules = rules
+        self._offset: float | None = None
         self._questionnaires: dict[tuple[str, int], Questionnaire] = {}
 
     @classmethod
@@ -59,6 +60,7 @@ class LocalStore:
             migrate(engine, path)
             store = cls(engine, username=username, clock=clock, rules=rules or CallingRules())
             store._claim_ownership(path)
+            store._load_server_rules()
         except BaseException:
             engine.dispose()
             raise
@@ -244,10 +246,34 @@ class LocalStore:
     def set_server_clock_offset(self, seconds: float) -> None:
         with self._transaction() as session:
             _set_meta(session, "server_clock_offset", float(seconds))
+        self._offset = float(seconds)
 
     def server_clock_offset(self) -> float:
+        """Seconds to add to this computer's clock to get the server's (last measured).
+        Kept in memory too: the desktop asks for it every time it reads the time."""
+        if self._offset is None:
+            with self._reading() as session:
+                self._offset = float(_meta(session, "server_clock_offset") or 0.0)
+        return self._offset
+
+    def set_calling_rules(self, rules: dict[str, Any], version: int) -> None:
+        """Keep the server's calling rules (CallingRules.to_dict) and plan with them from now
+        on: the queue's windows and holidays at once, retry delays and the cap from the next
+        call on (as on the server, a case's next call already planned is not moved). ValueError
+        (and nothing kept) when the rules do not parse."""
+        parsed = CallingRules.from_dict(rules)
+        with self._transaction() as session:
+            _set_meta(session, "calling_rules", {"version": int(version), "rules": rules})
+        self._rules = parsed
+
+    def server_rules(self) -> dict[str, Any] | None:
+        """The server's rules last kept, ``{"version": ..., "rules": ...}``; None: none yet."""
         with self._reading() as session:
-            return float(_meta(session, "server_clock_offset") or 0.0)
+            stored = _meta(session, "calling_rules")
+        return stored if isinstance(stored, dict) else None
+
+    def calling_rules(self) -> CallingRules:
+        return self._rules
 
     def record_sync(self, ok: bool, message: str, at: datetime) -> None:
         at = _utc(at, "at")
@@ -317,6 +343,15 @@ class LocalStore:
             elif owner != self._username:
                 raise StoreError(f"the local database {path} belongs to {owner!r}, not "
                                  f"{self._username!r}; open the one made for this user")
+
+    def _load_server_rules(self) -> None:
+        """Plan with the rules the server sent last (kept from the previous session)."""
+        with self._reading() as session:
+            stored = _meta(session, "calling_rules")
+        if isinstance(stored, dict):
+            # checked when stored; rules this version cannot read are sent again at sync
+            with suppress(KeyError, TypeError, ValueError):
+                self._rules = CallingRules.from_dict(stored["rules"])
 
     def _keep_questionnaire(self, session: Session, questionnaire: Questionnaire) -> None:
         key = (questionnaire.id, questionnaire.version)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from cati_app.core.protocol import MAX_BATCH_BYTES, Hello, Role, TokenRequest, TokenResponse
 from cati_app.server.deps import AnyUser, Ctx
 from cati_app.server.errors import CatiError, error_responses
-from cati_app.server.services import users
+from cati_app.server.services import calling_rules, users
 
 router = APIRouter(prefix="/v1", tags=["auth"], responses=error_responses(401, 422, 429))
 
@@ -37,5 +37,8 @@ def issue_token(body: TokenRequest, request: Request, ctx: Ctx) -> TokenResponse
 def hello(ctx: Ctx, _user: AnyUser) -> Hello:
     # A batch must fit the body limit with room for the JSON around the items.
     batch_bytes = min(MAX_BATCH_BYTES, ctx.settings.max_body_bytes * 3 // 4)
+    with ctx.sessions() as session:
+        ctx.refresh_rules(session)  # an admin's change made in another server process
     return Hello(server_time=ctx.clock.now(), max_batch_bytes=batch_bytes,
-                 min_client_version=ctx.settings.min_client_version)
+                 min_client_version=ctx.settings.min_client_version,
+                 calling_rules=calling_rules.current(ctx))

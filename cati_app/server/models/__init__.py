@@ -21,6 +21,7 @@ from cati_app.server.models.sync import (
     PushedItem,
     QuarantinedItem,
     ReviewStatus,
+    StoredCallingRules,
 )
 
 __all__ = [
@@ -28,5 +29,5 @@ __all__ = [
     "CaseState", "Conflict",
     "ConflictStatus", "ContactAttempt", "Device", "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
-    "SampleBatch", "Service", "User",
+    "SampleBatch", "Service", "StoredCallingRules", "User",
 ]

@@ -69,6 +69,11 @@ class ContactAttempt(Base):
     #: a supervisor dismissed this (late, final) outcome: kept in the history, but it no
     #: longer decides the case's disposition or next call (see case_plan.load_history)
     dismissed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the time the calling rules read: started_at, or received_at when the device's time is
+    #: implausible (cati_app.core.time_checks); NULL on rows from before it, read as started_at
+    effective_at: Mapped[datetime | None]
+    #: what was wrong with the device's times, for a supervisor; empty when plausible
+    time_flags: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
 
 
 class ReviewStatus:
@@ -151,3 +156,16 @@ class FeedChange(Base):
     assignment_version: Mapped[int | None]
     body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class StoredCallingRules(Base):
+    """The calling rules an admin set (one row, id 1), as CallingRules.to_dict; ``version``
+    goes up by one with every change, so desktops and server processes notice it."""
+
+    __tablename__ = "calling_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -47,27 +47,37 @@ def load_history(session: Session, case_ids: list[int]) -> dict[int, list[Attemp
     an interview reads the completion of the case's *primary* interview version, so a
     correction or a supervisor's choice of version (no new call either way) moves the
     disposition, the rates and every sheet with it. A call a supervisor dismissed stays in
-    the history with ``counts=False``."""
+    the history with ``counts=False``.
+
+    The time is the attempt's effective time: the device's start, or the server's receipt when
+    the device's clock was implausible (cati_app.core.time_checks), so a call from a clock a
+    day ahead sorts where the server received it, not after every later call."""
+    at = effective_at()
     primary = aliased(InterviewVersion)
     outcome = sql_case(
         (and_(ContactAttempt.interview_version_uuid.is_not(None),
               primary.completion.is_not(None)), primary.completion),
         else_=ContactAttempt.outcome)
     rows = session.execute(
-        select(ContactAttempt.case_id, ContactAttempt.started_at, outcome.label("outcome"),
+        select(ContactAttempt.case_id, at.label("at"), outcome.label("outcome"),
                ContactAttempt.phone_index, ContactAttempt.user_id, ContactAttempt.dismissed)
         # at most one primary version per case (a unique index), so no row is repeated
         .outerjoin(primary, and_(primary.case_id == ContactAttempt.case_id,
                                  primary.primary.is_(True)))
         .where(ContactAttempt.case_id.in_(case_ids or [-1]))
-        .order_by(ContactAttempt.case_id, ContactAttempt.started_at, ContactAttempt.id)
+        .order_by(ContactAttempt.case_id, at, ContactAttempt.id)
     ).all()
     history: dict[int, list[AttemptRecord]] = {}
     for r in rows:
         history.setdefault(r.case_id, []).append(
-            AttemptRecord(r.started_at, r.outcome, r.phone_index, r.user_id,
+            AttemptRecord(r.at, r.outcome, r.phone_index, r.user_id,
                           counts=not r.dismissed))
     return history
+
+
+def effective_at() -> ColumnElement[datetime]:
+    """The time the rules read an attempt at (rows from before effective_at: started_at)."""
+    return func.coalesce(ContactAttempt.effective_at, ContactAttempt.started_at)
 
 
 def apply_history(session: Session, case: Case, history: list[AttemptRecord],

@@ -30,6 +30,8 @@ from cati_app.server.services.push_common import (
     Applied,
     ItemRejected,
     PushContext,
+    check_item_times,
+    flag_times,
     raise_conflict,
     stale_outcome,
     to_supervisor,
@@ -52,14 +54,17 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
         raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
                            "number(s)")
     first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
+    times = check_item_times(pc, case, p.started_at, p.ended_at)
     version = _version_row(pc, item, case, p, answers, outcome.key,
-                           problems + answer_problems(q, answers))
+                           problems + answer_problems(q, answers) + times.flags)
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
         device_id=pc.device_id, assignment_version=item.assignment_version,
         started_at=p.started_at, ended_at=p.ended_at, phone_index=phone_index,
         outcome=outcome.key, aapor_code=outcome.aapor_code, note="", stale=not current,
-        interview_version_uuid=version.version_uuid, received_at=pc.now))
+        interview_version_uuid=version.version_uuid, received_at=pc.now,
+        effective_at=times.effective_at, time_flags=times.flags))
+    flag_times(pc, item, case, times, "an interview")
     if current:
         version.primary = first_interview
         case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,

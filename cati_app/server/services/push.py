@@ -42,6 +42,8 @@ from cati_app.server.services.push_common import (
 LEDGER_INT = 2**31
 #: the set-wise path for everyday batches (push_batch); off only to compare the two paths
 FAST_PATH = True
+#: ledger statuses a replay answers with again (see _replay)
+_REJECTED = frozenset({ItemStatus.rejected_invalid.value, ItemStatus.rejected_uuid_reuse.value})
 
 
 def push(ctx: AppContext, session: Session, user: CurrentUser, body: PushRequest
@@ -110,6 +112,11 @@ def _replay(pc: PushContext, item: PushItem, seen: PushedItem, digest: str) -> I
         return ItemResult(item_uuid=item.item_uuid, status=ItemStatus.rejected_uuid_reuse,
                           detail="this item_uuid was already used for different content; "
                                  "the first version stands and this one is kept aside")
+    if seen.status in _REJECTED:
+        # refused the first time, refused again with the same words: the device keeps it in
+        # its rejected table and tells the person, instead of clearing it as delivered
+        return ItemResult(item_uuid=item.item_uuid, status=ItemStatus(seen.status),
+                          detail=seen.detail, conflict_id=seen.conflict_id)
     return ItemResult(item_uuid=item.item_uuid, status=ItemStatus.duplicate,
                       detail=f"already received: {seen.status} {seen.detail}".strip(),
                       conflict_id=seen.conflict_id)

@@ -29,6 +29,8 @@ from cati_app.server.services.push_common import (
     Applied,
     ItemRejected,
     PushContext,
+    check_item_times,
+    flag_times,
     keep_aside,
     stale_outcome,
 )
@@ -80,18 +82,21 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
         raise ItemRejected(f"phone_index {p.phone_index}: the case has "
                            f"{len(case.phones())} number(s)")
     _check_appointment(pc, p.appointment_at)
+    times = check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at)
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
         device_id=pc.device_id, assignment_version=item.assignment_version,
         started_at=p.started_at, ended_at=p.ended_at, phone_index=p.phone_index,
         outcome=kind.key, aapor_code=kind.aapor_code, note=p.note,
         appointment_at=p.appointment_at, appointment_kind=p.appointment_kind,
-        stale=not current, received_at=pc.now))
+        stale=not current, received_at=pc.now, effective_at=times.effective_at,
+        time_flags=times.flags))
     pc.session.flush()
+    flag_times(pc, item, case, times, "a call")
     if not current:
         return stale_outcome(pc, case, kind, "a call", item)
-    if kind.books_appointment and p.appointment_at is not None:
-        case_plan.set_appointment(case, p.appointment_at,
+    if kind.books_appointment and times.appointment_at is not None:
+        case_plan.set_appointment(case, times.appointment_at,
                                   (p.appointment_kind or "soft"), pc.user.id)
     else:
         case_plan.set_appointment(case, None, None, None)

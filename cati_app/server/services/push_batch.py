@@ -47,7 +47,7 @@ from cati_app.server.models import (
 from cati_app.server.services import assignments, case_plan
 from cati_app.server.services.appointment_bounds import appointment_problem
 from cati_app.server.services.interviews import phone_index_of, questionnaire_for
-from cati_app.server.services.push_common import PushContext
+from cati_app.server.services.push_common import PushContext, check_item_times
 
 FAST_KINDS = frozenset({ItemKind.contact_attempt, ItemKind.interview_version})
 
@@ -141,6 +141,8 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, rows: _Rows
             or p.phone_index >= max(1, len(case.phones()))
             or appointment_problem(p.appointment_at, pc.now, pc.ctx.settings) is not None):
         raise Decline  # the per-item path words the rejection
+    if check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at).flags:
+        raise Decline  # the per-item path flags implausible times
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, p.phone_index,
                                       kind, note=p.note, appointment_at=p.appointment_at,
                                       appointment_kind=p.appointment_kind))
@@ -159,7 +161,8 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
     p = _payload(InterviewVersionPayload, item)
     phone_index = phone_index_of(item)
     if (p.base_version_uuid is not None or phone_index >= max(1, len(case.phones()))
-            or case.id in with_primary):  # a second interview: the per-item rules decide
+            or case.id in with_primary  # a second interview: the per-item rules decide
+            or check_item_times(pc, case, p.started_at, p.ended_at).flags):
         raise Decline
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id,
                                     p.questionnaire_version)

@@ -4,7 +4,7 @@ hand-over to a supervisor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cati_app.core import outcomes
 from cati_app.core.protocol import ChangeType, ItemStatus, PushItem
 from cati_app.core.safe_text import storable
+from cati_app.core.time_checks import TimeCheck, check_times
 from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.deps import CurrentUser
@@ -21,10 +22,16 @@ from cati_app.server.models import (
     Case,
     CaseState,
     Conflict,
+    ConflictStatus,
     ContactAttempt,
     QuarantinedItem,
 )
 from cati_app.server.services import assignments, case_plan
+
+#: a call "before the case existed" is flagged only this far before it: cases are imported
+#: some time before they are called, and only a clock far behind (reset to a past year) matters
+BEHIND_MARGIN = timedelta(days=30)
+IMPLAUSIBLE_TIME = "implausible_time"
 
 
 @dataclass(frozen=True)
@@ -144,3 +151,32 @@ def keep_aside(pc: PushContext, item: PushItem, reason: str) -> None:
                                    user_id=pc.user.id, device_id=pc.device_id,
                                    body=storable(item.model_dump(mode="json")),
                                    received_at=pc.now))
+
+
+def check_item_times(pc: PushContext, case: Case, started_at: datetime,
+                     ended_at: datetime | None, appointment_at: datetime | None = None
+                     ) -> TimeCheck:
+    """The device's times against this push's receipt (cati_app.core.time_checks)."""
+    return check_times(started_at, ended_at, received_at=pc.now,
+                       tolerance=pc.ctx.settings.clock_tolerance,
+                       not_before=case.created_at - BEHIND_MARGIN,
+                       appointment_at=appointment_at)
+
+
+def flag_times(pc: PushContext, item: PushItem, case: Case, check: TimeCheck, what: str
+               ) -> None:
+    """Implausible device times are never silently used: audited, and shown to a supervisor
+    as one open ``implausible_time`` conflict per case (a device with a wrong clock sends many
+    items; one notice per case is enough to have the clock put right)."""
+    if not check.flags:
+        return
+    audit(pc.session, at=pc.now, user_id=pc.user.id, device_id=pc.device_id,
+          action="push.time_flagged", entity="case", entity_id=case.id,
+          details={"item_uuid": str(item.item_uuid), "flags": check.flags})
+    open_notice = pc.session.scalar(select(Conflict.id).where(
+        Conflict.case_id == case.id, Conflict.kind == IMPLAUSIBLE_TIME,
+        Conflict.status == ConflictStatus.OPEN).limit(1))
+    if open_notice is None:
+        raise_conflict(pc, case, IMPLAUSIBLE_TIME,
+                       f"{what} from device {pc.device_id} with an implausible time: "
+                       + "; ".join(check.flags), versions=[])

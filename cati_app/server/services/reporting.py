@@ -46,7 +46,8 @@ def thimphu_day(now: datetime) -> tuple[date, datetime, datetime]:
 
 def progress(session: Session, now: datetime) -> ProgressReport:
     """Per service and per enumerator: cases by state, completes today (primary interview
-    versions judged complete that ended today, Thimphu time), attempts in all and today.
+    versions judged complete that the server received today, Thimphu time), attempts in all
+    and today (received today).
     An enumerator's cases are the ones it holds now."""
     day, start, end = thimphu_day(now)
     window = _Window(start, end, now - timedelta(hours=1), now)
@@ -92,8 +93,10 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
             select(case_key, Case.state, func.count()).where(case_key.is_not(None))
             .group_by(case_key, Case.state)):
         states[key][state] = n
-    today = case((and_(ContactAttempt.started_at >= start, ContactAttempt.started_at < end), 1),
-                 else_=0)
+    # "today" is when the server received the work: a device's clock may be wrong, and work
+    # done offline yesterday and sent this morning is this morning's news to a supervisor
+    today = case((and_(ContactAttempt.received_at >= start, ContactAttempt.received_at < end),
+                  1), else_=0)
     last_hour = case((and_(ContactAttempt.started_at >= window.hour_start,
                            ContactAttempt.started_at < window.hour_end), 1), else_=0)
     attempts = {key: (total, int(n_today or 0), int(n_hour or 0))
@@ -101,7 +104,7 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
                     select(attempt_key, func.count(), func.sum(today), func.sum(last_hour))
                     .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
                     .group_by(attempt_key))}
-    ended = func.coalesce(InterviewVersion.ended_at, InterviewVersion.received_at)
+    ended = InterviewVersion.received_at  # received today (see "today" above)
     completes = dict(session.execute(
         select(interview_key, func.count()).select_from(InterviewVersion)
         .join(Case, Case.id == InterviewVersion.case_id)

@@ -10,7 +10,7 @@ from alembic import op
 import cati_app.server.models.base
 
 revision = "0002_h7"
-down_revision = "0001"
+down_revision = "0002_h3"
 branch_labels = None
 depends_on = None
 
