@@ -68,8 +68,8 @@ def outbox_uuids(db: sqlite3.Connection) -> set[str]:
     return {u for (u,) in db.execute("SELECT item_uuid FROM outbox")}
 
 
-def applied_seq(db: sqlite3.Connection) -> int:
-    row = db.execute("SELECT value FROM meta WHERE key = 'applied_seq'").fetchone()
+def applied_seq(db: sqlite3.Connection, key: str = "applied_seq") -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = :k", {"k": key}).fetchone()
     if row is None or row[0] is None:
         return 0
     # JSON text, which SQLite's numeric affinity may already have turned into a number
@@ -81,13 +81,15 @@ def unapplied_below_cursor(db: sqlite3.Connection, feed: list[tuple]) -> list[tu
     """The server's changes at or below the client's cursor that the client does not show
     (G6). ``feed`` rows are (seq, type, body); only notice kinds with a visible trace are
     checked one by one: conflict notices end up in the sync log, questionnaire news in the
-    questionnaires table."""
+    questionnaires table. A store starts from a snapshot (issue 10): changes at or below the
+    snapshot's cursor are in the snapshot, not applied one by one."""
     cursor = applied_seq(db)
+    snapshot = applied_seq(db, "snapshot_seq")
     log = "\n".join(m for (m,) in db.execute("SELECT message FROM sync_log"))
     scripts = {(q, v) for q, v in db.execute("SELECT qid, version FROM questionnaires")}
     missing = []
     for seq, kind, body in feed:
-        if seq > cursor:
+        if seq > cursor or seq <= snapshot:
             continue
         data = body if isinstance(body, dict) else json.loads(body)
         if kind == ChangeType.conflict_notice.value and data["description"] not in log:

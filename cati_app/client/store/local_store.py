@@ -220,6 +220,8 @@ class LocalStore:
             incoming.apply_snapshot(session, self._rules, cases, self._clock.now(),
                                     reset=reset)
             _set_meta(session, "applied_seq", int(cursor))
+            # what came before this point is in the snapshot, not applied change by change
+            _set_meta(session, "snapshot_seq", int(cursor))
             _set_meta(session, "cursor", cursor)
 
     def has_cursor(self) -> bool:
