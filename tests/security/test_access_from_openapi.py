@@ -141,6 +141,9 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
             "/v1/admin/users/victim/password", {"password": "taken over"}),
         ("POST", "/v1/admin/devices/{device_id}/revoke"): post(
             "/v1/admin/devices/dev-victim/revoke"),
+        ("GET", "/v1/admin/calling-rules"): get("/v1/admin/calling-rules"),
+        ("PUT", "/v1/admin/calling-rules"): lambda h: c.put(
+            "/v1/admin/calling-rules", json={"rules": {"attempt_cap": 2}}, headers=h),
         ("GET", "/v1/admin/services"): get("/v1/admin/services"),
         ("POST", "/v1/admin/services"): post("/v1/admin/services", {"code": "X", "name": "X"}),
         ("GET", "/v1/admin/questionnaires"): get("/v1/admin/questionnaires"),
