@@ -44,6 +44,8 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/admin/users/{username}/activate", None, ADMINISTRATION),
     ("POST", "/v1/admin/users/{username}/password", {"password": "long enough"}, ADMINISTRATION),
     ("POST", "/v1/admin/devices/{device_id}/revoke", None, ADMINISTRATION),
+    ("GET", "/v1/admin/calling-rules", None, ADMINISTRATION),
+    ("PUT", "/v1/admin/calling-rules", {"rules": {}}, ADMINISTRATION),
     ("GET", "/v1/admin/services", None, ADMINISTRATION),
     ("POST", "/v1/admin/services", {"code": "CID", "name": "New CID card"}, ADMINISTRATION),
     ("GET", "/v1/admin/questionnaires", None, ADMINISTRATION),
