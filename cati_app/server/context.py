@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.core.clock import Clock, SystemClock
@@ -72,8 +73,14 @@ class AppContext:
         """Re-read the stored rules when they may have been changed by another process."""
         if time.monotonic() - self._rules_checked < RULES_RECHECK_SECONDS:
             return
-        row = session.execute(select(StoredCallingRules.version, StoredCallingRules.rules)
-                              .where(StoredCallingRules.id == 1)).first()
+        try:
+            with session.begin_nested():  # a failure here must not spoil the caller's work
+                row = session.execute(
+                    select(StoredCallingRules.version, StoredCallingRules.rules)
+                    .where(StoredCallingRules.id == 1)).first()
+        except SQLAlchemyError:
+            # a database not migrated yet (the health check reports it): keep what we have
+            return
         if row is None:
             self.use_rules(0, self.base_rules)
         elif row.version != self.rules_version:
