@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from cati_app.client.store import LocalStore, StoreError
 from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Change, ChangeType
+from cati_app.core.protocol import MAX_ANSWER_CHARS, Change, ChangeType
 from cati_app.core.questionnaire import default_questionnaire
 from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
 
@@ -92,7 +92,10 @@ def test_a_failing_disk_gives_a_clear_error_leaves_nothing_half_written_and_reco
     path = tmp_path / "local.sqlite3"
     draft = store.start_interview(2, questionnaire=default_questionnaire(), language="en",
                                   started_at=TUESDAY_10AM, phone_index=0)
-    for name, value in {**COMPLETE_ANSWERS, "comment": "c" * 2 * PAGE}.items():
+    # two answers as long as the server allows (issue 11): the finished interview needs
+    # more than the one page the full disk has left
+    long_answers = {"comment": "c" * MAX_ANSWER_CHARS, "other_comment": "o" * MAX_ANSWER_CHARS}
+    for name, value in {**COMPLETE_ANSWERS, **long_answers}.items():
         store.save_answer(draft.interview_uuid, name, value, current_item=name)
     before = _counts(path)
     with sqlite3.connect(path) as db:
@@ -113,7 +116,7 @@ def test_a_failing_disk_gives_a_clear_error_leaves_nothing_half_written_and_reco
     # reading takes no write lock: the enumerator still sees the queue and the saved work
     assert store.cursor() == cursor
     assert [c.case_id for c in store.queue(TUESDAY_10AM)] == [1, 2]
-    assert store.open_draft(2).answers["comment"] == "c" * 2 * PAGE
+    assert store.open_draft(2).answers["comment"] == "c" * MAX_ANSWER_CHARS
     assert store.pending_count() == before[1]
 
     fault.set(False)
