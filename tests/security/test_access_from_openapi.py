@@ -150,7 +150,6 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
             headers=h),
         ("PATCH", "/v1/admin/services/{code}"): lambda h: c.patch(
             "/v1/admin/services/CID", json={"questionnaire_id": "set"}, headers=h),
-
         ("GET", "/v1/admin/calling-rules"): get("/v1/admin/calling-rules"),
         ("PUT", "/v1/admin/calling-rules"): lambda h: c.put(
             "/v1/admin/calling-rules", json={"rules": {"attempt_cap": 2}}, headers=h),

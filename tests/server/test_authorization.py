@@ -49,7 +49,6 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/admin/devices", None, ADMINISTRATION),
     ("POST", "/v1/admin/devices/{device_id}/approve?username=target", None, ADMINISTRATION),
     ("PATCH", "/v1/admin/services/{code}", {"name": "Renamed"}, ADMINISTRATION),
-
     ("GET", "/v1/admin/calling-rules", None, ADMINISTRATION),
     ("PUT", "/v1/admin/calling-rules", {"rules": {}}, ADMINISTRATION),
     ("GET", "/v1/admin/services", None, ADMINISTRATION),

@@ -18,6 +18,11 @@ from cati_app.server.models import Assignment, Case, CaseState
 #: for the push fast path to write them all at once (end_holds_now)
 DEFERRED_HOLD_ENDS = "deferred_hold_ends"
 
+#: end reasons of a hold its holder gave up or never took: written here by the release and the
+#: delivery timeout, read back from the history by the stale-completion rules (push_common)
+RELEASED = "released by the enumerator"
+NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
+
 
 def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
     params = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,

@@ -128,7 +128,7 @@ def return_expired_deliveries(ctx: AppContext, session: Session, now: datetime) 
         .order_by(Case.id).limit(EXPIRED_PER_CLAIM).with_for_update(skip_locked=True)).all()
     for case in expired:
         assignments.return_to_pool(session, case, at=now, by=None,
-                                   reason="the device never confirmed it received the case")
+                                   reason=assignments.NEVER_ACKNOWLEDGED)
     return len(expired)
 
 

@@ -140,7 +140,7 @@ def _release(pc: PushContext, case: Case, p: CaseReleasePayload, current: bool) 
         return Applied(ItemStatus.stored, "nothing to release: the case was reassigned")
     assignments.return_to_pool(pc.session, case, at=pc.now, by=pc.user.id,
                                device_id=pc.device_id,
-                               reason=f"released by the enumerator: {p.reason}".strip(": "))
+                               reason=f"{assignments.RELEASED}: {p.reason}".strip(": "))
     # any release, with or without a reason, means "not me" (see services.exclusions)
     exclusions.exclude(pc.session, case.id, pc.user.id, reason=exclusions.RELEASED,
                        detail=p.reason, at=pc.now)

@@ -104,11 +104,6 @@ def to_supervisor(pc: PushContext, case: Case, reason: str) -> None:
     case.updated_at = pc.now
 
 
-#: end reasons of a hold its holder gave up or never took (claims and push_apply write them)
-RELEASED = "released by the enumerator"
-NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
-
-
 #: conflict kinds of a former holder's completion that waits for a supervisor
 AFTER_NEW_ATTEMPTS = "stale_completion_after_new_attempts"
 HELD_BACK = "stale_completion_held_back"
@@ -125,9 +120,9 @@ def why_not_automatic(pc: PushContext, case: Case, item: PushItem) -> tuple[str,
         Assignment.user_id == pc.user.id))
     if hold is None:
         return HELD_BACK, "the sender never held the case at the version it names"
-    if hold.end_reason.startswith(RELEASED):
+    if hold.end_reason.startswith(assignments.RELEASED):
         return HELD_BACK, "the sender had released the case"
-    if hold.end_reason.startswith(NEVER_ACKNOWLEDGED):
+    if hold.end_reason.startswith(assignments.NEVER_ACKNOWLEDGED):
         return HELD_BACK, ("the sender never acknowledged the claim, so the case went back "
                            "to the pool")
     if new_holder_started(pc, case, item.assignment_version):
