@@ -9,7 +9,7 @@ from pathlib import Path
 from cati_app.client.store import LocalStore
 from cati_app.client.sync import SyncEngine
 from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Hello, PullResponse
+from cati_app.core.protocol import Hello, PullResponse, SnapshotResponse
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.desktop.controller import EnumeratorController
 from tests.desktop.conftest import MONDAY_10_THIMPHU, USERNAME, demo_cases
@@ -28,6 +28,10 @@ class ServerAt:
 
     def pull(self, cursor: str, limit: int) -> PullResponse:
         return PullResponse(changes=[], next_cursor=cursor, has_more=False, server_time=self.now)
+
+    def snapshot(self, device_id: str) -> SnapshotResponse:
+        """A fresh store starts from a snapshot: this one adds nothing to the claimed cases."""
+        return SnapshotResponse(cases=[], cursor="0", server_time=self.now)
 
 
 def _skewed_desk(tmp_path: Path) -> tuple[LocalStore, EnumeratorController, FixedClock]:

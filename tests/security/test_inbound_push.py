@@ -108,9 +108,9 @@ def test_a_nul_in_one_item_rejects_that_item_and_stores_the_rest(ctx, client, he
     assert set(kept) == {nul_answer["item_uuid"], nul_note["item_uuid"]}
     # what the respondent said is kept, the NUL shown as a visible mark
     assert kept[nul_answer["item_uuid"]]["payload"]["answers"]["comment"] == "good\u2400service"
-    # a replay of the same item is a duplicate, not a reuse of its uuid
+    # a replay of the same item gets its first answer again (rejected, not a reuse of its uuid)
     again = _push(client, auth, [nul_answer])
-    assert again[0]["status"] == "duplicate", again
+    assert again[0]["status"] == "rejected_invalid", again
 
 
 def test_control_characters_are_cleaned_and_stored(ctx, client, held):

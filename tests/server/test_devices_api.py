@@ -243,6 +243,8 @@ def test_a_full_queue_moves_to_a_new_device_in_one_quick_snapshot(ctx, client, m
     import time
     make_user("enum1")
     seed_cases(ctx, seed_service(ctx), 210)
+    # a room that lets one desk hold 200 cases (the default cap is 60)
+    ctx.settings.max_held_cases = ctx.settings.claim_cases_per_hour = 200
     old = login("enum1", "dev-old")
     grant = _claim(client, old, 200, "dev-old")
     ids = sorted(c["case_id"] for c in grant["cases"])

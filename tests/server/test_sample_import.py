@@ -267,8 +267,8 @@ def test_empty_files_and_ambiguous_headers_are_errors(ctx, service, tmp_path, co
      "nor an XLSX workbook"),
     ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls is an old Excel "
      ".xls file: save it as .xlsx or CSV"),
-    ("broken.xlsx", b"PK\x03\x04 this is not really a zip", "broken.xlsx is not a readable "
-     "XLSX workbook"),
+    ("broken.xlsx", b"PK\x03\x04 this is not really a zip", "broken.xlsx is not an Excel "
+     "workbook (.xlsx) that can be read: open it in Excel and save it again"),
 ])
 def test_a_file_that_is_not_a_spreadsheet_is_a_clear_error(ctx, service, tmp_path, name,
                                                            content, message):
