@@ -3,19 +3,9 @@ old feed entries once the case moved on (both backends)."""
 
 from __future__ import annotations
 
-from cati_app.server.models import Case
+from tests.server.factories import assign_via_api as _assign
+from tests.server.factories import load_case as _case
 from tests.server.factories import seed_cases, seed_service
-
-
-def _assign(client, boss, ids, to_user, force=False, reason=""):
-    r = client.post("/v1/cases/assign", json={"case_ids": ids, "to_user": to_user,
-                                               "force": force, "reason": reason}, headers=boss)
-    assert r.status_code == 200, r.text
-
-
-def _case(ctx, case_id) -> Case:
-    with ctx.sessions() as s:
-        return s.get_one(Case, case_id)
 
 
 def test_a_former_holder_no_longer_reads_the_cases_contact_details_from_the_feed(

@@ -81,3 +81,16 @@ def interview_item(case: dict[str, Any], at: datetime, answers: dict[str, Any] |
 
 def push_body(items: list[dict[str, Any]], device_id: str = "dev-enum1") -> dict[str, Any]:
     return {"device_id": device_id, "batch_uuid": str(uuid.uuid4()), "items": items}
+
+
+def assign_via_api(client: Any, boss: dict[str, str], ids: list[int], to_user: str | None,
+                   force: bool = False, reason: str = "") -> None:
+    """A supervisor's assignment (or return to the pool, ``to_user=None``) through the API."""
+    r = client.post("/v1/cases/assign", json={"case_ids": ids, "to_user": to_user,
+                                               "force": force, "reason": reason}, headers=boss)
+    assert r.status_code == 200, r.text
+
+
+def load_case(ctx: AppContext, case_id: int) -> Case:
+    with ctx.sessions() as s:
+        return s.get_one(Case, case_id)

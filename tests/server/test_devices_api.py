@@ -11,7 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cati_app.server.models import Case, ContactAttempt
+from tests.server.factories import assign_via_api as _assign
 from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.server.factories import load_case as _case
 
 
 def _claim(client, auth, n, device_id):
@@ -24,17 +26,6 @@ def _snapshot(client, auth, device_id):
     r = client.post("/v1/sync/snapshot", json={"device_id": device_id}, headers=auth)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def _assign(client, boss, ids, to_user, force=False, reason=""):
-    r = client.post("/v1/cases/assign", json={"case_ids": ids, "to_user": to_user,
-                                               "force": force, "reason": reason}, headers=boss)
-    assert r.status_code == 200, r.text
-
-
-def _case(ctx, case_id) -> Case:
-    with ctx.sessions() as s:
-        return s.get_one(Case, case_id)
 
 
 # --- snapshot --------------------------------------------------------------------------------
