@@ -21,7 +21,8 @@ from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
 from cati_app.server.models import Assignment, Case
-from cati_app.server.services import catalogue, users
+from cati_app.server.services.accounts import users
+from cati_app.server.services.catalogue import catalogue
 from cati_app.server.settings import Settings
 
 PASSWORD = "bench password 1"

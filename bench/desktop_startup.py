@@ -34,9 +34,9 @@ class _NoDialer:
         pass
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
-from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.enumerator.controller import EnumeratorController
 from cati_app.desktop.demo import demo_queue
-from cati_app.desktop.main_window import EnumeratorWindow
+from cati_app.desktop.enumerator.window import EnumeratorWindow
 from cati_app.desktop.settings import Settings
 app = QApplication(sys.argv[:1])
 dz = register_dzongkha_font()
@@ -64,7 +64,7 @@ def queue_load_10k() -> tuple[float, float]:
     from PySide6.QtWidgets import QApplication
 
     from cati_app.client.store.views import LocalCase
-    from cati_app.desktop.queue_panel import QueuePanel
+    from cati_app.desktop.enumerator.queue_panel import QueuePanel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     cases = [LocalCase(

@@ -33,7 +33,8 @@ def seed(url: str, n: int) -> None:
     from cati_app.server.db import make_engine, transaction
     from cati_app.server.migrate import upgrade
     from cati_app.server.models import Case, ContactAttempt, InterviewVersion
-    from cati_app.server.services import catalogue, users
+    from cati_app.server.services.accounts import users
+    from cati_app.server.services.catalogue import catalogue
     from cati_app.server.settings import Settings
 
     settings = Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=64)
@@ -80,7 +81,7 @@ def run_export(url: str, out: str) -> dict[str, float]:
     from cati_app.reports.records import ExportFilters
     from cati_app.reports.workbook import write_workbook
     from cati_app.server.db import make_engine, make_read_session_factory, read_transaction
-    from cati_app.server.services import exports
+    from cati_app.server.services.reporting import exports
 
     engine = make_engine(url)
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from _support import fresh_database  # noqa: E402
 
 from cati_app.server.db import make_engine, make_session_factory, transaction  # noqa: E402
 from cati_app.server.services import catalogue  # noqa: E402
-from cati_app.server.services.sample_import import import_sample  # noqa: E402
+from cati_app.server.services.cases.sample_import import import_sample  # noqa: E402
 
 HEADERS = ["Name", "Phone", "Phone 2", "Office", "Dzongkhag", "Date availed", "Language",
            "Priority"]

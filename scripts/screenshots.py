@@ -25,11 +25,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from cati_app.core.clock import FixedClock, to_thimphu  # noqa: E402
-from cati_app.desktop.controller import EnumeratorController  # noqa: E402
 from cati_app.desktop.demo import demo_queue  # noqa: E402
+from cati_app.desktop.enumerator.controller import EnumeratorController  # noqa: E402
+from cati_app.desktop.enumerator.window import EnumeratorWindow  # noqa: E402
 from cati_app.desktop.fonts import register_dzongkha_font  # noqa: E402
 from cati_app.desktop.i18n import install_language  # noqa: E402
-from cati_app.desktop.main_window import EnumeratorWindow  # noqa: E402
 from cati_app.desktop.settings import UI_LANGUAGE, Settings  # noqa: E402
 from cati_app.desktop.theme import apply_theme, set_high_dpi_policy  # noqa: E402
 from cati_app.desktop.worker import BackgroundRunner  # noqa: E402
@@ -149,7 +149,7 @@ def supervisor_shot(app: QApplication, out_dir: Path) -> None:
     from cati_app.server.context import AppContext
     from cati_app.server.db import make_engine, transaction
     from cati_app.server.migrate import upgrade
-    from cati_app.server.services.demo import DEMO_PASSWORD, seed_demo
+    from cati_app.server.services.ops.demo import DEMO_PASSWORD, seed_demo
     from cati_app.server.settings import Settings as ServerSettings
 
     apply_theme(app, "light")

@@ -14,12 +14,13 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from cati_app import __version__
 from cati_app.core.clock import SystemClock
-from cati_app.desktop.controller import EnumeratorController
-from cati_app.desktop.dialer import SystemDialer
+from cati_app.desktop.enumerator.controller import EnumeratorController
+from cati_app.desktop.enumerator.dialer import SystemDialer
+from cati_app.desktop.enumerator.sync_control import SyncController
+from cati_app.desktop.enumerator.window import EnumeratorWindow
 from cati_app.desktop.fonts import register_dzongkha_font
 from cati_app.desktop.i18n import install_language
 from cati_app.desktop.login import LoginDialog
-from cati_app.desktop.main_window import EnumeratorWindow
 from cati_app.desktop.settings import (
     AUTO_SYNC_MINUTES,
     DIAL_COMMAND,
@@ -29,7 +30,6 @@ from cati_app.desktop.settings import (
     UI_LANGUAGE,
     Settings,
 )
-from cati_app.desktop.sync_control import SyncController
 from cati_app.desktop.theme import apply_theme, follow_system, set_high_dpi_policy
 from cati_app.desktop.worker import BackgroundRunner
 

@@ -155,9 +155,9 @@ def check_main_window() -> str:
     """The enumerator window on demo cases over a fresh local store in a temporary folder."""
     from cati_app.client.store import LocalStore
     from cati_app.core.clock import FixedClock
-    from cati_app.desktop.controller import EnumeratorController
     from cati_app.desktop.demo import demo_queue
-    from cati_app.desktop.main_window import EnumeratorWindow
+    from cati_app.desktop.enumerator.controller import EnumeratorController
+    from cati_app.desktop.enumerator.window import EnumeratorWindow
     from cati_app.desktop.settings import Settings
 
     clock = FixedClock(DEMO_NOW)

@@ -27,14 +27,15 @@ from cati_app.server.db import transaction
 from cati_app.server.errors import CatiError
 from cati_app.server.logging_setup import LOG_FORMATS, logging_config
 from cati_app.server.logging_setup import default_format as default_log_format
-from cati_app.server.services import catalogue, users
-from cati_app.server.services.demo import ensure_default_questionnaire, seed_demo
-from cati_app.server.services.sample_import import (
+from cati_app.server.services.accounts import users
+from cati_app.server.services.cases.sample_import import (
     default_report_path,
     import_sample,
     write_report,
 )
-from cati_app.server.services.sample_readers import read_whole
+from cati_app.server.services.cases.sample_readers import read_whole
+from cati_app.server.services.catalogue import catalogue
+from cati_app.server.services.ops.demo import ensure_default_questionnaire, seed_demo
 from cati_app.server.settings import Settings, SettingsError, load_settings
 
 EXIT_USAGE = 2
@@ -209,7 +210,7 @@ def _positive(text: str) -> int:
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> None:
-    from cati_app.server.services.backup import BackupError, backup
+    from cati_app.server.services.ops.backup import BackupError, backup
 
     try:
         result = backup(settings.database_url, args.path)
@@ -235,7 +236,7 @@ def _add_service(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _import_questionnaire(settings: Settings, args: argparse.Namespace) -> None:
-    from cati_app.server.services.xlsform_reader import (
+    from cati_app.server.services.catalogue.xlsform_reader import (
         WorkbookProblems,
         import_workbook,
         read_sheets,
@@ -281,7 +282,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> None:
     from cati_app.reports.csv_export import write_raw_csv
     from cati_app.reports.records import ExportFilters
     from cati_app.reports.workbook import write_workbook
-    from cati_app.server.services import exports
+    from cati_app.server.services.reporting import exports
 
     filters = ExportFilters(service=args.service.strip().upper() if args.service else None,
                             date_from=args.date_from, date_to=args.date_to,

@@ -80,7 +80,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A read from a ``make_read_session_factory`` factory: nothing to commit, so it always
     ends with a rollback, and the connection goes back to the pool clean even when the reader
-    failed half-way (streams opened on it must be closed before, see services.exports)."""
+    failed half-way (streams opened on it must be closed before, see services.reporting.exports)."""
     with factory() as session:
         try:
             yield session

@@ -11,20 +11,17 @@ and it commits before the reply is sent.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
 from cati_app.server.errors import Forbidden, Unauthorized
 from cati_app.server.logging_setup import note_user
-from cati_app.server.models import AuthToken, Device, User
+from cati_app.server.services.accounts.identity import CurrentUser, authenticate
 
 
 def get_context(request: Request) -> AppContext:
@@ -33,18 +30,6 @@ def get_context(request: Request) -> AppContext:
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False)
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    id: int
-    username: str
-    role: Role
-    device_id: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def current_user(
@@ -57,25 +42,9 @@ def current_user(
 
 
 def _authenticate(ctx: AppContext, session: Session, token_text: str) -> CurrentUser:
-    now = ctx.clock.now()
-    row = session.execute(
-        select(AuthToken, User)
-        .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash == token_hash(token_text))
-    ).first()
-    if row is None:
-        raise Unauthorized()
-    token, user = row
-    if token.revoked_at is not None or token.expires_at <= now or not user.active:
-        raise Unauthorized()
-    device_revoked = session.scalar(
-        select(Device.revoked_at).where(Device.user_id == user.id,
-                                        Device.device_id == token.device_id)
-    )
-    if device_revoked is not None:
-        raise Unauthorized("this device has been revoked: ask your supervisor")
+    user = authenticate(session, token_text, ctx.clock.now())
     note_user(user.id)  # for the request's log line
-    return CurrentUser(user.id, user.username, Role(user.role), token.device_id)
+    return user
 
 
 AnyUser = Annotated[CurrentUser, Depends(current_user)]

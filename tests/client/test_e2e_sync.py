@@ -20,7 +20,7 @@ from cati_app.core.clock import SystemClock
 from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
-from cati_app.server.services import users
+from cati_app.server.services.accounts import users
 from tests.e2e.live import ENUMERATOR, PASSWORD, LiveServer, backends, running_server
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ import requests
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
-from cati_app.server.services import users
+from cati_app.server.services.accounts import users
 from tests.e2e.live import (
     FAST_HASHING,
     PASSWORD,

@@ -13,7 +13,7 @@ from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import Appointment, AttemptSummary, QueueCase
 from cati_app.core.questionnaire import default_questionnaire
-from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.enumerator.controller import EnumeratorController
 from cati_app.desktop.settings import Settings
 
 MONDAY_10_THIMPHU = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from cati_app.desktop.main_window import EnumeratorWindow
+from cati_app.desktop.enumerator.window import EnumeratorWindow
 
 WAIT_MS = 3000
 

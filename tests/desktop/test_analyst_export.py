@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from cati_app.desktop.analyst.export_page import Download, ExportPage, plan_downloads
+from cati_app.desktop.shared.export_page import Download, ExportPage, plan_downloads
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.test_supervisor_cases import Server
 from tests.server.test_supervision_api import seed_service

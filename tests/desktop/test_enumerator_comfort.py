@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from cati_app.core.protocol import Appointment, Change, ChangeType
-from cati_app.desktop.dialer import CallTimer, DialError, SystemDialer, command_for
+from cati_app.desktop.enumerator.dialer import CallTimer, DialError, SystemDialer, command_for
 from cati_app.desktop.settings import (
     AUTO_SYNC_MINUTES,
     DIAL_COMMAND,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from cati_app.client.store import LocalStore
-from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.enumerator.controller import EnumeratorController
 from tests.desktop.conftest import USERNAME
 from tests.desktop.helpers import WAIT_MS, open_window, press, type_text
 

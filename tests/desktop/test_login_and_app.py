@@ -92,7 +92,7 @@ def test_an_enumerator_login_opens_the_workspace_with_a_real_sync_engine(
     # a server address where nothing listens: the workspace must open and work offline.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     from cati_app.client.api import ApiClient
-    from cati_app.desktop.main_window import EnumeratorWindow
+    from cati_app.desktop.enumerator.window import EnumeratorWindow
 
     session = AppSession(settings, BackgroundRunner(), None)
     token = SimpleNamespace(role="enumerator", full_name="Tashi Lhamo", username="tlhamo")

@@ -10,8 +10,8 @@ from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from cati_app.core.calendar import CallingCalendar
-from cati_app.desktop.appointment import AppointmentRefused, check_appointment
-from cati_app.desktop.outcome_picker import OutcomePicker
+from cati_app.desktop.enumerator.appointment import AppointmentRefused, check_appointment
+from cati_app.desktop.enumerator.outcome_picker import OutcomePicker
 from tests.desktop.helpers import WAIT_MS, open_window, press, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from cati_app.client.store.views import LocalAppointment, LocalAttempt, LocalCase
 from cati_app.desktop.display import QueueGroup
-from cati_app.desktop.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
+from cati_app.desktop.enumerator.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
 
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cati_app.core.questionnaire import Questionnaire, load_questionnaire
-from cati_app.desktop.interview_session import InterviewSession
-from cati_app.desktop.script_runner import ScriptRunner
+from cati_app.desktop.enumerator.interview_session import InterviewSession
+from cati_app.desktop.enumerator.script_runner import ScriptRunner
 from tests.desktop.helpers import WAIT_MS, press, type_text
 
 ENTER = Qt.Key.Key_Return

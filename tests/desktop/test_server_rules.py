@@ -9,8 +9,8 @@ import pytest
 
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
-from cati_app.desktop.appointment import AppointmentRefused, check_appointment
-from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.enumerator.appointment import AppointmentRefused, check_appointment
+from cati_app.desktop.enumerator.controller import EnumeratorController
 
 #: Tuesday 2 June 2026 declared a holiday by the admin; evenings end at 18:00
 RULES = {"calendar": {"holidays": ["2026-06-02"],

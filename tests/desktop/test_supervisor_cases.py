@@ -25,7 +25,7 @@ from cati_app.server.app import create_app
 from cati_app.server.context import AppContext
 from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
-from cati_app.server.services import users
+from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings as ServerSettings
 from tests.server.conftest import PASSWORD, TUESDAY_10AM, LiveServer
 from tests.server.factories import seed_cases

@@ -12,7 +12,7 @@ from cati_app.core.questionnaire import default_questionnaire
 from cati_app.core.questionnaire.scoring import score
 from cati_app.core.rates import COUNT_KEYS, aapor_rates
 from cati_app.desktop.settings import Settings
-from cati_app.desktop.supervisor.dashboard import REFRESH_SECONDS, DashboardPage, load_dashboard
+from cati_app.desktop.shared.dashboard import REFRESH_SECONDS, DashboardPage, load_dashboard
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import CaseState
 from tests.desktop.test_supervisor_cases import WAIT_MS, Server

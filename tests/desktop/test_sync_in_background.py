@@ -7,8 +7,8 @@ import threading
 
 from cati_app.client.api import ApiClient, AuthExpired
 from cati_app.client.sync import SyncEngine
-from cati_app.desktop.sync_control import SyncController
-from cati_app.desktop.sync_status import SyncLogDialog
+from cati_app.desktop.enumerator.sync_control import SyncController
+from cati_app.desktop.enumerator.sync_status import SyncLogDialog
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.helpers import WAIT_MS, open_window
 

@@ -28,9 +28,10 @@ from cati_app.core.resources import resource
 from cati_app.server.context import AppContext
 from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
-from cati_app.server.services import catalogue, users
-from cati_app.server.services.sample_import import import_sample
-from cati_app.server.services.sample_readers import sheet_from_records
+from cati_app.server.services.accounts import users
+from cati_app.server.services.cases.sample_import import import_sample
+from cati_app.server.services.cases.sample_readers import sheet_from_records
+from cati_app.server.services.catalogue import catalogue
 from cati_app.server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

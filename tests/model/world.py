@@ -25,7 +25,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
 from cati_app.server.models import Case, Conflict, ContactAttempt, InterviewVersion, PushedItem
-from cati_app.server.services import users
+from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings
 from tests.server.conftest import PASSWORD, PG_URL, TUESDAY_10AM
 from tests.server.factories import seed_cases, seed_service

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cati_app.core.clock import as_utc
 from cati_app.core.scheduling import CallingRules
-from cati_app.desktop.controller import EnumeratorController
+from cati_app.desktop.enumerator.controller import EnumeratorController
 from tests.reliability.conftest import start_server
 from tests.reliability.desk import ENUMERATOR, Desk
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from cati_app.client.sync import SyncReport
 from cati_app.core.clock import SystemClock
 from cati_app.server.db import make_session_factory, transaction
-from cati_app.server.services.supervision import Actor, assign_cases
+from cati_app.server.services.cases.supervision import Actor, assign_cases
 from tests.e2e.live import OTHER_ENUMERATOR, SUPERVISOR, LiveServer
 from tests.reliability.conftest import start_server
 from tests.reliability.desk import Desk, finish_interviews

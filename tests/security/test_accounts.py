@@ -20,7 +20,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import make_engine
 from cati_app.server.migrate import upgrade
 from cati_app.server.models import AuditEntry
-from cati_app.server.services.demo import DEMO_PASSWORD
+from cati_app.server.services.ops.demo import DEMO_PASSWORD
 from cati_app.server.settings import Settings
 from tests.server.conftest import PASSWORD
 
@@ -180,7 +180,7 @@ def approval_client(settings: Settings, clock) -> Iterator[tuple[TestClient, App
 
 def _make(ctx: AppContext, username: str, role: Role, password: str = PASSWORD) -> None:
     from cati_app.server.db import transaction
-    from cati_app.server.services import users
+    from cati_app.server.services.accounts import users
 
     with transaction(ctx.sessions) as session:
         users.create_user(session, ctx.hasher, username=username, password=password, role=role,

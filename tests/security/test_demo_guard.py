@@ -17,8 +17,8 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.errors import Conflict
 from cati_app.server.models import Case, User
-from cati_app.server.services import users
-from cati_app.server.services.demo import DemoResult, real_data, seed_demo
+from cati_app.server.services.accounts import users
+from cati_app.server.services.ops.demo import DemoResult, real_data, seed_demo
 from tests.server.conftest import PASSWORD
 from tests.server.factories import seed_cases, seed_service
 

@@ -22,8 +22,8 @@ from cati_app.server.api import exports as exports_api
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, InterviewVersion
-from cati_app.server.services import exports as export_service
-from cati_app.server.services import reporting
+from cati_app.server.services.reporting import exports as export_service
+from cati_app.server.services.reporting import reporting
 from tests.server.conftest import PASSWORD
 from tests.server.factories import (
     attempt_item,

@@ -24,7 +24,7 @@ from cati_app.core.safe_text import mask_phone_runs
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, ContactAttempt, InterviewVersion, User
-from cati_app.server.services.sample_import import ImportReport, Problem, write_report
+from cati_app.server.services.cases.sample_import import ImportReport, Problem, write_report
 from tests.server.test_supervision_api import seed_case, seed_service
 
 START = datetime(2026, 6, 1, 3, 30, tzinfo=UTC)

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch
-from cati_app.server.services import sample_readers
+from cati_app.server.services.cases import sample_readers
 from tests.server.factories import seed_service
 from tests.server.test_cli import Cli
 from tests.server.test_questionnaire_import import CHOICES, SURVEY, write_workbook

@@ -20,7 +20,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
 from cati_app.server.models import LoginFailure
-from cati_app.server.services import users
+from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings
 from tests.server.conftest import PASSWORD, LiveServer
 

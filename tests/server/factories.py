@@ -12,7 +12,7 @@ from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import Case
-from cati_app.server.services import catalogue
+from cati_app.server.services.catalogue import catalogue
 
 
 def seed_service(ctx: AppContext, code: str = "CID") -> int:

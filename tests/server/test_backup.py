@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from cati_app.server.context import AppContext
-from cati_app.server.services.backup import BackupError, backup, pg_dump_command
+from cati_app.server.services.ops.backup import BackupError, backup, pg_dump_command
 from tests.server.conftest import PG_URL
 from tests.server.factories import seed_cases, seed_service
 

@@ -28,7 +28,7 @@ from cati_app.server.models import (
     Service,
     User,
 )
-from cati_app.server.services.demo import (
+from cati_app.server.services.ops.demo import (
     AGENCY,
     DEMO_PASSWORD,
     DZONGKHAGS,

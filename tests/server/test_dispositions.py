@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cati_app.server.models import Case, ContactAttempt, FeedChange, InterviewVersion
-from cati_app.server.services import push as push_service
+from cati_app.server.services.sync import push as push_service
 from tests.server.factories import (
     COMPLETE_ANSWERS,
     attempt_item,

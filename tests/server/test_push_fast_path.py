@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from cati_app.server.models import AuditEntry, Case, ContactAttempt, InterviewVersion, PushedItem
-from cati_app.server.services import push as push_service
-from cati_app.server.services import push_batch
+from cati_app.server.services.sync import push as push_service
+from cati_app.server.services.sync import push_batch
 from tests.server.factories import (
     attempt_item,
     claim_body,

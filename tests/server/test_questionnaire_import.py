@@ -188,7 +188,7 @@ def test_cli_imports_a_workbook_and_refuses_a_broken_one(tmp_path: Path) -> None
 
 def test_a_draft_finishes_on_the_version_it_started(tmp_path: Path, ctx: AppContext) -> None:
     from cati_app.core.protocol import InterviewVersionPayload
-    from cati_app.server.services.xlsform_reader import import_workbook
+    from cati_app.server.services.catalogue.xlsform_reader import import_workbook
 
     seed_service(ctx)
     with ctx.transaction() as session:

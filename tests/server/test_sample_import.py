@@ -18,15 +18,15 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.errors import NotFound, Unprocessable
 from cati_app.server.models import AuditEntry, Case, CaseState, SampleBatch
-from cati_app.server.services.catalogue import add_service
-from cati_app.server.services.sample_import import (
+from cati_app.server.services.cases.sample_import import (
     ImportReport,
     Problem,
     default_report_path,
     import_sample,
     write_report,
 )
-from cati_app.server.services.sample_readers import sheet_from_records
+from cati_app.server.services.cases.sample_readers import sheet_from_records
+from cati_app.server.services.catalogue.catalogue import add_service
 
 RANGE = "not in a valid Bhutanese number range"
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import Case, CaseState
-from cati_app.server.services.catalogue import add_service
-from cati_app.server.services.sample_import import ImportReport, import_sample
+from cati_app.server.services.cases.sample_import import ImportReport, import_sample
+from cati_app.server.services.catalogue.catalogue import add_service
 
 
 @pytest.fixture

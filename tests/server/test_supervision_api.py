@@ -29,7 +29,8 @@ from cati_app.server.models import (
     User,
 )
 from cati_app.server.models import Conflict as ConflictRow
-from cati_app.server.services import assignments, catalogue
+from cati_app.server.services.cases import assignments
+from cati_app.server.services.catalogue import catalogue
 
 # --- seeding, shared with the other test files ---------------------------------------------
 

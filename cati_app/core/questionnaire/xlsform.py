@@ -1,7 +1,8 @@
 """XLSForm authoring (DESIGN.md §3.5): the rows of a workbook's survey, choices and settings
 sheets become a questionnaire definition, or a list of every problem with its sheet, row and
-column. Pure: the workbook is read elsewhere (``cati_app.server.services.xlsform_reader``) into
-``Sheet``s of plain text, so this module needs no openpyxl and tests can feed rows directly.
+column. Pure: the workbook is read elsewhere
+(``cati_app.server.services.catalogue.xlsform_reader``) into ``Sheet``s of plain text, so this
+module needs no openpyxl and tests can feed rows directly.
 
 Supported: types note, select_one LIST, select_multiple LIST, integer, decimal, text and
 begin/end group (flattened: a group's ``relevant`` is joined with ``and`` onto each item inside);

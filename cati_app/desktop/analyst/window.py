@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
-from cati_app.desktop.analyst.export_page import ExportPage
 from cati_app.desktop.settings import Settings
-from cati_app.desktop.supervisor.dashboard import DashboardData, DashboardPage, load_dashboard
+from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
+from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:

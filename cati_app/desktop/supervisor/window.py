@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
-from cati_app.desktop.analyst.export_page import ExportPage
 from cati_app.desktop.settings import Settings
+from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
+from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
 from cati_app.desktop.supervisor.conflicts import ConflictsPage
-from cati_app.desktop.supervisor.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
 from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImportDialog
 from cati_app.desktop.supervisor.review import ReviewDialog

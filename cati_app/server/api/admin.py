@@ -25,8 +25,9 @@ from cati_app.server.schemas import (
     UserStatus,
     UserUnlocked,
 )
-from cati_app.server.services import admin, catalogue, users
-from cati_app.server.services.supervision import Actor
+from cati_app.server.services.accounts import admin, users
+from cati_app.server.services.cases.supervision import Actor
+from cati_app.server.services.catalogue import catalogue
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
 router = APIRouter(prefix="/v1", responses=ERRORS)

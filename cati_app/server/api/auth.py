@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from cati_app.core.protocol import MAX_BATCH_BYTES, Hello, Role, TokenRequest, TokenResponse
 from cati_app.server.deps import AnyUser, Ctx
 from cati_app.server.errors import CatiError, error_responses
-from cati_app.server.services import calling_rules, users
+from cati_app.server.services.accounts import users
+from cati_app.server.services.catalogue import calling_rules
 
 router = APIRouter(prefix="/v1", tags=["auth"], responses=error_responses(401, 422, 429))
 

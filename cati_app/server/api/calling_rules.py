@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from cati_app.core.protocol import CallingRulesDoc, CallingRulesUpdate
 from cati_app.server.deps import Admin, Ctx
 from cati_app.server.errors import error_responses
-from cati_app.server.services import calling_rules
-from cati_app.server.services.supervision import Actor
+from cati_app.server.services.cases.supervision import Actor
+from cati_app.server.services.catalogue import calling_rules
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"],
                    responses=error_responses(401, 403, 422))

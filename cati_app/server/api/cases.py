@@ -25,9 +25,9 @@ from cati_app.server.schemas import (
     ReviewRequest,
     ReviewResponse,
 )
-from cati_app.server.services import supervision
-from cati_app.server.services.case_views import CaseFilter, list_cases
-from cati_app.server.services.supervision import Actor
+from cati_app.server.services.cases import supervision
+from cati_app.server.services.cases.case_views import CaseFilter, list_cases
+from cati_app.server.services.cases.supervision import Actor
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)

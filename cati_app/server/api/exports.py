@@ -22,7 +22,7 @@ from cati_app.reports.workbook import write_workbook
 from cati_app.server.context import AppContext
 from cati_app.server.deps import Analyst, Ctx, CurrentUser
 from cati_app.server.errors import Forbidden, error_responses
-from cati_app.server.services import exports
+from cati_app.server.services.reporting import exports
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1", tags=["exports"], responses=ERRORS)

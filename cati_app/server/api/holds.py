@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from cati_app.core.protocol import HoldsToReview, HoldToReview
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
-from cati_app.server.services import handover
+from cati_app.server.services.sync import handover
 
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=error_responses(401, 403, 422))
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
-from cati_app.server.services.xlsform_reader import import_workbook, read_sheets
+from cati_app.server.services.catalogue.xlsform_reader import import_workbook, read_sheets
 
 ERRORS = error_responses(401, 403, 404, 409, 413, 422)
 router = APIRouter(prefix="/v1", tags=["questionnaires"], responses=ERRORS)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from cati_app.core.protocol import AckRequest, AckResponse, ClaimRequest, ClaimResponse
 from cati_app.server.deps import Ctx, Enumerator, same_device
 from cati_app.server.errors import error_responses
-from cati_app.server.services import claims
+from cati_app.server.services.sync import claims
 
 router = APIRouter(prefix="/v1/queue", tags=["queue"],
                    responses=error_responses(401, 403, 409, 422, 429))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from cati_app.server.deps import Analyst, Ctx
 from cati_app.server.errors import error_responses
 from cati_app.server.schemas import ProgressReport, ResponseRates
-from cati_app.server.services import reporting
+from cati_app.server.services.reporting import reporting
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)

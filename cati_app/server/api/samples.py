@@ -1,8 +1,8 @@
 """Supervisor route: upload a call list (CSV or XLSX) and import it as a new sample batch.
 
 Thin: the upload is copied to a temporary file (the readers stream from a path, so a 100,000-row
-file never sits in memory) and handed to ``services.sample_import``. The body size limit of the
-app (``BodySizeLimit``) refuses an oversize upload before it is read.
+file never sits in memory) and handed to ``services.cases.sample_import``. The body size limit of
+the app (``BodySizeLimit``) refuses an oversize upload before it is read.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from fastapi import APIRouter, File, Form, UploadFile
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.schemas import ImportProblem, SampleImportResult
-from cati_app.server.services.sample_import import import_sample
-from cati_app.server.services.sample_readers import read_whole
+from cati_app.server.services.cases.sample_import import import_sample
+from cati_app.server.services.cases.sample_readers import read_whole
 
 ERRORS = error_responses(401, 403, 404, 413, 422)
 router = APIRouter(prefix="/v1", tags=["supervision"], responses=ERRORS)

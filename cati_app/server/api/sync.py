@@ -16,8 +16,8 @@ from cati_app.core.protocol import (
 from cati_app.server.deps import Ctx, Enumerator, same_device
 from cati_app.server.errors import CursorAhead, Unprocessable, error_responses
 from cati_app.server.feed import feed_end, read_feed
-from cati_app.server.services import handover
-from cati_app.server.services import push as push_service
+from cati_app.server.services.sync import handover
+from cati_app.server.services.sync import push as push_service
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"], responses=error_responses(401, 403, 422))
 

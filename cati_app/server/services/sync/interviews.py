@@ -1,0 +1,231 @@
+"""Storing pushed interview versions: derive the outcome from the answers, apply corrections,
+and the stale-completion rules of DESIGN.md §4."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cati_app.core import outcomes
+from cati_app.core.protocol import InterviewVersionPayload, ItemStatus, PushItem
+from cati_app.core.questionnaire import (
+    Questionnaire,
+    answer_problems,
+    completion,
+    default_questionnaire,
+    load_questionnaire,
+    normalise_answers,
+)
+from cati_app.server.context import AppContext
+from cati_app.server.models import (
+    Case,
+    ContactAttempt,
+    InterviewVersion,
+    QuestionnaireVersion,
+    ReviewStatus,
+)
+from cati_app.server.services.cases import case_plan
+from cati_app.server.services.sync.push_common import (
+    AFTER_NEW_ATTEMPTS,
+    Applied,
+    ItemRejected,
+    PushContext,
+    check_item_times,
+    flag_times,
+    raise_conflict,
+    stale_outcome,
+    to_supervisor,
+    why_not_automatic,
+)
+
+#: outcomes that make an interview a completion for the conflict rules
+COMPLETIONS = frozenset({"complete", "partial"})
+
+
+def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                    current: bool) -> Applied:
+    if p.base_version_uuid is not None:
+        return _correction(pc, item, case, p, current)
+    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
+    answers = normalised(q, p.answers)
+    outcome = outcomes.outcome(completion(q, answers))
+    phone_index = phone_index_of(item)
+    if phone_index >= max(1, len(case.phones())):
+        raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
+                           "number(s)")
+    first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
+    times = check_item_times(pc, case, p.started_at, p.ended_at)
+    version = _version_row(pc, item, case, p, answers, outcome.key,
+                           problems + answer_problems(q, answers) + times.flags)
+    pc.session.add(ContactAttempt(
+        item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
+        device_id=pc.device_id, assignment_version=item.assignment_version,
+        started_at=p.started_at, ended_at=p.ended_at, phone_index=phone_index,
+        outcome=outcome.key, aapor_code=outcome.aapor_code, note="", stale=not current,
+        interview_version_uuid=version.version_uuid, received_at=pc.now,
+        effective_at=times.effective_at, time_flags=times.flags))
+    flag_times(pc, item, case, times, "an interview")
+    if current:
+        version.primary = first_interview
+        case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                         device_id=pc.device_id)
+        return Applied(ItemStatus.stored, f"stored: {outcome.key}; case {case.state}")
+    return _stale(pc, item, case, version, outcome)
+
+
+def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersion,
+           outcome: outcomes.Outcome) -> Applied:
+    """An interview from someone who no longer holds the case: keep it, decide by the rules."""
+    if outcome.key not in COMPLETIONS:
+        pc.session.flush()
+        return stale_outcome(pc, case, outcome, "an interview", item)
+    primary = _primary_row(pc.session, case.id)
+    if primary is not None and primary.completion in COMPLETIONS:
+        conflict = raise_conflict(
+            pc, case, "double_completion",
+            "two completed interviews for one case: the first received stays primary",
+            versions=[primary.version_uuid, version.version_uuid])
+        pc.session.flush()
+        return Applied(ItemStatus.stored_conflict, "stored; the first interview received "
+                       "stays primary until a supervisor decides", conflict.id)
+    if primary is None:
+        version.primary = True  # the case's first interview; else the first received stays
+    pc.session.flush()
+    held_back = why_not_automatic(pc, case, item)
+    if held_back is None and primary is not None:  # the new holder's interview came first
+        held_back = (AFTER_NEW_ATTEMPTS, "a later holder's interview was received first")
+    if held_back is not None:
+        return _completion_to_supervisor(pc, case, version, primary, *held_back)
+    conflict = raise_conflict(
+        pc, case, "stale_completion_applied",
+        "completed by a former holder after reassignment; the new holder had not started, "
+        "so this interview stands and their copy was revoked", versions=[version.version_uuid])
+    case_plan.close(pc.session, case, at=pc.now, by=pc.user.id, device_id=pc.device_id,
+                    reason=f"completed by a former holder ({outcome.key})")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
+    return Applied(ItemStatus.stored_conflict, "stored and made primary", conflict.id)
+
+
+def _completion_to_supervisor(pc: PushContext, case: Case, version: InterviewVersion,
+                              primary: InterviewVersion | None, kind: str, reason: str
+                              ) -> Applied:
+    """No automatic second call and no automatic close: the supervisor picks the version.
+    Meanwhile the case counts by its primary interview (the first received)."""
+    conflict = raise_conflict(
+        pc, case, kind, f"completed by a former holder, but {reason}: no automatic second "
+        "call; a supervisor decides",
+        versions=[version.version_uuid] + ([primary.version_uuid] if primary else []))
+    to_supervisor(pc, case, "completed by the former holder")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
+    return Applied(ItemStatus.stored_conflict, "stored; the case waits for a supervisor",
+                   conflict.id)
+
+
+def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                current: bool) -> Applied:
+    """A new version of an interview a supervisor sent back: it replaces the primary version
+    and goes to review again. No new call was made, so no attempt is recorded; the case's
+    disposition follows the new primary version (case_plan.load_history reads it)."""
+    base = pc.session.scalar(select(InterviewVersion).where(
+        InterviewVersion.version_uuid == str(p.base_version_uuid),
+        InterviewVersion.case_id == case.id))
+    if base is None:
+        raise ItemRejected(f"base version {p.base_version_uuid} is not an interview of case "
+                           f"{case.id}: kept in quarantine")
+    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
+    answers = normalised(q, p.answers)
+    outcome = outcomes.outcome(completion(q, answers))
+    version = _version_row(pc, item, case, p, answers, outcome.key,
+                           problems + answer_problems(q, answers))
+    if not current:
+        conflict = raise_conflict(pc, case, "stale_correction",
+                                  "a correction arrived from someone who no longer holds the "
+                                  "case", versions=[base.version_uuid, version.version_uuid])
+        pc.session.flush()
+        return Applied(ItemStatus.stored_conflict, "stored; a supervisor decides", conflict.id)
+    make_only_primary(pc.session, case.id, version)
+    case.correction = None
+    case_plan.close(pc.session, case, at=pc.now, by=pc.user.id, device_id=pc.device_id,
+                    reason=f"corrected interview ({outcome.key})")
+    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                     device_id=pc.device_id)
+    return Applied(ItemStatus.stored, f"correction stored: {outcome.key}; back to review")
+
+
+def make_only_primary(session: Session, case_id: int, version: InterviewVersion) -> None:
+    """``version`` becomes the case's one primary interview version (a unique index holds
+    the invariant); the others are unmarked first, so the index never sees two."""
+    session.flush()
+    session.execute(update(InterviewVersion).where(InterviewVersion.case_id == case_id,
+                                                   InterviewVersion.id != version.id)
+                    .values(primary=False))
+    version.primary = True
+    session.flush()
+
+
+def normalised(q: Questionnaire, answers: dict[str, object]) -> dict[str, object]:
+    """The answers with choice codes sent as JSON numbers made text (``4`` -> ``"4"``), the
+    same answers as the desktop sends; an item whose answer cannot be read is rejected."""
+    try:
+        return normalise_answers(q, answers)
+    except ValueError as exc:
+        raise ItemRejected(f"invalid interview answers: {exc}") from None
+
+
+def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
+                 answers: dict[str, object], completion_key: str, problems: list[str]
+                 ) -> InterviewVersion:
+    version = InterviewVersion(
+        version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
+        interview_uuid=str(p.interview_uuid),
+        base_version_uuid=str(p.base_version_uuid) if p.base_version_uuid else None,
+        case_id=case.id, user_id=pc.user.id, device_id=pc.device_id,
+        assignment_version=item.assignment_version, questionnaire_id=p.questionnaire_id,
+        questionnaire_version=p.questionnaire_version, language=p.language,
+        started_at=p.started_at, ended_at=p.ended_at, answers=answers,
+        completion=completion_key, problems=problems[:50], primary=False,
+        stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now)
+    version.stale = not (case.holder_id == pc.user.id
+                         and case.assignment_version == item.assignment_version)
+    pc.session.add(version)
+    return version
+
+
+def phone_index_of(item: PushItem) -> int:
+    raw = item.payload.get("phone_index", 0)
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
+
+
+def _primary_row(session: Session, case_id: int) -> InterviewVersion | None:
+    return session.scalar(select(InterviewVersion).where(
+        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1))
+
+
+def _has_primary(session: Session, case_id: int) -> bool:
+    return session.scalar(select(InterviewVersion.id).where(
+        InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1)
+    ) is not None
+
+
+def questionnaire_for(ctx: AppContext, session: Session, qid: str, version: int
+                      ) -> tuple[Questionnaire, list[str]]:
+    """The definition an interview was made with. An old version is fine; one the server
+    has never seen is scored with the newest of that id (and flagged), never refused.
+    Stored versions never change, so each is parsed once per process (ctx.questionnaires)."""
+    known = ctx.questionnaires.get((qid, version))
+    if known is not None:
+        return known, []
+    definition = session.scalar(select(QuestionnaireVersion.definition).where(
+        QuestionnaireVersion.qid == qid, QuestionnaireVersion.version == version))
+    if definition is not None:
+        parsed = ctx.questionnaires[(qid, version)] = load_questionnaire(definition)
+        return parsed, []
+    newest = session.scalar(select(QuestionnaireVersion.definition)
+                            .where(QuestionnaireVersion.qid == qid)
+                            .order_by(QuestionnaireVersion.version.desc()).limit(1))
+    problem = f"questionnaire {qid} version {version} is unknown to the server"
+    if newest is not None:
+        return load_questionnaire(newest), [problem + "; scored with the newest"]
+    return default_questionnaire(), [problem + "; scored with the default SET script"]
