@@ -56,8 +56,13 @@ def test_conflict_versions_side_by_side_and_resolved(qtbot, qtmodeltester,
 
     table = [[page.answers.index(r, c).data() for c in range(3)]
              for r in range(page.answers.rowCount())]
-    assert table == [["consent", "yes", "yes"], [DIFFERS + "acc_info", "4", "2"],
-                     ["acc_reach", "5", "5"], [DIFFERS + "time_wait", "", "3"]]
+    assert [row[1:] for row in table] == [["yes", "yes"], ["4 · Good", "2 · Poor"],
+                                          ["5 · Very good", "5 · Very good"],
+                                          ["— not asked", "3 · Fair"]]
+    questions = [row[0] for row in table]
+    assert questions[0] == "Would you be willing to answer a few questions now?  [consent]"
+    assert [q.startswith(DIFFERS) for q in questions] == [False, True, False, True]
+    assert questions[3].endswith("[time_wait]")
     header = page.answers.headerData(2, Qt.Orientation.Horizontal)
     assert header.startswith("2. enum2 (Complete") and "primary" not in header
     assert "primary" in page.answers.headerData(1, Qt.Orientation.Horizontal)

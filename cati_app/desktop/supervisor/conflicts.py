@@ -4,7 +4,7 @@ choosing the primary version and writing a resolution; review a version from her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.supervisor.answers import presenter_for
 from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
@@ -58,6 +59,7 @@ CONFLICT_COLUMNS: list[Column[ConflictSummary]] = [
 @dataclass(frozen=True)
 class AnswerRow:
     item: str
+    question: str
     values: tuple[str, ...]
 
     @property
@@ -65,21 +67,15 @@ class AnswerRow:
         return len(set(self.values)) > 1
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def aligned_answers(versions: list[VersionDetail]) -> list[AnswerRow]:
-    """One row per question any version answered, in the order the versions asked them."""
-    items: dict[str, None] = {}
-    for version in versions:
-        items.update(dict.fromkeys(version.answers))
-    return [AnswerRow(item, tuple(_shown(v.answers.get(item)) for v in versions))
-            for item in items]
+    """One row per question any version holds, in script order, each version's answer shown
+    as the Review tab shows it."""
+    if not versions:
+        return []
+    present = presenter_for(versions[0].questionnaire_id)
+    return [AnswerRow(name, present.question(name),
+                      tuple(present.answer(name, v.answers) for v in versions))
+            for name in present.names(v.answers for v in versions)]
 
 
 def version_header(index: int, version: VersionDetail) -> str:
@@ -96,7 +92,7 @@ def version_header(index: int, version: VersionDetail) -> str:
 def answer_columns(versions: list[VersionDetail]) -> list[Column[AnswerRow]]:
     columns: list[Column[AnswerRow]] = [
         Column(QT_TRANSLATE_NOOP("Column", "Question"),
-               lambda r: (DIFFERS if r.differs else "") + r.item)]
+               lambda r: (DIFFERS if r.differs else "") + r.question)]
     for index, version in enumerate(versions):
         columns.append(Column(version_header(index, version),
                               lambda r, i=index: r.values[i]))

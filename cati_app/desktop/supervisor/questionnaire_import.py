@@ -10,25 +10,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from cati_app.client.api import RequestRejected
 from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult, XLSFormProblem
-from cati_app.desktop.table_model import Column, RowTableModel
+from cati_app.desktop.supervisor.import_base import ImportDialog, PathChooser, file_opener
+from cati_app.desktop.table_model import Column
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -42,14 +29,12 @@ PROBLEM_COLUMNS: list[Column[XLSFormProblem]] = [
     Column(QT_TRANSLATE_NOOP("Column", "Problem"), lambda p: p.message),
 ]
 translate = QCoreApplication.translate
-# (parent, title, suggested path) -> the chosen path, or "" when the person cancels
-PathChooser = Callable[[QWidget, str, str], str]
 
 
 def _open_file(parent: QWidget, title: str, start: str) -> str:
-    file_filter = translate("QuestionnaireImportDialog",
-                            "XLSForm workbooks (*.xlsx);;All files (*)")
-    return QFileDialog.getOpenFileName(parent, title, start, file_filter)[0]
+    return file_opener(translate("QuestionnaireImportDialog",
+                                 "XLSForm workbooks (*.xlsx);;All files (*)"))(
+        parent, title, start)
 
 
 def problems_of(error: BaseException) -> list[XLSFormProblem]:
@@ -62,82 +47,41 @@ def problems_of(error: BaseException) -> list[XLSFormProblem]:
         return []
 
 
-class QuestionnaireImportDialog(QDialog):
+class QuestionnaireImportDialog(ImportDialog[XLSFormProblem, QuestionnaireImportResult]):
+    SIZE = (820, 480)
+
     def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
                  services: Sequence[tuple[str, str]], parent: QWidget | None = None, *,
                  choose_file: PathChooser = _open_file) -> None:
-        super().__init__(parent)
+        super().__init__(runner, services, PROBLEM_COLUMNS, parent, choose_file=choose_file)
         self.api = api
-        self.runner = runner
-        self.choose_file = choose_file
         self.result_reply: QuestionnaireImportResult | None = None
         self.failure: BaseException | None = None
-        self.problems = RowTableModel(PROBLEM_COLUMNS, self)
         self.setWindowTitle(self.tr("Import a questionnaire (XLSForm)"))
-        self.path = QLineEdit(
-            placeholderText=self.tr("an XLSForm workbook: survey and choices sheets"))
-        browse = QPushButton(self.tr("Browse…"))
-        browse.clicked.connect(self.browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(browse)
-        self.service = QComboBox()
-        for code, name in services:
-            self.service.addItem(f"{code} — {name}", code)
-        form = QFormLayout()
-        form.addRow(self.tr("Workbook"), file_row)
-        form.addRow(self.tr("Service"), self.service)
-        self.progress = QProgressBar(textVisible=False)
-        self.progress.hide()
-        self.summary = QLabel("", objectName="questionnaireImportSummary", wordWrap=True)
-        self.table = QTableView()
-        self.table.setModel(self.problems)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.import_button = QPushButton(self.tr("Import"), default=True)
-        self.import_button.clicked.connect(self.start_import)
-        close = QPushButton(self.tr("Close"))
-        close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        self.resize(820, 480)
+        self.path.setPlaceholderText(self.tr("an XLSForm workbook: survey and choices sheets"))
+        self.summary.setObjectName("questionnaireImportSummary")
 
-    def browse(self) -> None:
-        chosen = self.choose_file(self, self.tr("Choose the XLSForm workbook"),
-                                  self.path.text())
-        if chosen:
-            self.path.setText(chosen)
+    def file_label(self) -> str:
+        return self.tr("Workbook")
 
-    def start_import(self) -> None:
-        path = Path(self.path.text().strip())
-        service = self.service.currentData()
-        if not self.path.text().strip() or not path.is_file():
-            self.summary.setText(self.tr("Choose the workbook to import first (Browse…)."))
-            return
-        if not service:
-            self.summary.setText(
-                self.tr("There is no service to import for: an admin adds services."))
-            return
+    def choose_title(self) -> str:
+        return self.tr("Choose the XLSForm workbook")
+
+    def missing_file_text(self) -> str:
+        return self.tr("Choose the workbook to import first (Browse…).")
+
+    def no_service_text(self) -> str:
+        return self.tr("There is no service to import for: an admin adds services.")
+
+    def upload(self, path: Path, service: str) -> Callable[[], QuestionnaireImportResult]:
+        return lambda: self.api.import_questionnaire(path, service)
+
+    def clear_result(self) -> None:
+        super().clear_result()
         self.result_reply = self.failure = None
-        self.problems.set_rows([])
-        self.import_button.setEnabled(False)
-        self.progress.setRange(0, 0)  # busy
-        self.progress.show()
-        self.summary.setText(self.tr("Importing {file}…").format(file=path.name))
-        self.runner.run(lambda: self.api.import_questionnaire(path, service),
-                        self._imported, self._failed, owner=self)
 
-    def _imported(self, reply: QuestionnaireImportResult) -> None:
+    def show_result(self, reply: QuestionnaireImportResult) -> None:
         self.result_reply = reply
-        self._stop_progress()
         self.problems.set_rows(reply.notes)
         text = self.tr(
             "Imported questionnaire {questionnaire} version {version} for {service}: {items} "
@@ -150,9 +94,8 @@ class QuestionnaireImportDialog(QDialog):
             text += " " + self.tr("Ignored, listed below: worth a look.")
         self.summary.setText(text)
 
-    def _failed(self, error: BaseException) -> None:
+    def show_failure(self, error: BaseException) -> None:
         self.failure = error
-        self._stop_progress()
         problems = problems_of(error)
         self.problems.set_rows(problems)
         if problems:
@@ -161,9 +104,4 @@ class QuestionnaireImportDialog(QDialog):
                 "with their sheet, row and column. Correct them and import again.").format(
                     count=len(problems)))
         else:
-            self.summary.setText(self.tr("⚠ Nothing was imported: {error}").format(error=error))
-
-    def _stop_progress(self) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.hide()
-        self.import_button.setEnabled(True)
+            super().show_failure(error)

@@ -3,7 +3,7 @@ approve it or send it back to its enumerator with a comment (required to send ba
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.core.questionnaire import default_questionnaire
 from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.supervisor.answers import presenter_for
 from cati_app.desktop.supervisor.review import COMMENT_MAX, decision_label
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
@@ -50,35 +50,8 @@ ANSWER_COLUMNS: list[Column[tuple[str, str]]] = [
 
 
 def answer_rows(item: ReviewItem) -> list[tuple[str, str]]:
-    """(question, answer) in script order, labelled in English where this computer knows the
-    questionnaire; questions it does not know keep their names."""
-    labels: dict[str, str] = {}
-    order: list[str] = []
-    shipped = default_questionnaire()
-    if shipped.id == item.questionnaire_id:
-        order = [i.name for i in shipped.items]
-        labels = {i.name: shipped.text(i.label, "en") for i in shipped.items}
-        choices = {c.name: shipped.text(c.label, "en") for i in shipped.items
-                   for c in shipped.choices_for(i)}
-    else:
-        choices = {}
-    names = [n for n in order if n in item.answers] + \
-        [n for n in item.answers if n not in order]
-    return [(_short(labels.get(name, name)) + f"  [{name}]",
-             _answer_text(item.answers[name], choices)) for name in names]
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def _answer_text(value: Any, choices: dict[str, str]) -> str:
-    if isinstance(value, list):
-        return ", ".join(_answer_text(v, choices) for v in value)
-    text = "" if value is None else str(value)
-    label = choices.get(text)
-    return f"{text} · {label}" if label and label != text else text
+    """(question, answer) in script order, shown as the Conflicts tab shows them."""
+    return presenter_for(item.questionnaire_id).rows(item.answers)
 
 
 class ReviewPage(QWidget):
