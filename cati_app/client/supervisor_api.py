@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
 from cati_app.core.protocol_supervision import (
@@ -44,6 +44,8 @@ EXPORT_READ_TIMEOUT = 600.0
 CHUNK_BYTES = 64 * 1024
 EXPORTS = {"summary": "/v1/exports/summary.xlsx", "raw": "/v1/exports/raw.csv"}
 
+#: what a supervisor decides about a former holder's late final outcome
+Decision = Literal["confirm", "dismiss"]
 #: (bytes so far, total bytes or None when the server does not say)
 Progress = Callable[[int, int | None], None]
 
@@ -99,8 +101,11 @@ class SupervisorApi:
         return self.api._call("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
 
     def resolve(self, conflict_id: int, *, primary_version_uuid: str | None,
-                resolution: str) -> ConflictDetail:
-        body = ResolveRequest(primary_version_uuid=primary_version_uuid, resolution=resolution)
+                resolution: str, decision: Decision | None = None) -> ConflictDetail:
+        """``decision`` is for a former holder's late final outcome only: ``confirm`` (the
+        server's default) closes the case with it, ``dismiss`` gives the case back."""
+        body = ResolveRequest(primary_version_uuid=primary_version_uuid, resolution=resolution,
+                              decision=decision)
         return self.api._call("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
                               ConflictDetail, data=body.model_dump_json())
 

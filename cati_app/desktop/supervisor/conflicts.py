@@ -29,7 +29,7 @@ from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
-    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.client.supervisor_api import Decision, SupervisorApi
     from cati_app.core.protocol_supervision import (
         ConflictDetail,
         ConflictList,
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     )
 
 RESOLUTION_MAX = 1000
+#: a former holder's late final outcome: confirmed or dismissed, not a choice of version
+LATE_OUTCOME = "stale_final_outcome"
 translate = QCoreApplication.translate
 DIFFERS = "≠ "
 
@@ -154,8 +156,13 @@ class ConflictsPage(QWidget):
         self.resolution = QPlainTextEdit(
             placeholderText=self.tr("What you decided and why (required)"))
         self.resolution.setMaximumHeight(80)
-        self.resolve_button = QPushButton(self.tr("Resolve"))
+        self.resolve_button = QPushButton(self.tr("&Resolve"))
         self.resolve_button.clicked.connect(self.resolve)
+        self.dismiss_button = QPushButton(self.tr("&Dismiss: give the case back"))
+        self.dismiss_button.setToolTip(self.tr(
+            "The late call stays in the history but no longer counts; the case goes back to "
+            "the enumerator who held it."))
+        self.dismiss_button.clicked.connect(self.dismiss)
         self.review_button = QPushButton(self.tr("Review this version…"))
         self.review_button.clicked.connect(self.review_chosen)
         self.detail_status = QLabel("", objectName="conflictStatus", wordWrap=True)
@@ -165,6 +172,7 @@ class ConflictsPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.review_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.dismiss_button)
         buttons.addWidget(self.resolve_button)
         box = QWidget()
         layout = QVBoxLayout(box)
@@ -222,7 +230,12 @@ class ConflictsPage(QWidget):
             self.primary.addItem(version_header(index, version).split("\n")[0],
                                  version.version_uuid)
         open_ = detail is not None and detail.status == "open"
+        late = detail is not None and detail.kind == LATE_OUTCOME
+        self.resolve_button.setText(self.tr("&Confirm: close the case") if late
+                                    else self.tr("&Resolve"))
         self.resolve_button.setEnabled(open_)
+        self.dismiss_button.setVisible(late)
+        self.dismiss_button.setEnabled(open_ and late)
         self.review_button.setEnabled(bool(versions))
         self.primary.setEnabled(open_ and bool(versions))
         self.resolution.setReadOnly(not open_)
@@ -239,7 +252,19 @@ class ConflictsPage(QWidget):
             case=detail.case_id, state=state, description=detail.description) + done)
 
     def resolve(self) -> None:
-        if self.detail is None:
+        """Resolve with the chosen primary version; a late outcome: confirm it."""
+        self._decide("confirm" if self._late() else None)
+
+    def dismiss(self) -> None:
+        """A late outcome only: it stops counting and the case goes back to its holder."""
+        if self._late():
+            self._decide("dismiss")
+
+    def _late(self) -> bool:
+        return self.detail is not None and self.detail.kind == LATE_OUTCOME
+
+    def _decide(self, decision: Decision | None) -> None:
+        if self.detail is None or self.detail.status != "open":
             return
         text = self.resolution.toPlainText().strip()[:RESOLUTION_MAX]
         if not text:
@@ -249,20 +274,27 @@ class ConflictsPage(QWidget):
         conflict_id = self.detail.id
         primary = self.primary.currentData() if self.detail.versions else None
         self.resolve_button.setEnabled(False)
+        self.dismiss_button.setEnabled(False)
         self.detail_status.setText(self.tr("Saving…"))
         self.runner.run(
                 lambda: self.api.resolve(conflict_id, primary_version_uuid=primary,
-                                         resolution=text),
-                self._resolved, self._resolve_failed, owner=self)
+                                         resolution=text, decision=decision),
+                lambda detail: self._resolved(detail, decision), self._resolve_failed,
+                owner=self)
 
-    def _resolved(self, detail: ConflictDetail) -> None:
+    def _resolved(self, detail: ConflictDetail, decision: Decision | None) -> None:
         self._show_detail(detail)
-        self.detail_status.setText(self.tr("Resolved: case {case} is now {state}.").format(
+        done = {"confirm": self.tr("Confirmed: case {case} is now {state}."),
+                "dismiss": self.tr("Dismissed: the late outcome no longer counts; case {case} "
+                                   "is now {state}.")}.get(
+            decision or "", self.tr("Resolved: case {case} is now {state}."))
+        self.detail_status.setText(done.format(
             case=detail.case_id, state=detail.case_state.replace("_", " ")))
         self.refresh()
 
     def _resolve_failed(self, error: BaseException) -> None:
         self.resolve_button.setEnabled(True)
+        self.dismiss_button.setEnabled(self._late())
         self.detail_status.setText(self.tr("⚠ Not resolved: {error}").format(error=error))
 
     def review_chosen(self) -> ReviewDialog | None:
