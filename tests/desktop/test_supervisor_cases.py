@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from cati_app.client.api import ApiClient
 from cati_app.client.supervisor_api import SupervisorApi
@@ -172,6 +173,61 @@ def test_reassign_asks_whose_cases_and_a_reason_then_shows_each_result(
         assert load_case(server.ctx, case_id).holder_id == server.ids["enum2"]
     qtbot.waitUntil(lambda: {r.holder for r in browser.model.rows()} == {"enum2"},
                     timeout=WAIT_MS)
+
+
+def test_reassign_by_keyboard_needs_a_chosen_enumerator_and_a_reason(
+        qtbot, server: Server) -> None:
+    """Enter and Space, pressed out of habit, never reassign: the picker opens with nobody
+    chosen and does not offer the enumerator who already holds the cases; the confirmation
+    opens in the Reason box and cannot go on without a reason."""
+    ids = seed_cases(server.ctx, server.service_id, 3)
+    for case_id in ids:
+        give(server.ctx, case_id, server.ids["enum1"])
+    browser = open_browser(qtbot, server)
+    browser.activateWindow()
+    qtbot.waitUntil(browser.isActiveWindow, timeout=WAIT_MS)
+    search_and_wait(qtbot, browser)
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(browser.reassign_button, Qt.MouseButton.LeftButton)
+    picker = browser.dialog
+    assert isinstance(picker, EnumeratorDialog)
+    qtbot.waitUntil(picker.isActiveWindow, timeout=WAIT_MS)
+    assert QApplication.focusWidget() is picker.choice
+    assert [picker.choice.itemText(i) for i in range(picker.choice.count())] == [
+        "Pema Choden (enum2)"]  # enum1 holds all three: not offered
+    qtbot.keyClick(picker.choice, Qt.Key.Key_Return)
+    assert browser.dialog is picker and picker.isVisible()  # nobody chosen: nothing happens
+    qtbot.keyClick(picker.choice, Qt.Key.Key_Down)
+    assert picker.username() == "enum2"
+    qtbot.keyClick(picker.choice, Qt.Key.Key_Return)
+
+    confirm = browser.dialog
+    assert isinstance(confirm, ConfirmDialog)
+    qtbot.waitUntil(confirm.isActiveWindow, timeout=WAIT_MS)
+    assert QApplication.focusWidget() is confirm.reason
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Space, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+    assert confirm.isVisible() and not confirm.ok_button.isEnabled()
+    assert browser.status.text() == ""  # nothing was sent
+    qtbot.keyClicks(QApplication.focusWidget(), "enum1 is on leave")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: browser.results.rowCount() == 3, timeout=WAIT_MS)
+    assert not confirm.isVisible()
+    assert [load_case(server.ctx, i).holder_id for i in ids] == [server.ids["enum2"]] * 3
+
+
+def test_a_picker_marks_who_holds_some_of_the_cases(qtbot, server: Server) -> None:
+    ids = seed_cases(server.ctx, server.service_id, 3)
+    give(server.ctx, ids[0], server.ids["enum1"])
+    browser = open_browser(qtbot, server)
+    search_and_wait(qtbot, browser)
+    browser.select_rows(range(3))
+    qtbot.mouseClick(browser.reassign_button, Qt.MouseButton.LeftButton)
+    picker = browser.dialog
+    assert [picker.choice.itemText(i) for i in range(picker.choice.count())] == [
+        "Karma Dorji (enum1) — holds 1 of these", "Pema Choden (enum2)"]
+    assert picker.choice.currentIndex() == -1 and not picker.ok_button.isEnabled()
 
 
 def test_return_to_pool_without_forcing_refuses_nothing_it_cannot_do(

@@ -4,6 +4,7 @@ priority with a confirmation that says how many cases and whose, and the per-cas
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -152,10 +153,12 @@ class CaseBrowser(QWidget):
         for widget in (self.previous_button, self.page_label, self.next_button):
             row.addWidget(widget)
         row.addWidget(self.status, 1)
-        for text, slot in ((self.tr("Reassign to…"), self.reassign_selected),
-                           (self.tr("Return to pool"), self.return_selected),
-                           (self.tr("Change priority…"), self.prioritise_selected)):
-            button = QPushButton(text)
+        self.reassign_button = QPushButton(self.tr("Reassign to…"))
+        self.return_button = QPushButton(self.tr("Return to pool"))
+        self.priority_button = QPushButton(self.tr("Change priority…"))
+        for button, slot in ((self.reassign_button, self.reassign_selected),
+                             (self.return_button, self.return_selected),
+                             (self.priority_button, self.prioritise_selected)):
             button.clicked.connect(slot)
             row.addWidget(button)
         self._update_paging()
@@ -240,7 +243,8 @@ class CaseBrowser(QWidget):
         cases = self._selection_or_warn()
         if not cases:
             return
-        picker = EnumeratorDialog(len(cases), self.enumerators, self)
+        holding = Counter(c.holder for c in cases if c.holder and c.state != "closed")
+        picker = EnumeratorDialog(len(cases), self.enumerators, self, holding=holding)
         picker.accepted.connect(lambda: self._confirm_assign(cases, picker.username()))
         self._open(picker)
 

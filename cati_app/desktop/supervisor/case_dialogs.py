@@ -6,7 +6,7 @@ and tests drive them like a person: fill the fields, press OK.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -44,20 +44,35 @@ class _FormDialog(QDialog):
 
 
 class EnumeratorDialog(_FormDialog):
-    """Whom to give the selected cases to: active enumerators, by name."""
+    """Whom to give the selected cases to: active enumerators, by name. Nobody is chosen
+    when it opens, so Enter cannot pick anyone by accident; whoever already holds every
+    selected case is not offered (giving them their own cases changes nothing)."""
 
     def __init__(self, count: int, enumerators: Sequence[tuple[str, str]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 holding: Mapping[str, int] | None = None) -> None:
         super().__init__(self.tr("Reassign cases"), parent)
-        self.choice = QComboBox()
+        holding = holding or {}
+        self.choice = QComboBox(placeholderText=self.tr("choose an enumerator"))
         for username, full_name in enumerators:
+            held = holding.get(username, 0)
+            if held >= count:
+                continue
             label = f"{full_name} ({username})" if full_name and full_name != username \
                 else username
+            if held:
+                label += " — " + self.tr("holds {held} of these").format(held=f"{held:,}")
             self.choice.addItem(label, username)
+        self.choice.setCurrentIndex(-1)
+        self.choice.currentIndexChanged.connect(self._update_ok)
         self.form.addRow(QLabel(self.tr("Give the {count} selected cases to:").format(
             count=f"{count:,}")))
         self.form.addRow(self.tr("Enumerator"), self.choice)
-        self.ok_button.setEnabled(self.choice.count() > 0)
+        self.choice.setFocus()
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(self.choice.currentIndex() >= 0)
 
     def username(self) -> str:
         return str(self.choice.currentData())
@@ -96,6 +111,8 @@ class ConfirmDialog(_FormDialog):
         if confirmation.needs_reason:
             self.form.addRow(self.tr("Reason"), self.reason)
             self.reason.textChanged.connect(self._update_ok)
+            # typed first: Enter or Space cannot confirm before there is a reason
+            self.reason.setFocus()
         self._update_ok()
 
     def _update_ok(self) -> None:
