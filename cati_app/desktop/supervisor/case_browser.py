@@ -196,6 +196,16 @@ class CaseBrowser(QWidget):
     def reload(self) -> None:
         self._load(self.model.paging)
 
+    def refresh(self, *, automatic: bool = False) -> None:
+        """The page shown again, fresh; ``automatic`` (a timer, a tab shown) waits for a
+        load still on its way."""
+        if not (automatic and self.loading):
+            self.reload()
+
+    def reading(self) -> bool:
+        """Cases are selected: the page is not redrawn under the supervisor's selection."""
+        return self.table.selectionModel().hasSelection()
+
     def _load(self, paging) -> None:  # noqa: ANN001 - case_model.Paging
         query = self.query()
         self.loading = True

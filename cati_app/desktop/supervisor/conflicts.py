@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.supervisor.answers import presenter_for
+from cati_app.desktop.supervisor.list_loader import ListLoader
 from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
@@ -102,12 +103,17 @@ def answer_columns(versions: list[VersionDetail]) -> list[Column[AnswerRow]]:
 
 
 class ConflictsPage(QWidget):
+    # how many conflicts are open, each time the open list arrives (for the tab's title)
+    counted = Signal(int)
+
     def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.api = api
         self.runner = runner
         self.detail: ConflictDetail | None = None
+        self.lister: ListLoader[tuple[str, ConflictList]] = ListLoader(
+            runner, self, self._listed, lambda error: self.list_status.setText(f"⚠ {error}"))
         self.review_dialog: ReviewDialog | None = None
         self.conflicts = RowTableModel(CONFLICT_COLUMNS, self)
         self.answers: RowTableModel[AnswerRow] = RowTableModel(answer_columns([]), self)
@@ -187,13 +193,21 @@ class ConflictsPage(QWidget):
 
     # --- list ------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def refresh(self, *, automatic: bool = False) -> None:
+        """``automatic`` (a timer, a tab shown): the last count stays on screen meanwhile."""
         status = self.status_filter.currentData()
-        self.list_status.setText(self.tr("Loading…"))
-        self.runner.run(lambda: self.api.conflicts(status, limit=500), self._listed,
-                lambda error: self.list_status.setText(f"⚠ {error}"), owner=self)
+        if self.lister.load(lambda: (status, self.api.conflicts(status, limit=500)),
+                            automatic=automatic) and not automatic:
+            self.list_status.setText(self.tr("Loading…"))
 
-    def _listed(self, listing: ConflictList) -> None:
+    def reading(self) -> bool:
+        """An open conflict is on screen: its list is not redrawn under the supervisor."""
+        return self.detail is not None and self.detail.status == "open"
+
+    def _listed(self, answer: tuple[str, ConflictList]) -> None:
+        status, listing = answer
+        if status == "open":
+            self.counted.emit(listing.total)
         self.conflicts.set_rows(listing.conflicts)
         shown = len(listing.conflicts)
         text = (self.tr("{total} {status} (first {shown} shown)") if listing.total > shown

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.supervisor.answers import presenter_for
+from cati_app.desktop.supervisor.list_loader import ListLoader
 from cati_app.desktop.supervisor.review import COMMENT_MAX, decision_label
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
@@ -56,6 +57,8 @@ def answer_rows(item: ReviewItem) -> list[tuple[str, str]]:
 
 class ReviewPage(QWidget):
     reviewed = Signal(object)  # ReviewResponse
+    # how many interviews wait for review in the listed service(s) (for the tab's title)
+    counted = Signal(int)
 
     def __init__(self, api: SupervisorApi, runner: BackgroundRunner,
                  parent: QWidget | None = None) -> None:
@@ -65,6 +68,8 @@ class ReviewPage(QWidget):
         self.model: RowTableModel[ReviewItem] = RowTableModel(REVIEW_COLUMNS, self)
         self.answers: RowTableModel[tuple[str, str]] = RowTableModel(ANSWER_COLUMNS, self)
         self.chosen: ReviewItem | None = None
+        self.lister: ListLoader[ReviewList] = ListLoader(
+            runner, self, self._listed, lambda error: self.list_status.setText(f"⚠ {error}"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_list())
         splitter.addWidget(self._build_detail())
@@ -142,15 +147,20 @@ class ReviewPage(QWidget):
         self.service.setCurrentIndex(max(self.service.findData(chosen), 0))
         self.service.blockSignals(False)
 
-    def refresh(self) -> None:
+    def refresh(self, *, automatic: bool = False) -> None:
+        """``automatic`` (a timer, a tab shown): the last count stays on screen meanwhile."""
         service = self.service.currentData() or None
-        self.list_status.setText(self.tr("Loading…"))
-        self.runner.run(lambda: self.api.interviews_for_review("pending", service,
-                                                               limit=PAGE_SIZE),
-                        self._listed, lambda error: self.list_status.setText(f"⚠ {error}"),
-                        owner=self)
+        if self.lister.load(lambda: self.api.interviews_for_review("pending", service,
+                                                                   limit=PAGE_SIZE),
+                            automatic=automatic) and not automatic:
+            self.list_status.setText(self.tr("Loading…"))
+
+    def reading(self) -> bool:
+        """An interview is open: the list is not redrawn under the supervisor."""
+        return self.chosen is not None
 
     def _listed(self, listing: ReviewList) -> None:
+        self.counted.emit(listing.total)
         keep = self.chosen.version_uuid if self.chosen else None
         self.model.set_rows(listing.interviews)
         shown = len(listing.interviews)

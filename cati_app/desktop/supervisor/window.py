@@ -48,9 +48,15 @@ class SupervisorWindow(QMainWindow):
                             (self.review, self.tr("Review")), (self.exports, self.tr("Exports"))):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
+        self.titles = {page: self.tabs.tabText(self.tabs.indexOf(page)) for page in self.lists}
         self.dashboard.loaded.connect(self._lookups_loaded)
+        # one clock for the whole window: the dashboard's refresh interval
+        self.dashboard.timer.timeout.connect(self.refresh_lists)
+        self.tabs.currentChanged.connect(lambda _index: self.refresh_lists())
+        self.conflicts.counted.connect(lambda n: self._show_count(self.conflicts, n))
+        self.review.counted.connect(lambda n: self._show_count(self.review, n))
         self.cases.changed.connect(self.dashboard.refresh)
-        self.review.reviewed.connect(lambda _reply: self.dashboard.refresh())
+        self.review.reviewed.connect(lambda _reply: self.refresh_after_review())
         self._build_menu()
 
     def _build_menu(self) -> None:
@@ -80,6 +86,26 @@ class SupervisorWindow(QMainWindow):
         self.cases.reload()
         self.conflicts.refresh()
         self.review.refresh()
+
+    @property
+    def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage]:
+        return (self.cases, self.conflicts, self.review)
+
+    def refresh_lists(self) -> None:
+        """Every list refreshes itself, except the one a supervisor is working in (an open
+        conflict, an interview being read, cases selected): nothing moves under them."""
+        for page in self.lists:
+            if not page.reading():
+                page.refresh(automatic=True)
+
+    def refresh_after_review(self) -> None:
+        self.dashboard.refresh()
+        self.refresh_lists()  # the count of interviews waiting drops by one
+
+    def _show_count(self, page: QWidget, count: int) -> None:
+        title = self.titles[page]
+        self.tabs.setTabText(self.tabs.indexOf(page),
+                             f"{title} ({count:,})" if count else title)
 
     def _lookups_loaded(self, data: DashboardData) -> None:
         self.services = [(s.service_code, s.service_name) for s in data.report.services]
