@@ -4,9 +4,6 @@ Review and Conflicts show one interview version's answers alike."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView
 from sqlalchemy import select
@@ -15,42 +12,25 @@ from cati_app.desktop.supervisor.conflicts import ConflictsPage
 from cati_app.desktop.supervisor.review_page import ReviewPage
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import AuditEntry, CaseState, ContactAttempt
+from tests.desktop.enumerator_calls import EnumeratorCalls
 from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.conftest import PASSWORD
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases
+from tests.server.factories import attempt_item, seed_cases
 from tests.server.test_supervision_api import load_case, seed_case, seed_conflict, seed_version
 
 #: the live-server fixtures (``server``)
 pytest_plugins = ["tests.desktop.test_supervisor_cases"]
 
 
-def _login(server: Server, username: str) -> dict[str, str]:
-    r = requests.post(f"{server.url}/v1/auth/token", timeout=10, json={
-        "username": username, "password": PASSWORD, "device_id": f"dev-{username}"})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _post(server: Server, path: str, auth: dict[str, str], body: dict[str, Any]
-          ) -> dict[str, Any]:
-    r = requests.post(f"{server.url}{path}", json=body, headers=auth, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 def late_refusal(server: Server) -> int:
     """enum1 claims a case; the supervisor moves it to enum2; enum1's offline hard refusal
     arrives afterwards: a real stale_final_outcome conflict. Returns the case id."""
     [case_id] = seed_cases(server.ctx, server.service_id, 1)
-    enum1 = _login(server, "enum1")
-    grant = _post(server, "/v1/queue/claim", enum1, claim_body(1))
-    [case] = grant["cases"]
-    _post(server, "/v1/queue/ack", enum1, {"grant_id": grant["grant_id"],
-                                           "case_ids": [case_id]})
+    enum1 = EnumeratorCalls(server.url, "enum1")
+    [case] = enum1.claim(1)
     moved = server.api().assign([case_id], "enum2", force=True, reason="enum1 is off sick")
     assert [r.result for r in moved.results] == ["assigned"]
-    [result] = _post(server, "/v1/sync/push", enum1, push_body([attempt_item(
-        case, server.ctx.clock.now(), "hard_refusal", note="never call me")]))["results"]
+    [result] = enum1.push([attempt_item(case, server.ctx.clock.now(), "hard_refusal",
+                                        note="never call me")])
     assert result["status"] == "stored_conflict", result
     return case_id
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.core.questionnaire.scoring import score
@@ -15,8 +17,9 @@ from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.dashboard import REFRESH_SECONDS, DashboardPage, load_dashboard
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import CaseState
+from tests.desktop.enumerator_calls import EnumeratorCalls
 from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.factories import COMPLETE_ANSWERS
+from tests.server.factories import COMPLETE_ANSWERS, attempt_item, seed_cases
 from tests.server.test_reports_api import attempt
 from tests.server.test_supervision_api import give, seed_case, seed_version
 
@@ -111,3 +114,31 @@ def test_refreshes_by_itself_and_keeps_figures_when_the_server_fails(
     page.stop()
     assert "showing the last figures" in page.status.text()
     assert page.services.rows()[0].queued == 2
+
+
+def test_an_enumerators_queued_and_closed_cases_count_for_them(
+        qtbot, server: Server, tmp_path: Path) -> None:
+    """Closing or returning a case clears its holder; the row still counts it for the
+    enumerator who held it last (both were always 0 before)."""
+    page = open_page(qtbot, server, tmp_path)
+    page.start()
+    qtbot.waitUntil(lambda: page.data is not None, timeout=WAIT_MS)
+    page.stop()
+    seed_cases(server.ctx, server.service_id, 4)
+    karma = EnumeratorCalls(server.url, "enum1")
+    refused, returned, kept = karma.claim(3)
+    assert karma.push([attempt_item(refused, server.ctx.clock.now(), "hard_refusal",
+                                    note="never call me")])[0]["status"] == "stored"
+    server.api().assign([returned["case_id"]], None, force=True, reason="rebalancing")
+
+    qtbot.mouseClick(page.findChild(QPushButton, "dashboardRefresh"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.enumerators.rows()[0].queued == 1, timeout=WAIT_MS)
+    row = page.enumerators.rows()[0]
+    assert (row.name, row.queued, row.held, row.needs_supervisor, row.closed) == (
+        "Karma Dorji", 1, 1, 0, 1)
+    [service] = page.services.rows()
+    assert (service.queued, service.held, service.closed) == (2, 1, 1)  # one never claimed
+    pema = page.enumerators.rows()[1]
+    assert (pema.queued, pema.held, pema.closed) == (0, 0, 0)
+    assert kept["case_id"] not in (refused["case_id"], returned["case_id"])

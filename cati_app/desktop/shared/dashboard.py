@@ -157,7 +157,7 @@ class DashboardPage(QWidget):
         self.enumerators = RowTableModel(
             dashboard_columns(QT_TRANSLATE_NOOP("Column", "Enumerator")), self)
         self.status = QLabel(self.tr("Loading…"), objectName="dashboardStatus")
-        refresh = QPushButton(self.tr("Refresh now"))
+        refresh = QPushButton(self.tr("Refresh now"), objectName="dashboardRefresh")
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)

@@ -22,7 +22,14 @@ from cati_app.core.questionnaire import Questionnaire
 from cati_app.core.questionnaire.scoring import score
 from cati_app.core.rates import COUNT_KEYS, aapor_rates, eligibility_rate
 from cati_app.server.errors import Unprocessable
-from cati_app.server.models import Case, CaseState, ContactAttempt, InterviewVersion, User
+from cati_app.server.models import (
+    Assignment,
+    Case,
+    CaseState,
+    ContactAttempt,
+    InterviewVersion,
+    User,
+)
 from cati_app.server.models import Service as ServiceRow
 from cati_app.server.schemas import (
     EnumeratorProgress,
@@ -48,13 +55,14 @@ def progress(session: Session, now: datetime) -> ProgressReport:
     """Per service and per enumerator: cases by state, completes today (primary interview
     versions judged complete that the server received today, Thimphu time), attempts in all
     and today (received today).
-    An enumerator's cases are the ones it holds now."""
+    An enumerator's cases are the ones it holds now, and each other case counts for the
+    enumerator who held it last (handed back to the pool, gone to a supervisor, closed)."""
     day, start, end = thimphu_day(now)
     window = _Window(start, end, now - timedelta(hours=1), now)
     tallies = {
         "service": _tallies(session, Case.service_id, Case.service_id, Case.service_id,
                             window),
-        "user": _tallies(session, Case.holder_id, ContactAttempt.user_id,
+        "user": _tallies(session, _holder_or_last_holder(), ContactAttempt.user_id,
                          InterviewVersion.user_id, window),
     }
     services = [
@@ -74,6 +82,18 @@ def progress(session: Session, now: datetime) -> ProgressReport:
 Key = Any  # a column holding a service id or a user id
 
 
+def _holder_or_last_holder() -> Key:
+    """The case's holder; for a case nobody holds, the enumerator of its latest assignment
+    (closing or returning a case clears the holder, so holder_id alone left an enumerator's
+    queued and closed cases at 0). The lookup runs only for cases without a holder, on the
+    (case_id, version) unique index."""
+    last = (select(Assignment.user_id).where(Assignment.case_id == Case.id)
+            .order_by(Assignment.version.desc()).limit(1).scalar_subquery())
+    # a case never assigned has no assignment to look up (most cases early in fieldwork)
+    return func.coalesce(Case.holder_id,
+                         case((Case.assignment_version > 0, last), else_=None))
+
+
 @dataclass(frozen=True)
 class _Window:
     """Today (Thimphu) and the last hour, in UTC."""
@@ -89,9 +109,11 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
     """Counts per key, each kind from one GROUP BY query; a key with nothing counts zero."""
     start, end = window.start, window.end
     states: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CaseState.ALL, 0))
+    # the key worked out once per case, however costly (a user's key may look one up)
+    keyed = select(case_key.label("key"), Case.state.label("state")).subquery()
     for key, state, n in session.execute(
-            select(case_key, Case.state, func.count()).where(case_key.is_not(None))
-            .group_by(case_key, Case.state)):
+            select(keyed.c.key, keyed.c.state, func.count()).where(keyed.c.key.is_not(None))
+            .group_by(keyed.c.key, keyed.c.state)):
         states[key][state] = n
     # "today" is when the server received the work: a device's clock may be wrong, and work
     # done offline yesterday and sent this morning is this morning's news to a supervisor
