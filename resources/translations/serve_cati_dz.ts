@@ -30,7 +30,7 @@
 <context>
     <name>AppointmentEditor</name>
     <message>
-        <location filename="../../cati_app/desktop/appointment.py" line="+17"/>
+        <location filename="../../cati_app/desktop/enumerator/appointment.py" line="+17"/>
         <source>Soft: anyone may call back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -73,7 +73,7 @@
 <context>
     <name>BarChart</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/bar_chart.py" line="+98"/>
+        <location filename="../../cati_app/desktop/shared/bar_chart.py" line="+98"/>
         <source>nothing to show yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -139,7 +139,7 @@
 <context>
     <name>CallTimer</name>
     <message>
-        <location filename="../../cati_app/desktop/dialer.py" line="+99"/>
+        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="+99"/>
         <source>On call {minutes:02d}:{seconds:02d}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -147,7 +147,7 @@
 <context>
     <name>CaseBrowser</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+93"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+94"/>
         <source>Any state</source>
         <translation type="unfinished"></translation>
     </message>
@@ -158,12 +158,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+72"/>
+        <location line="+74"/>
         <source>Any service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-72"/>
         <source>any batch</source>
         <translation type="unfinished"></translation>
     </message>
@@ -228,7 +228,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+54"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -238,7 +238,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Reassign cases</source>
         <translation type="unfinished"></translation>
     </message>
@@ -271,7 +271,7 @@
 <context>
     <name>CaseCard</name>
     <message>
-        <location filename="../../cati_app/desktop/case_card.py" line="+46"/>
+        <location filename="../../cati_app/desktop/enumerator/case_card.py" line="+46"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
@@ -374,22 +374,22 @@
 <context>
     <name>CaseFlag</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+30"/>
         <source>calls by a former holder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <location line="+1"/>
         <source>former holder&apos;s hard appointment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <location line="+2"/>
         <source>former holder&apos;s appointment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <location line="+2"/>
         <source>mass claim</source>
         <translation type="unfinished"></translation>
     </message>
@@ -397,7 +397,7 @@
 <context>
     <name>CaseState</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+23"/>
+        <location line="-12"/>
         <source>In the pool</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,7 +420,7 @@
 <context>
     <name>ChangeResult</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-265"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-278"/>
         <source>Assigned</source>
         <translation type="unfinished"></translation>
     </message>
@@ -454,9 +454,9 @@
     <name>Column</name>
     <message>
         <location line="+18"/>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+51"/>
-        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="+51"/>
-        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+36"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+65"/>
+        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="+55"/>
+        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+37"/>
         <source>Case</source>
         <translation type="unfinished"></translation>
     </message>
@@ -476,14 +476,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location filename="../../cati_app/desktop/supervisor/dashboard.py" line="+156"/>
+        <location filename="../../cati_app/desktop/shared/dashboard.py" line="+156"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
         <source>Respondent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -548,13 +548,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+39"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+10"/>
         <source>Question</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/dashboard.py" line="-41"/>
+        <location filename="../../cati_app/desktop/shared/dashboard.py" line="-41"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
@@ -626,8 +626,8 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+36"/>
-        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+39"/>
+        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+23"/>
+        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+26"/>
         <source>Row</source>
         <translation type="unfinished"></translation>
     </message>
@@ -688,7 +688,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+2"/>
         <source>Flags</source>
         <translation type="unfinished"></translation>
     </message>
@@ -696,7 +696,7 @@ so far</source>
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+95"/>
+        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+110"/>
         <source>why these cases are taken away (required)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -709,12 +709,13 @@ so far</source>
 <context>
     <name>ConflictsPage</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="-52"/>
+        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="-47"/>
         <source>no interview</source>
+        <extracomment>a former holder&apos;s late final outcome: confirmed or dismissed, not a choice of version</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+37"/>
         <source>primary</source>
         <translation type="unfinished"></translation>
     </message>
@@ -730,7 +731,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+39"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
@@ -746,22 +747,33 @@ ended {time}</source>
     </message>
     <message>
         <location line="+23"/>
-        <location line="+84"/>
+        <location line="+103"/>
         <source>Choose a conflict on the left.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-76"/>
+        <location line="-95"/>
         <source>What you decided and why (required)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Resolve</source>
+        <location line="+84"/>
+        <source>&amp;Resolve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-82"/>
+        <source>&amp;Dismiss: give the case back</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>The late call stays in the history but no longer counts; the case goes back to the enumerator who held it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Review this version…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -776,8 +788,8 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
-        <location line="+22"/>
+        <location line="+24"/>
+        <location line="+27"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -792,7 +804,12 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+34"/>
+        <source>&amp;Confirm: close the case</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Resolved {time}: {resolution}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -802,22 +819,32 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+21"/>
         <source>Write the resolution first: what you decided and why.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Saving…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
+        <source>Confirmed: case {case} is now {state}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismissed: the late outcome no longer counts; case {case} is now {state}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Resolved: case {case} is now {state}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>⚠ Not resolved: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -830,7 +857,7 @@ ended {time}</source>
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/dashboard.py" line="+1"/>
+        <location filename="../../cati_app/desktop/shared/dashboard.py" line="+1"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -913,7 +940,7 @@ ended {time}</source>
 <context>
     <name>EnumeratorController</name>
     <message>
-        <location filename="../../cati_app/desktop/controller.py" line="+79"/>
+        <location filename="../../cati_app/desktop/enumerator/controller.py" line="+89"/>
         <source>questionnaire {id} version {version} is not on this computer yet: press F5 to sync, then open the case again</source>
         <translation type="unfinished"></translation>
     </message>
@@ -921,12 +948,22 @@ ended {time}</source>
 <context>
     <name>EnumeratorDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="-46"/>
+        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="-58"/>
         <source>Reassign cases</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+2"/>
+        <source>choose an enumerator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>holds {held} of these</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Give the {count} selected cases to:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -939,7 +976,7 @@ ended {time}</source>
 <context>
     <name>EnumeratorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/main_window.py" line="+65"/>
+        <location filename="../../cati_app/desktop/enumerator/window.py" line="+65"/>
         <source>ServE CATI — {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1095,7 +1132,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Why give {who} back? Another enumerator will call instead (required)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1115,7 +1152,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>(name removed)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1133,7 +1170,7 @@ ended {time}</source>
 <context>
     <name>ExportPage</name>
     <message>
-        <location filename="../../cati_app/desktop/analyst/export_page.py" line="+40"/>
+        <location filename="../../cati_app/desktop/shared/export_page.py" line="+40"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1235,6 +1272,60 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/import_base.py" line="+58"/>
+        <source>Browse…</source>
+        <extracomment>how far the window opens; the problem table is what needs the room</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Service</source>
+        <translation type="unfinished">ཞབས་ཏོག</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose the file to import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose the file to import first (Browse…).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>There is no service to import into: an admin adds services.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>⚠ Nothing was imported: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Importing {file}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../../cati_app/desktop/login.py" line="+50"/>
@@ -1303,7 +1394,7 @@ ended {time}</source>
 <context>
     <name>OutcomePicker</name>
     <message>
-        <location filename="../../cati_app/desktop/outcome_picker.py" line="+42"/>
+        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+46"/>
         <source>Call outcome</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1341,7 +1432,7 @@ ended {time}</source>
 <context>
     <name>Paging</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="-31"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="-33"/>
         <source>No cases match</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1354,7 +1445,7 @@ ended {time}</source>
 <context>
     <name>PriorityDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+12"/>
+        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+16"/>
         <source>Change priority</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1372,67 +1463,42 @@ ended {time}</source>
 <context>
     <name>QuestionnaireImportDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+8"/>
+        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+6"/>
         <source>XLSForm workbooks (*.xlsx);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+25"/>
         <source>Import a questionnaire (XLSForm)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>an XLSForm workbook: survey and choices sheets</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Browse…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+4"/>
         <source>Workbook</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Service</source>
-        <translation type="unfinished">ཞབས་ཏོག</translation>
-    </message>
-    <message>
-        <location line="+8"/>
-        <source>Import</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Close</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+3"/>
         <source>Choose the XLSForm workbook</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+3"/>
         <source>Choose the workbook to import first (Browse…).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>There is no service to import for: an admin adds services.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>Importing {file}…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>Imported questionnaire {questionnaire} version {version} for {service}: {items} items in {languages}. Enumerators receive it at their next sync; interviews already started finish on the version they began with.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1442,13 +1508,8 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>⚠ Nothing was imported: the workbook has {count} problem(s), listed below with their sheet, row and column. Correct them and import again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>⚠ Nothing was imported: {error}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1483,7 +1544,7 @@ ended {time}</source>
 <context>
     <name>QueuePanel</name>
     <message>
-        <location filename="../../cati_app/desktop/queue_panel.py" line="+40"/>
+        <location filename="../../cati_app/desktop/enumerator/queue_panel.py" line="+40"/>
         <source>Filter by name, service, office (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1501,7 +1562,7 @@ ended {time}</source>
 <context>
     <name>QueueTableModel</name>
     <message>
-        <location filename="../../cati_app/desktop/queue_model.py" line="+42"/>
+        <location filename="../../cati_app/desktop/enumerator/queue_model.py" line="+42"/>
         <source>Queue</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1630,7 +1691,7 @@ ended {time}</source>
 <context>
     <name>ReviewPage</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+56"/>
+        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+33"/>
         <location line="+62"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
@@ -1661,12 +1722,12 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+35"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>{total} interview(s) waiting for review (the oldest {shown} shown).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1724,7 +1785,7 @@ ended {time}</source>
 <context>
     <name>SampleImportDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+8"/>
+        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+6"/>
         <source>Call lists (*.csv *.xlsx *.xlsm *.txt);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1734,34 +1795,19 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+22"/>
         <source>Import a call list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>a CSV or XLSX file with name and phone columns</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Browse…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+3"/>
         <source>optional: the file name and time if empty</source>
         <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>File</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Service</source>
-        <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1769,42 +1815,17 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Import</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>Save report as CSV…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Close</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+16"/>
+        <location line="+6"/>
         <source>Choose the call list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>Choose the file to import first (Browse…).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>There is no service to import into: an admin adds services.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Importing {file}…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>Batch {batch} ({name}): imported {imported} cases; {rejected} rows not imported: each problem is listed below; correct the rows and import them again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1819,12 +1840,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>⚠ Nothing was imported: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+13"/>
+        <location line="+9"/>
         <source>Save the rejected rows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1842,7 +1858,7 @@ ended {time}</source>
 <context>
     <name>ScriptRunner</name>
     <message>
-        <location filename="../../cati_app/desktop/script_runner.py" line="+65"/>
+        <location filename="../../cati_app/desktop/enumerator/script_runner.py" line="+66"/>
         <source>English</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1852,7 +1868,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>◀ Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1901,7 +1917,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/settings_dialog.py" line="+48"/>
+        <location filename="../../cati_app/desktop/enumerator/settings_dialog.py" line="+48"/>
         <source>Settings</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2009,7 +2025,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2037,7 +2053,7 @@ ended {time}</source>
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../cati_app/desktop/sync_control.py" line="+80"/>
+        <location filename="../../cati_app/desktop/enumerator/sync_control.py" line="+80"/>
         <source>uploaded {pushed}, received {pulled}, new cases {claimed}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2055,7 +2071,7 @@ ended {time}</source>
 <context>
     <name>SyncLogDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/sync_status.py" line="+98"/>
+        <location filename="../../cati_app/desktop/enumerator/sync_status.py" line="+98"/>
         <source>Sync log</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2101,7 +2117,7 @@ ended {time}</source>
 <context>
     <name>SystemDialer</name>
     <message>
-        <location filename="../../cati_app/desktop/dialer.py" line="-60"/>
+        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="-60"/>
         <source>no program on this computer handles tel: links; set a dial command in the settings (e.g. softphone --call {number})</source>
         <translation type="unfinished"></translation>
     </message>
