@@ -102,7 +102,7 @@ class SupervisorWindow(QMainWindow):
         self.dashboard.refresh()
         self.refresh_lists()  # the count of interviews waiting drops by one
 
-    def _show_count(self, page: QWidget, count: int) -> None:
+    def _show_count(self, page: ConflictsPage | ReviewPage, count: int) -> None:
         title = self.titles[page]
         self.tabs.setTabText(self.tabs.indexOf(page),
                              f"{title} ({count:,})" if count else title)
