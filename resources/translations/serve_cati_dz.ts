@@ -747,23 +747,28 @@ ended {time}</source>
     </message>
     <message>
         <location line="+23"/>
-        <location line="+103"/>
+        <location line="+110"/>
         <source>Choose a conflict on the left.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-107"/>
+        <source>A former holder&apos;s final outcome arrived after the case moved on. Confirm: the case closes with it and nobody calls again. Dismiss: the call stays in the history but no longer counts, and the case goes back to the enumerator who held it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>What you decided and why (required)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+84"/>
+        <location line="+85"/>
         <source>&amp;Resolve</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-82"/>
+        <location line="-83"/>
         <source>&amp;Dismiss: give the case back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -788,7 +793,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <location line="+27"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
@@ -809,7 +814,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Resolved {time}: {resolution}</source>
         <translation type="unfinished"></translation>
     </message>

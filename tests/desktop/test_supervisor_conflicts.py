@@ -68,6 +68,7 @@ def test_dismissing_a_late_refusal_gives_the_case_back_to_its_holder(
     page = open_page(qtbot, server)
     open_first_conflict(qtbot, page)
     assert page.dismiss_button.isVisible() and page.dismiss_button.isEnabled()
+    assert page.late_hint.isVisible() and "Dismiss:" in page.late_hint.text()
     assert page.resolve_button.text() == "&Confirm: close the case"
 
     qtbot.mouseClick(page.dismiss_button, Qt.MouseButton.LeftButton)
@@ -113,7 +114,7 @@ def test_a_conflict_between_versions_offers_no_dismiss(qtbot, server: Server) ->
     seed_conflict(server.ctx, case_id, [first.version_uuid, second.version_uuid])
     page = open_page(qtbot, server)
     open_first_conflict(qtbot, page)
-    assert not page.dismiss_button.isVisible()
+    assert not page.dismiss_button.isVisible() and not page.late_hint.isVisible()
     assert page.resolve_button.text() == "&Resolve"
 
 

@@ -154,6 +154,11 @@ class ConflictsPage(QWidget):
     def _build_detail(self) -> QWidget:
         self.description = QLabel(self.tr("Choose a conflict on the left."), wordWrap=True,
                                   objectName="conflictDescription")
+        self.late_hint = QLabel(self.tr(
+            "A former holder's final outcome arrived after the case moved on. Confirm: the "
+            "case closes with it and nobody calls again. Dismiss: the call stays in the "
+            "history but no longer counts, and the case goes back to the enumerator who held "
+            "it."), wordWrap=True, objectName="conflictLateHint")
         self.answer_view = QTableView()
         self.answer_view.setModel(self.answers)
         self.answer_view.verticalHeader().hide()
@@ -184,6 +189,7 @@ class ConflictsPage(QWidget):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.description)
+        layout.addWidget(self.late_hint)
         layout.addWidget(self.answer_view, 1)
         layout.addLayout(form)
         layout.addWidget(self.detail_status)
@@ -249,6 +255,7 @@ class ConflictsPage(QWidget):
                                     else self.tr("&Resolve"))
         self.resolve_button.setEnabled(open_)
         self.dismiss_button.setVisible(late)
+        self.late_hint.setVisible(late and open_)
         self.dismiss_button.setEnabled(open_ and late)
         self.review_button.setEnabled(bool(versions))
         self.primary.setEnabled(open_ and bool(versions))
