@@ -63,3 +63,10 @@ def outcome_label(key: str | None) -> str:
         return ""
     found = BY_KEY.get(key)
     return found.label if found else key
+
+
+def language_name(code: str) -> str:
+    """A respondent's or script's language in words (the code itself when unknown)."""
+    names = {"en": QCoreApplication.translate("display", "English"),
+             "dz": QCoreApplication.translate("display", "Dzongkha")}
+    return names.get(code, code)

@@ -23,6 +23,7 @@ def type_text(qtbot, fallback: QWidget, text: str) -> None:
 
 
 def open_window(qtbot, controller, dialer, settings, **kwargs) -> EnumeratorWindow:
+    kwargs.setdefault("confirm_close", False)  # tests of closing ask for the question
     window = EnumeratorWindow(controller, dialer, settings, **kwargs)
     qtbot.addWidget(window)
     window.resize(1200, 700)

@@ -215,7 +215,7 @@ def test_reopening_shows_the_ticks_and_the_decimal_as_saved(
     assert ticked(again) == ["radio", "phone"]
     position, total = again.session.progress()
     assert (position, total) == (1, 5)
-    assert again.position.text() == "Question 1 of 5 · media"
+    assert again.position.text() == "Question 1 of 5 · 0% done"  # no internal item name
 
 
 def test_yes_no_uses_the_questionnaire_labels_in_the_script_language(

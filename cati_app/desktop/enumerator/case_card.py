@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.phones import format_for_reading
-from cati_app.desktop.display import day_text, outcome_label, thimphu_time
+from cati_app.desktop.display import day_text, language_name, outcome_label, thimphu_time
 from cati_app.desktop.theme import WARNING_COLOUR
 
 # lupdate finds translate("Context", "text") calls by this name
@@ -38,14 +38,15 @@ class CaseCard(QWidget):
         self.respondent.setFont(big)
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.fields = {name: QLabel(textInteractionFlags=selectable)
-                       for name in ("service", "office", "dzongkhag", "date_availed", "next_call",
-                                    "correction")}
+                       for name in ("service", "office", "dzongkhag", "date_availed", "language",
+                                    "next_call", "correction")}
         self.fields["correction"].setWordWrap(True)
         self.fields["correction"].setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.details = details = QFormLayout()
         for name, label in (("service", self.tr("Service")), ("office", self.tr("Office")),
                             ("dzongkhag", self.tr("Dzongkhag")),
                             ("date_availed", self.tr("Date availed")),
+                            ("language", self.tr("Speaks")),
                             ("next_call", self.tr("Next call")),
                             ("correction", self.tr("Supervisor"))):
             details.addRow(label, self.fields[name])
@@ -83,6 +84,7 @@ class CaseCard(QWidget):
         self.fields["office"].setText(case.office)
         self.fields["dzongkhag"].setText(case.dzongkhag)
         self.fields["date_availed"].setText(day_text(case.date_availed))
+        self.fields["language"].setText(language_name(case.language) if case.language else "")
         self.fields["next_call"].setText(_next_call_text(case))
         self.fields["correction"].setText(_correction_text(case))
         self.details.setRowVisible(self.fields["correction"], bool(case.correction))

@@ -11,15 +11,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QProcess, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QProcess, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from cati_app.core.phones import format_for_reading
 
 # lupdate finds translate("Context", "text") calls by this name
 translate = QCoreApplication.translate
 
 class DialError(RuntimeError):
     """The number could not be handed to a phone; the message says what to fix."""
+
+
+class NoPhoneProgram(DialError):
+    """Nothing on this computer takes ``tel:`` links: the enumerator dials by hand instead."""
 
 
 class Dialer(Protocol):
@@ -36,7 +42,7 @@ class SystemDialer:
     def dial(self, e164: str) -> None:
         if not self.command_template:
             if not QDesktopServices.openUrl(QUrl(f"tel:{e164}")):
-                raise DialError(translate(
+                raise NoPhoneProgram(translate(
                     "SystemDialer", "no program on this computer handles tel: links; set a "
                     "dial command in the settings (e.g. softphone --call {number})"))
             return
@@ -98,3 +104,38 @@ class CallTimer(QLabel):
         seconds = max(0, int((self._now() - self._started).total_seconds()))
         self.setText(self.tr("On call {minutes:02d}:{seconds:02d}").format(
             minutes=seconds // 60, seconds=seconds % 60))
+
+
+class ManualDialDialog(QDialog):
+    """The number, large, for a phone dialled by hand; "Dialled by hand" starts the call timer.
+
+    Shown when no program handles ``tel:`` links, so a computer without a softphone is still a
+    working desk (the enumerator reads the number off the screen onto a desk or mobile phone).
+    """
+
+    def __init__(self, e164: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Dial this number by hand"))
+        number = QLabel(format_for_reading(e164), objectName="manualDialNumber")
+        number.setTextInteractionFlags(number.textInteractionFlags()
+                                       | Qt.TextInteractionFlag.TextSelectableByMouse)
+        big = number.font()
+        big.setPointSizeF(max(big.pointSizeF(), 9.0) * 2.5)
+        big.setBold(True)
+        number.setFont(big)
+        why = QLabel(self.tr("No phone program on this computer takes the call. Dial the number "
+                             "on your phone, then press Enter: the call timer starts. (A dial "
+                             "command can be set in Tools ▸ Settings.)"), wordWrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.dialled = buttons.addButton(self.tr("Dialled by hand (Enter)"),
+                                         QDialogButtonBox.ButtonRole.AcceptRole)
+        self.dialled.setDefault(True)
+        # Enter presses "Dialled by hand" wherever the focus is: Cancel never takes it
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.dialled.setFocus()
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(number)
+        layout.addWidget(why)
+        layout.addWidget(buttons)

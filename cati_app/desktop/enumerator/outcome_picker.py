@@ -37,6 +37,14 @@ class OutcomeChoice:
     appointment_kind: str | None = None
 
 
+#: the outcome list's keys as the Help ▸ Keys list shows them
+OUTCOME_KEYS = (
+    ("the underlined letter", "pick that outcome"),
+    ("Enter", "save an outcome that needs no note"),
+    ("Ctrl+Enter", "save from the note box"),
+    ("Esc", "close without saving"),
+)
+
 class OutcomePicker(QDialog):
     """Press an outcome's letter, type a note if asked, Enter (Ctrl+Enter in the note) to save."""
 

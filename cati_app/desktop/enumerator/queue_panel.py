@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.display import DUE_GROUPS, QueueGroup, group_label
+from cati_app.desktop.display import DUE_GROUPS, QueueGroup, group_label, queue_group
 from cati_app.desktop.enumerator.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
 
 if TYPE_CHECKING:
@@ -82,6 +82,17 @@ class QueuePanel(QWidget):
                 self.table.selectRow(row)
                 return True
         return False
+
+    def select_next_due(self, now: datetime, *, excluding: int) -> int | None:
+        """Select the first due case in queue order other than ``excluding`` (the one just
+        worked on) and return its id; with none due, select nothing."""
+        for row in range(self.model.rowCount()):  # the model's rows are in queue order
+            case = self.model.case_at(row)
+            if case.case_id != excluding and queue_group(case, now) in DUE_GROUPS \
+                    and self.select_case(case.case_id):
+                return case.case_id
+        self.table.clearSelection()
+        return None
 
     def _show_counts(self) -> None:
         counts = self.model.group_counts()

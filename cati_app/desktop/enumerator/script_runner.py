@@ -10,8 +10,16 @@ break-off is derived from the answers, DESIGN.md §3.5).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtGui import (
+    QFont,
+    QIntValidator,
+    QKeyEvent,
+    QRegularExpressionValidator,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -20,12 +28,14 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from cati_app.client.store import StoreError
 from cati_app.core.outcomes import BY_KEY
 from cati_app.core.protocol import MAX_ANSWER_CHARS
 from cati_app.core.questionnaire import Item
@@ -33,6 +43,20 @@ from cati_app.desktop.enumerator.interview_session import TYPED_TYPES, Interview
 from cati_app.desktop.fonts import DEFAULT_FONT_POINTS, choice_font, script_font
 from cati_app.desktop.theme import WARNING_COLOUR
 
+#: the script's keys as the Help ▸ Keys list shows them (English source text, translated there)
+SCRIPT_KEYS = (
+    ("1–9, then A, B, …", "pick a rating or the n-th answer (tick or untick on a several-answers "
+                          "question)"),
+    ("D / R", "Don't know / Refused"),
+    ("Y / N", "Yes / No"),
+    ("↑ / ↓, Space", "move the highlight and tick it (several-answers question)"),
+    ("Enter", "next question (after the answer's checks)"),
+    ("Shift+Enter", "a new line in a comment"),
+    ("Backspace, PageUp, Alt+←", "previous question"),
+    ("Ctrl+L", "switch English / Dzongkha"),
+    ("Ctrl+E", "end the interview early (what was answered is kept)"),
+    ("Ctrl+Q", "back to the queue (the interview stays as a draft to resume)"),
+)
 ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 # typed text is saved this long after the last keystroke, and at once on Enter
 TEXT_SAVE_DELAY_MS = 1500
@@ -40,6 +64,31 @@ TEXT_SAVE_DELAY_MS = 1500
 DECIMAL_PATTERN = r"-?\d*(?:[.,]\d*)?"
 CHOICE_TYPES_SHOWN = ("select_one", "select_multiple", "yes_no")
 NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+class CommentBox(QPlainTextEdit):
+    """A free-text answer on several lines. Enter still moves on, as everywhere in the script
+    (the runner's event filter takes it); Shift+Enter starts a new line. Capped like the
+    one-line entry at the length the server accepts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="comment")
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.textChanged.connect(self._cap)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the same call as QLineEdit's
+        self.setPlainText(text)
+        self.moveCursor(QTextCursor.MoveOperation.End)
+
+    def _cap(self) -> None:
+        if len(self.toPlainText()) > MAX_ANSWER_CHARS:
+            self.blockSignals(True)
+            self.setText(self.toPlainText()[:MAX_ANSWER_CHARS])
+            self.blockSignals(False)
 
 
 class ScriptRunner(QWidget):
@@ -58,7 +107,8 @@ class ScriptRunner(QWidget):
         self.correction.setText(correction)
         self.correction.setVisible(bool(correction))
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_SAVE_DELAY_MS)
-        self._text_timer.timeout.connect(lambda: self._save_typed_text(quiet=True))
+        self._text_timer.timeout.connect(
+            lambda: self._guarded(lambda: self._save_typed_text(quiet=True)))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.show_current()
 
@@ -90,6 +140,8 @@ class ScriptRunner(QWidget):
         hint_font = self.hint.font()
         hint_font.setItalic(True)
         self.hint.setFont(hint_font)
+        # an empty hint keeps its line, so the answers below never jump from item to item
+        self.hint.setMinimumHeight(self.hint.fontMetrics().lineSpacing())
         self.choices = QListWidget(focusPolicy=Qt.FocusPolicy.NoFocus, objectName="choices")
         self.choices.setSpacing(3)
         self.choices.setAlternatingRowColors(True)
@@ -99,6 +151,9 @@ class ScriptRunner(QWidget):
         self.entry.setMaxLength(MAX_ANSWER_CHARS)
         self.entry.installEventFilter(self)
         self.entry.textEdited.connect(lambda _text: self._text_timer.start())
+        self.comment = CommentBox()
+        self.comment.installEventFilter(self)
+        self.comment.textChanged.connect(lambda: self._text_timer.start())
         self.message = QLabel(objectName="scriptMessage", wordWrap=True)
         self.message.setStyleSheet(f"color: {WARNING_COLOUR};")
         layout = QVBoxLayout(self)
@@ -110,18 +165,24 @@ class ScriptRunner(QWidget):
         layout.addLayout(top)
         for widget in (self.progress, self.question, self.hint):
             layout.addWidget(widget)
-        layout.addWidget(self.choices, 1)
-        layout.addWidget(self.entry)
+        # one answer area that always takes the same room: the question stays where it is
+        # and the buttons stay at the bottom whether choices, a box or nothing is shown
+        answers = QVBoxLayout()
+        answers.addWidget(self.choices, 1)
+        answers.addWidget(self.entry)
+        answers.addWidget(self.comment)
+        answers.addStretch(0)
+        layout.addLayout(answers, 1)
         layout.addWidget(self.message)
         layout.addLayout(self._buttons())
 
     def _buttons(self) -> QHBoxLayout:
         back = QPushButton(self.tr("◀ Back"), focusPolicy=Qt.FocusPolicy.NoFocus)
-        back.clicked.connect(self.go_back)
+        back.clicked.connect(lambda: self._guarded(self.go_back))
         forward = QPushButton(self.tr("Next ▶ (Enter)"), focusPolicy=Qt.FocusPolicy.NoFocus)
-        forward.clicked.connect(self.go_next)
+        forward.clicked.connect(lambda: self._guarded(self.go_next))
         end = QPushButton(self.tr("End early (Ctrl+E)"), focusPolicy=Qt.FocusPolicy.NoFocus)
-        end.clicked.connect(self.end_early)
+        end.clicked.connect(lambda: self._guarded(self.end_early))
         buttons = QHBoxLayout()
         buttons.addWidget(back)
         buttons.addStretch(1)
@@ -146,23 +207,37 @@ class ScriptRunner(QWidget):
         self.hint.setVisible(bool(item.hint))
         self._show_answer_area(item)
         position, total = self.session.progress()
-        self.position.setText(self.tr("Question {position} of {total} · {name}").format(
-            position=position, total=total, name=item.name))
+        # never the item's internal name: the enumerator reads this, not the questionnaire file
+        self.position.setText(self.tr("Question {position} of {total} · {percent}% done").format(
+            position=position, total=total, percent=self._percent_done(item)))
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(position)
 
+    def _percent_done(self, item: Item) -> int:
+        """How far through the script, by the item's place in the whole questionnaire: unlike
+        "of {total}" (the items asked given the answers so far) it never goes backwards when
+        an answer brings more questions in."""
+        items = self.session.q.items
+        return items.index(item) * 100 // len(items)
+
     def _show_answer_area(self, item: Item) -> None:
         self.choices.setVisible(item.type in CHOICE_TYPES_SHOWN)
-        self.entry.setVisible(item.type in TYPED_TYPES)
+        self.entry.setVisible(item.type in TYPED_TYPES and item.type != "text")
+        self.comment.setVisible(item.type == "text")
         self._fill_choices(item)
         if item.type in TYPED_TYPES:
-            self.entry.setValidator(self._validator_for(item))
+            box = self._typing_box(item)
+            if box is self.entry:
+                self.entry.setValidator(self._validator_for(item))
             answer = self.session.answer_of(item)
-            self.entry.setText(number_text(answer) if item.type == "decimal" else
-                               "" if answer is None else str(answer))
-            self.entry.setFocus()
+            box.setText(number_text(answer) if item.type == "decimal" else
+                        "" if answer is None else str(answer))
+            box.setFocus()
         else:
             self.setFocus()
+
+    def _typing_box(self, item: Item | None) -> QLineEdit | CommentBox:
+        return self.comment if item is not None and item.type == "text" else self.entry
 
     def _fill_choices(self, item: Item) -> None:
         answer = self.session.answer_of(item)
@@ -198,10 +273,13 @@ class ScriptRunner(QWidget):
             super().keyPressEvent(event)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt signature
-        if watched is self.entry and isinstance(event, QKeyEvent) \
+        if watched in (self.entry, self.comment) and isinstance(event, QKeyEvent) \
                 and event.type() == QKeyEvent.Type.KeyPress:
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             back = event.key() == Qt.Key.Key_PageUp or (event.key() == Qt.Key.Key_Left and alt)
+            if event.key() in ENTER and shift and watched is self.comment:
+                return False  # a new line in the comment
             if event.key() in ENTER or back or self._is_command(event):
                 return self._handle_key(event)
         return super().eventFilter(watched, event)
@@ -212,6 +290,34 @@ class ScriptRunner(QWidget):
             event.key() in (Qt.Key.Key_L, Qt.Key.Key_E)
 
     def _handle_key(self, event: QKeyEvent) -> bool:
+        try:
+            return self._dispatch_key(event)
+        except StoreError as error:
+            self._not_saved(error)
+            return True
+
+    def _guarded(self, action: Callable[[], object]) -> bool:
+        """Run a step that saves; on a storage failure show why and report False."""
+        try:
+            action()
+        except StoreError as error:
+            self._not_saved(error)
+            return False
+        return True
+
+    def save_typed(self) -> bool:
+        """Save what is typed before leaving the script; False (and why, on screen) if the
+        disk refused it, so the caller keeps the script open rather than lose the text."""
+        return self._guarded(lambda: self._save_typed_text(quiet=True))
+
+    def _not_saved(self, error: StoreError) -> None:
+        """A full or read-only disk: say it in plain words, keep the item and what was typed
+        on screen, and let the enumerator try again once it is fixed."""
+        self.message.setText(self.tr("Not saved on this computer: {error}. Nothing saved before "
+                                     "is lost and what you typed is still here: press Enter "
+                                     "again once this is fixed.").format(error=error))
+
+    def _dispatch_key(self, event: QKeyEvent) -> bool:
         key, ctrl = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         if ctrl and key == Qt.Key.Key_L:
             self.toggle_language()
@@ -274,7 +380,7 @@ class ScriptRunner(QWidget):
         ticked = row.checkState() == Qt.CheckState.Checked
         if item is not None and ticked != (name in self.session.chosen(item)):
             # refilled later: the list must not be cleared inside its own signal
-            QTimer.singleShot(0, self, lambda: self._toggle(name))
+            QTimer.singleShot(0, self, lambda: self._guarded(lambda: self._toggle(name)))
 
     # --- moving ----------------------------------------------------------------------------
 
@@ -285,7 +391,7 @@ class ScriptRunner(QWidget):
         item = self.session.current
         if item is None or item.type not in TYPED_TYPES:
             return True
-        value, problem = self.session.typed_value(item, self.entry.text())
+        value, problem = self.session.typed_value(item, self._typing_box(item).text())
         if problem is not None:
             if not quiet:
                 self.message.setText(problem)
@@ -326,6 +432,7 @@ class ScriptRunner(QWidget):
         self.question.setText(self.tr("Interview saved: {outcome}.").format(outcome=label))
         self.choices.hide()
         self.entry.hide()
+        self.comment.hide()
         self.finished.emit(outcome)
 
     def set_font_points(self, points: int) -> None:
@@ -343,8 +450,9 @@ class ScriptRunner(QWidget):
     def _redraw_keeping_typed(self) -> None:
         """Show the item again (new language or size); typed text that is not yet a valid
         answer stays in the entry instead of being replaced by the saved answer."""
-        typed = self.entry.text()
+        box = self._typing_box(self.session.current)
+        typed = box.text()
         saved = self._save_typed_text(quiet=True)
         self.show_current()
         if not saved:
-            self.entry.setText(typed)
+            box.setText(typed)

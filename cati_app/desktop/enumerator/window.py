@@ -3,11 +3,12 @@ sync state in the status bar. Everything it needs is passed into the constructor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -22,11 +23,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.client.store import StoreError
 from cati_app.core.phones import format_for_reading
 from cati_app.desktop.display import outcome_label, thimphu_time
 from cati_app.desktop.enumerator.case_card import CaseCard
 from cati_app.desktop.enumerator.controller import EnumeratorController, QuestionnaireMissing
-from cati_app.desktop.enumerator.dialer import CallTimer, Dialer, DialError, SystemDialer
+from cati_app.desktop.enumerator.dialer import (
+    CallTimer,
+    Dialer,
+    DialError,
+    ManualDialDialog,
+    NoPhoneProgram,
+    SystemDialer,
+)
+from cati_app.desktop.enumerator.help import KeysDialog
 from cati_app.desktop.enumerator.interview_session import InterviewSession
 from cati_app.desktop.enumerator.outcome_picker import OutcomePicker
 from cati_app.desktop.enumerator.queue_panel import QueuePanel, ReminderWatcher
@@ -53,7 +63,7 @@ if TYPE_CHECKING:
 class EnumeratorWindow(QMainWindow):
     def __init__(self, controller: EnumeratorController, dialer: Dialer, settings: Settings, *,
                  sync: SyncController | None = None, dzongkha_family: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 confirm_close: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.dialer = dialer
@@ -62,6 +72,9 @@ class EnumeratorWindow(QMainWindow):
         self._dz_family = dzongkha_family
         self.runner_widget: ScriptRunner | None = None
         self._call_phone_index: int | None = None
+        self._reminded: tuple[int, datetime] | None = None  # the appointment the banner shows
+        self._confirm_close = confirm_close
+        self._close_after_sync = False
         self.setWindowTitle(self.tr("ServE CATI — {name}").format(name=controller.full_name))
         self._build_pages()
         self._build_actions()
@@ -69,6 +82,10 @@ class EnumeratorWindow(QMainWindow):
         self.reminders = ReminderWatcher(lambda: controller.reminders(self._queue_cases()),
                                          settings.get(REMINDER_CHECK_SECONDS), self)
         self.reminders.reminder.connect(self._show_reminder)
+        # appointments and retries fall due while the enumerator works: no Ctrl+R needed
+        self.queue_timer = QTimer(self)
+        self.queue_timer.setInterval(max(1, settings.get(REMINDER_CHECK_SECONDS)) * 1000)
+        self.queue_timer.timeout.connect(self._refresh_queue_when_idle)
         if sync is not None:
             self._connect_sync(sync)
         self.refresh()
@@ -130,6 +147,8 @@ class EnumeratorWindow(QMainWindow):
         sync_menu.addAction(self._action(self.tr("Sync &log…"), "Ctrl+Shift+L", self.open_sync_log))
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         tools.addAction(self._action(self.tr("&Settings…"), "Ctrl+,", self.open_settings))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self._action(self.tr("&Keys…"), "F1", self.show_keys))
 
     def _action(self, text: str, keys: str, slot) -> QAction:  # noqa: ANN001 - any callable
         action = QAction(text, self)
@@ -156,10 +175,24 @@ class EnumeratorWindow(QMainWindow):
         return [model.case_at(row) for row in range(model.rowCount())]
 
     def refresh(self) -> None:
+        self._refresh_queue()
+        self._show_case(self.queue.selected_case_id())
+
+    def _refresh_queue(self) -> None:
         self.queue.set_cases(self.controller.queue())
         self.sync_status.set_waiting(self.controller.pending_count())
         self.sync_status.set_last_sync(self.controller.last_successful_sync())
-        self._show_case(self.queue.selected_case_id())
+        self._hide_handled_reminder()
+
+    def _refresh_queue_when_idle(self) -> None:
+        """The timer's refresh: only on the queue page with no dialog open, and the case card
+        is redrawn only when the selection changed (a redraw would reset the chosen phone)."""
+        if self.pages.currentIndex() != 0 or QApplication.activeModalWidget() is not None:
+            return
+        shown = self.queue.selected_case_id()
+        self._refresh_queue()
+        if self.queue.selected_case_id() != shown:
+            self._show_case(self.queue.selected_case_id())
 
     def current_case(self) -> LocalCase | None:
         case_id = self.queue.selected_case_id()
@@ -173,11 +206,25 @@ class EnumeratorWindow(QMainWindow):
                                       else self.tr("Start interview (Ctrl+I)"))
 
     def _show_reminder(self, case: LocalCase) -> None:
-        at = thimphu_time(case.appointment.at, with_date=False) if case.appointment else ""
+        if case.appointment is None:
+            return
+        self._reminded = (case.case_id, case.appointment.at)
+        at = thimphu_time(case.appointment.at, with_date=False)
         self.notice.setText(self.tr("<b>Reminder:</b> appointment at {time} with {respondent} "
                                     "({service}). It is in your queue.").format(
             time=at, respondent=case.respondent_name, service=case.service_name))
         self.notice.show()
+
+    def _hide_handled_reminder(self) -> None:
+        """The banner stays while its appointment is still waiting to be called, no longer."""
+        if self._reminded is None:
+            return
+        case_id, at = self._reminded
+        row = self.queue.model.row_of(case_id)
+        appointment = None if row is None else self.queue.model.case_at(row).appointment
+        if appointment is None or appointment.at != at:
+            self._reminded = None
+            self.notice.hide()
 
     # --- calling and coding --------------------------------------------------------------
 
@@ -186,12 +233,21 @@ class EnumeratorWindow(QMainWindow):
         if case is None or number is None:
             self.statusBar().showMessage(self.tr("Choose a case with a phone number first."), 5000)
             return
+        phone_index = self.card.selected_phone_index()
         try:
             self.dialer.dial(number)
+        except NoPhoneProgram:
+            dialog = ManualDialDialog(number, self)
+            dialog.accepted.connect(lambda: self._call_started(phone_index))
+            dialog.open()
+            return
         except DialError as error:
             QMessageBox.warning(self, self.tr("Cannot dial"), str(error))
             return
-        self._call_phone_index = self.card.selected_phone_index()
+        self._call_started(phone_index)
+
+    def _call_started(self, phone_index: int) -> None:
+        self._call_phone_index = phone_index
         self.call_timer.start()
 
     def _call_start(self) -> tuple[datetime, int]:
@@ -200,6 +256,11 @@ class EnumeratorWindow(QMainWindow):
         return started, self.card.selected_phone_index() if phone is None else phone
 
     def code_outcome(self) -> OutcomePicker | None:
+        if self.runner_widget is not None and self.pages.currentWidget() is self.runner_widget:
+            self.runner_widget.message.setText(self.tr(
+                "An interview is open: its outcome comes from the answers. To stop here press "
+                "Ctrl+E (end early), or Ctrl+Q to go back to the queue and code the call there."))
+            return None
         case = self.current_case()
         if case is None or self.pages.currentIndex() != 0:
             return None
@@ -217,6 +278,9 @@ class EnumeratorWindow(QMainWindow):
                 case.case_id, outcome=choice.outcome, phone_index=phone, started_at=started,
                 note=choice.note, appointment_at=choice.appointment_at,
                 appointment_kind=choice.appointment_kind)
+        except StoreError as error:
+            self._not_saved(error, then=picker.open)  # the picker keeps the typed note
+            return
         except ValueError as error:
             QMessageBox.warning(self, self.tr("Outcome not saved"), str(error))
             return
@@ -224,6 +288,26 @@ class EnumeratorWindow(QMainWindow):
         self.statusBar().showMessage(
             self.tr("Saved: {outcome}").format(outcome=outcome_label(choice.outcome)), 5000)
         self.refresh()
+        self._move_on_from(case.case_id)
+
+    def _move_on_from(self, case_id: int) -> None:
+        """After a call is coded the card shows the next due case in queue order, or none:
+        never the respondent just called, so the next Ctrl+D cannot redial them by mistake."""
+        self.queue.select_next_due(self.controller.now(), excluding=case_id)
+        self._show_case(self.queue.selected_case_id())
+        self.activateWindow()  # back from the outcome dialog, ready for the next Ctrl+D
+        self.queue.table.setFocus()
+
+    def _not_saved(self, error: StoreError, *, then: Callable[[], object] | None = None) -> None:
+        """A local save failed (a full or read-only disk): say so in plain words and keep the
+        window and what was typed; ``then`` reopens what the enumerator was working in."""
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("Not saved on this computer"),
+                          self.tr("{error}\n\nNothing you saved before is lost, and what you "
+                                  "typed is kept: once this is fixed, save again.").format(
+                              error=error), QMessageBox.StandardButton.Ok, self)
+        if then is not None:
+            box.finished.connect(lambda _result: then())
+        box.open()
 
     def _end_call(self) -> None:
         self.call_timer.stop()
@@ -243,8 +327,12 @@ class EnumeratorWindow(QMainWindow):
         language = case.language if case.language in questionnaire.languages \
             else self.settings.get(SCRIPT_LANGUAGE)
         _started, phone = self._call_start()
-        draft = self.controller.start_interview(case, questionnaire, language=language,
-                                                phone_index=phone)
+        try:
+            draft = self.controller.start_interview(case, questionnaire, language=language,
+                                                    phone_index=phone)
+        except StoreError as error:
+            self._not_saved(error)
+            return None
         session = InterviewSession(self.controller, questionnaire, draft,
                                    self.controller.fill_context(case))
         self.runner_widget = ScriptRunner(
@@ -258,14 +346,18 @@ class EnumeratorWindow(QMainWindow):
 
     def _interview_finished(self, outcome: str) -> None:
         self._end_call()
+        case_id = self.queue.selected_case_id()
         self.statusBar().showMessage(
             self.tr("Interview saved: {outcome}").format(outcome=outcome_label(outcome)), 8000)
         self.back_to_queue()
+        if case_id is not None:
+            self._move_on_from(case_id)
 
     def back_to_queue(self) -> None:
         """Leave the script; an unfinished interview stays as a draft and resumes later."""
         if self.runner_widget is not None:
-            self.runner_widget._save_typed_text()
+            if not self.runner_widget.save_typed():
+                return  # the disk refused the typed text: stay, it is still on screen
             self.pages.removeWidget(self.runner_widget)
             self.runner_widget.deleteLater()
             self.runner_widget = None
@@ -286,6 +378,16 @@ class EnumeratorWindow(QMainWindow):
         self.sync_status.set_online(outcome.ok)
         done = self.tr("Synced: {message}") if outcome.ok else self.tr("Sync: {message}")
         self.statusBar().showMessage(done.format(message=outcome.message), 8000)
+        if self._close_after_sync:
+            self._close_after_sync = False
+            if outcome.ok:
+                self._confirm_close = False
+                self.close()
+                return
+            QMessageBox.warning(self, self.tr("Not sent"), self.tr(
+                "Your work could not be sent ({message}). It stays saved on this computer and "
+                "goes at the next sync; close the window again to leave it there.").format(
+                    message=outcome.message))
         if self.pages.currentIndex() == 0:
             self.refresh()
         else:  # never disturb a running interview; just update the counters
@@ -299,6 +401,7 @@ class EnumeratorWindow(QMainWindow):
 
     def start_background_work(self) -> None:
         self.reminders.start()
+        self.queue_timer.start()
         if self.sync is not None:
             self.sync.start_automatic()
 
@@ -326,6 +429,9 @@ class EnumeratorWindow(QMainWindow):
             return
         try:
             self.controller.release_case(case.case_id, reason.strip())
+        except StoreError as error:
+            self._not_saved(error)
+            return
         except ValueError as error:
             QMessageBox.warning(self, self.tr("Case not released"), str(error))
             return
@@ -334,6 +440,50 @@ class EnumeratorWindow(QMainWindow):
                                              "offered to you again.").format(case=case.case_id),
                                      8000)
         self.refresh()
+
+    def show_keys(self) -> KeysDialog:
+        dialog = KeysDialog([(a.text(), a.shortcut()) for a in self.actions()], self)
+        dialog.open()
+        return dialog
+
+    # --- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        """Work not yet sent to the server is safe on disk, but a laptop closed for the day
+        may not come back online before the supervisor needs it: offer to send it now."""
+        waiting = self.controller.pending_count() if self._confirm_close else 0
+        if waiting and self.sync is not None:
+            event.ignore()
+            self._ask_to_send_before_closing(waiting)
+            return
+        if self.runner_widget is not None and not self.runner_widget.save_typed():
+            event.ignore()  # what was typed could not be saved: it stays on screen
+            return
+        super().closeEvent(event)
+
+    def _ask_to_send_before_closing(self, waiting: int) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Send your work first?"),
+                          self.tr("{count} item(s) of your work are saved on this computer but "
+                                  "not yet sent to the server. Send them now before closing?")
+                          .format(count=waiting), parent=self)
+        send = box.addButton(self.tr("Send, then close"), QMessageBox.ButtonRole.AcceptRole)
+        close = box.addButton(self.tr("Close without sending"),
+                              QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(send)
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            if clicked is send:
+                self._close_after_sync = True
+                self.sync_now()
+            elif clicked is close:
+                self._confirm_close = False
+                self.close()
+
+        box.finished.connect(answered)
+        box.open()
+        return box
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self)
