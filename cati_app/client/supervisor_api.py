@@ -22,12 +22,14 @@ from cati_app.core.protocol_supervision import (
     CasePage,
     ConflictDetail,
     ConflictList,
+    PhoneRevealRequest,
     PriorityRequest,
     PriorityResponse,
     ProgressReport,
     RejectRequest,
     ResolveRequest,
     ResponseRates,
+    RevealedPhones,
     ReviewList,
     ReviewRequest,
     ReviewResponse,
@@ -83,6 +85,12 @@ class SupervisorApi:
         """``to_user=None`` returns the cases to the pool."""
         body = AssignRequest(case_ids=case_ids, to_user=to_user, force=force, reason=reason)
         return self.api._call("POST", "/v1/cases/assign", AssignResponse,
+                              data=body.model_dump_json())
+
+    def reveal_phones(self, case_id: int, reason: str) -> RevealedPhones:
+        """A case's numbers in full; the server audits the request with its reason."""
+        body = PhoneRevealRequest(reason=reason)
+        return self.api._call("POST", f"/v1/cases/{int(case_id)}/phones", RevealedPhones,
                               data=body.model_dump_json())
 
     def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:

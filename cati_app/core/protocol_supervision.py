@@ -30,7 +30,9 @@ class CaseRow(BaseModel):
     service_code: str
     batch_id: int | None
     respondent_name: str
-    #: grouped for reading aloud: ``+975 17 12 34 56``
+    #: masked except the country code and the last two digits (``+975 •• •• •• 56``): a
+    #: supervisor sees a number in full only by asking, with a reason (``POST
+    #: /v1/cases/{case_id}/phones``), which is audited
     phones: list[str]
     office: str
     dzongkhag: str
@@ -362,3 +364,15 @@ class ServiceChange(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     agency: str | None = Field(default=None, max_length=200)
     questionnaire_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PhoneRevealRequest(Strict):
+    """Why a supervisor needs to see a case's numbers in full; kept in the audit log."""
+
+    reason: str = Field(min_length=5, max_length=500)
+
+
+class RevealedPhones(BaseModel):
+    case_id: int
+    #: in full, grouped for reading aloud
+    phones: list[str]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from sqlalchemy import text
 
 from cati_app.client.api import ApiClient
 from cati_app.client.supervisor_api import SupervisorApi
@@ -271,3 +272,31 @@ def test_nothing_selected_says_so(qtbot, server: Server) -> None:
     browser.reassign_selected()
     assert browser.dialog is None
     assert "Select one or more cases" in browser.status.text()
+
+
+def test_numbers_are_masked_and_shown_in_full_only_with_a_reason(qtbot, server: Server) -> None:
+    ids = seed_cases(server.ctx, server.service_id, 2)
+    browser = open_browser(qtbot, server)
+    search_and_wait(qtbot, browser)
+    assert all("•" in phone for row in browser.model.rows() for phone in row.phones)
+    browser.select_rows([1])
+    browser.table.setFocus()
+    qtbot.mouseClick(browser.phones_button, Qt.MouseButton.LeftButton)
+    asking = browser.dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is asking, timeout=WAIT_MS)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # no reason: nothing shown
+    assert "write why you need the numbers" in browser.status.text()
+    assert browser.dialog is asking
+
+    qtbot.mouseClick(browser.phones_button, Qt.MouseButton.LeftButton)
+    asking = browser.dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is asking, timeout=WAIT_MS)
+    qtbot.keyClicks(QApplication.focusWidget(), "Respondent says the number is wrong")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: browser.dialog is not asking, timeout=WAIT_MS)
+    shown = browser.dialog.text()
+    assert f"Case {ids[1]}" in shown and "•" not in shown and "+975" in shown
+    with server.ctx.read() as session:
+        logged = session.execute(text(
+            "SELECT user_id, details FROM audit_log WHERE action = 'case.phones_revealed'")).all()
+    assert len(logged) == 1 and "number is wrong" in str(logged[0][1])

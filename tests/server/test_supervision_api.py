@@ -142,8 +142,33 @@ def test_case_list_filters_pages_and_counts(client: TestClient, ctx: AppContext,
     assert page["total"] == 3 and [r["case_id"] for r in page["cases"]] == [held, moving]
     row = page["cases"][0]
     assert row["holder"] == "karma" and row["state"] == "held"
-    assert row["phones"] == ["+975 17 12 34 56", "+975 77 12 34 56"]
+    assert row["phones"] == ["+975 •• •• •• 56", "+975 •• •• •• 56"]  # masked in lists
     assert row["assignment_version"] == 1 and row["service_code"] == "CID"
+
+
+def test_a_supervisor_sees_a_number_in_full_only_with_a_reason_and_it_is_audited(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int,
+        login: Callable[..., dict[str, str]]) -> None:
+    case = seed_case(ctx, service_id)
+    listed = client.get("/v1/cases", headers=people["sup"]).json()["cases"][0]
+    assert all("12 34" not in phone for phone in listed["phones"])
+
+    no_reason = client.post(f"/v1/cases/{case}/phones", json={"reason": "  "},
+                            headers=people["sup"])
+    assert_error(no_reason, 422)
+    assert audits(ctx, "case.phones_revealed", case) == []
+    assert_error(client.post(f"/v1/cases/{case}/phones", json={"reason": "respondent called "
+                             "back"}, headers=login("karma")), 403)  # not an enumerator's
+    assert_error(client.post("/v1/cases/999999/phones", json={"reason": "checking a number"},
+                             headers=people["sup"]), 404)
+
+    shown = client.post(f"/v1/cases/{case}/phones", json={"reason": "Number reported wrong"},
+                        headers=people["sup"])
+    assert shown.status_code == 200, shown.text
+    assert shown.json() == {"case_id": case, "phones": ["+975 17 12 34 56", "+975 77 12 34 56"]}
+    [entry] = audits(ctx, "case.phones_revealed", case)
+    assert entry.details["reason"] == "Number reported wrong"
+    assert entry.user_id == people["ids"]["sup"]
 
 
 def test_case_list_refuses_bad_filters(client: TestClient, people: dict[str, Any]) -> None:

@@ -13,10 +13,13 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -32,9 +35,12 @@ from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel, 
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
+#: the server wants at least this much of a reason before it shows a number in full
+REVEAL_REASON_MIN = 5
+
 if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
-    from cati_app.core.protocol_supervision import CasePage, CaseRow
+    from cati_app.core.protocol_supervision import CasePage, CaseRow, RevealedPhones
 
 translate = QCoreApplication.translate
 # source text, translated where shown (result_label)
@@ -78,7 +84,7 @@ class CaseBrowser(QWidget):
         self.api = api
         self.runner = runner
         self.enumerators: list[tuple[str, str]] = []
-        self.dialog: ConfirmDialog | EnumeratorDialog | PriorityDialog | None = None
+        self.dialog: QDialog | None = None
         self.model = CasePageModel(self, page_size)
         self.results = RowTableModel(RESULT_COLUMNS, self)
         self.loading = False
@@ -156,9 +162,13 @@ class CaseBrowser(QWidget):
         self.reassign_button = QPushButton(self.tr("Reassign to…"))
         self.return_button = QPushButton(self.tr("Return to pool"))
         self.priority_button = QPushButton(self.tr("Change priority…"))
+        self.phones_button = QPushButton(self.tr("Show numbers…"))
+        self.phones_button.setToolTip(self.tr("Numbers are masked in this list; seeing one in "
+                                              "full needs a reason, which is logged"))
         for button, slot in ((self.reassign_button, self.reassign_selected),
                              (self.return_button, self.return_selected),
-                             (self.priority_button, self.prioritise_selected)):
+                             (self.priority_button, self.prioritise_selected),
+                             (self.phones_button, self.reveal_selected_phones)):
             button.clicked.connect(slot)
             row.addWidget(button)
         self._update_paging()
@@ -302,7 +312,41 @@ class CaseBrowser(QWidget):
         dialog.accepted.connect(lambda: self._run_change(change))
         self._open(dialog)
 
-    def _open(self, dialog: ConfirmDialog | EnumeratorDialog | PriorityDialog) -> None:
+    def reveal_selected_phones(self) -> None:
+        """One case's numbers in full, after the supervisor says why (the server logs it)."""
+        cases = self._selection_or_warn()
+        if len(cases) != 1:
+            if cases:
+                self.status.setText(self.tr("Select one case to see its numbers."))
+            return
+        case = cases[0]
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("Show phone numbers"))
+        dialog.setLabelText(self.tr("Why do you need the full numbers of case {case}? "
+                                    "(required, kept in the audit log)").format(
+                                        case=case.case_id))
+        dialog.textValueSelected.connect(lambda reason: self._reveal(case.case_id, reason))
+        self._open(dialog)
+
+    def _reveal(self, case_id: int, reason: str) -> None:
+        if len(reason.strip()) < REVEAL_REASON_MIN:
+            self.status.setText(self.tr("Not shown: write why you need the numbers (at least "
+                                        "{n} characters).").format(n=REVEAL_REASON_MIN))
+            return
+        self.status.setText(self.tr("Asking the server…"))
+        self.runner.run(lambda: self.api.reveal_phones(case_id, reason.strip()),
+                        self._show_phones, self._failed, owner=self)
+
+    def _show_phones(self, revealed: RevealedPhones) -> None:
+        self.status.setText("")
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Phone numbers"),
+                          self.tr("Case {case}:\n{numbers}").format(
+                              case=revealed.case_id, numbers="\n".join(revealed.phones)),
+                          QMessageBox.StandardButton.Close, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._open(box)
+
+    def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog
         dialog.open()
 

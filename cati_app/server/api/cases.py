@@ -18,14 +18,16 @@ from cati_app.server.schemas import (
     CaseStateName,
     ConflictDetail,
     ConflictList,
+    PhoneRevealRequest,
     PriorityRequest,
     PriorityResponse,
     RejectRequest,
     ResolveRequest,
+    RevealedPhones,
     ReviewRequest,
     ReviewResponse,
 )
-from cati_app.server.services.cases import supervision
+from cati_app.server.services.cases import privacy, supervision
 from cati_app.server.services.cases.case_views import CaseFilter, list_cases
 from cati_app.server.services.cases.supervision import Actor
 
@@ -54,6 +56,16 @@ def cases(
     with ctx.transaction() as session:
         where = CaseFilter(state=state, holder=holder, service=service, batch=batch, text=text)
         return list_cases(session, where, limit=limit, offset=offset)
+
+
+@router.post("/cases/{case_id}/phones", response_model=RevealedPhones)
+def reveal_phones(ctx: Ctx, user: Supervisor, case_id: int,
+                  body: PhoneRevealRequest) -> RevealedPhones:
+    """A case's phone numbers in full (lists show them masked). The reason is required and the
+    request is audited (``case.phones_revealed``)."""
+    with ctx.transaction() as session:
+        phones = privacy.reveal_phones(session, _actor(ctx, user), case_id, body.reason)
+    return RevealedPhones(case_id=case_id, phones=phones)
 
 
 @router.post("/cases/assign", response_model=AssignResponse)

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from cati_app.core.phones import format_for_reading
+from cati_app.core.phones import masked_for_display
 from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary, QueueCase
 from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
 from cati_app.server.schemas import CasePage, CaseRow
@@ -177,7 +177,7 @@ def _case_row(case: Case, service_code: str, holder: str | None, marks: _Marks |
     return CaseRow(
         case_id=case.id, service_code=service_code, batch_id=case.batch_id,
         respondent_name=case.respondent_name,
-        phones=[format_for_reading(p) for p in case.phones()],
+        phones=[masked_for_display(p) for p in case.phones()],
         office=case.office, dzongkhag=case.dzongkhag, date_availed=case.date_availed,
         priority=case.priority, state=case.state, holder=holder,  # type: ignore[arg-type]
         assignment_version=case.assignment_version, attempts=marks.attempts,
