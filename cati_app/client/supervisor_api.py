@@ -26,7 +26,10 @@ from cati_app.core.protocol_supervision import (
     PriorityRequest,
     PriorityResponse,
     ProgressReport,
+    QuarantineList,
+    QuarantineRow,
     RejectRequest,
+    ReleasedList,
     ResolveRequest,
     ResponseRates,
     RevealedPhones,
@@ -34,6 +37,8 @@ from cati_app.core.protocol_supervision import (
     ReviewRequest,
     ReviewResponse,
     SampleImportResult,
+    Settlement,
+    SettleRequest,
 )
 from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
 
@@ -91,6 +96,20 @@ class SupervisorApi:
         """A case's numbers in full; the server audits the request with its reason."""
         body = PhoneRevealRequest(reason=reason)
         return self.api._call("POST", f"/v1/cases/{int(case_id)}/phones", RevealedPhones,
+                              data=body.model_dump_json())
+
+    def released_cases(self) -> ReleasedList:
+        return self.api._call("GET", "/v1/cases/released", ReleasedList)
+
+    def quarantine(self, status: str = "open", *, limit: int = 100, offset: int = 0
+                   ) -> QuarantineList:
+        return self.api._call("GET", "/v1/quarantine", QuarantineList,
+                              params={"status": status, "limit": limit, "offset": offset})
+
+    def settle_quarantined(self, item_id: int, settlement: Settlement, note: str = ""
+                           ) -> QuarantineRow:
+        body = SettleRequest(settlement=settlement, note=note)
+        return self.api._call("POST", f"/v1/quarantine/{int(item_id)}/settle", QuarantineRow,
                               data=body.model_dump_json())
 
     def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:

@@ -376,3 +376,56 @@ class RevealedPhones(BaseModel):
     case_id: int
     #: in full, grouped for reading aloud
     phones: list[str]
+
+
+# --- what needs a supervisor's eye: quarantined items and released cases ---------------------
+
+QuarantineStatus = Literal["open", "settled", "all"]
+Settlement = Literal["resolved", "dismissed"]
+
+
+class QuarantineRow(BaseModel):
+    """An item the server refused and kept aside as it was sent (G4)."""
+
+    id: int
+    item_uuid: str
+    #: what the item was: "contact_attempt", "interview_version", "case_release" (from the body)
+    kind: str
+    case_id: int | None
+    enumerator: str
+    device_id: str
+    reason: str
+    received_at: UtcDatetime
+    settlement: Settlement | None = None
+    settled_by: str | None = None
+    settled_at: UtcDatetime | None = None
+    settlement_note: str = ""
+
+
+class QuarantineList(BaseModel):
+    total: int
+    items: list[QuarantineRow]
+
+
+class SettleRequest(Strict):
+    """``resolved``: acted on (re-entered, the enumerator asked); ``dismissed``: nothing to do.
+    The item itself is never deleted."""
+
+    settlement: Settlement
+    note: str = Field(default="", max_length=500)
+
+
+class ReleasedCase(BaseModel):
+    """A case an enumerator gave back, still in the pool waiting for someone else."""
+
+    case_id: int
+    service_code: str
+    respondent_name: str
+    released_by: str
+    released_at: UtcDatetime
+    reason: str
+    priority: int
+
+
+class ReleasedList(BaseModel):
+    cases: list[ReleasedCase]

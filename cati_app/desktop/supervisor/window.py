@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.shared.export_page import ExportPage
+from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
 from cati_app.desktop.supervisor.conflicts import ConflictsPage
 from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
@@ -41,11 +42,16 @@ class SupervisorWindow(QMainWindow):
         self.cases = CaseBrowser(api, runner)
         self.conflicts = ConflictsPage(api, runner)
         self.review = ReviewPage(api, runner)
+        self.released = ReleasedPage(api, runner, lambda: self.cases.enumerators)
+        self.quarantine = QuarantinePage(api, runner)
         self.exports = ExportPage(api, runner, today)
         self.tabs = QTabWidget()
         for page, title in ((self.dashboard, self.tr("Dashboard")), (self.cases, self.tr("Cases")),
                             (self.conflicts, self.tr("Conflicts")),
-                            (self.review, self.tr("Review")), (self.exports, self.tr("Exports"))):
+                            (self.review, self.tr("Review")),
+                            (self.released, self.tr("Released")),
+                            (self.quarantine, self.tr("Quarantine")),
+                            (self.exports, self.tr("Exports"))):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         self.titles = {page: self.tabs.tabText(self.tabs.indexOf(page)) for page in self.lists}
@@ -55,7 +61,10 @@ class SupervisorWindow(QMainWindow):
         self.tabs.currentChanged.connect(lambda _index: self.refresh_lists())
         self.conflicts.counted.connect(lambda n: self._show_count(self.conflicts, n))
         self.review.counted.connect(lambda n: self._show_count(self.review, n))
+        self.released.counted.connect(lambda n: self._show_count(self.released, n))
+        self.quarantine.counted.connect(lambda n: self._show_count(self.quarantine, n))
         self.cases.changed.connect(self.dashboard.refresh)
+        self.released.changed.connect(self.dashboard.refresh)
         self.review.reviewed.connect(lambda _reply: self.refresh_after_review())
         self._build_menu()
 
@@ -78,18 +87,19 @@ class SupervisorWindow(QMainWindow):
         """Begin the dashboard's refresh timer and load the first page of cases."""
         self.dashboard.start()
         self.cases.search()
-        self.conflicts.refresh()
-        self.review.refresh()
+        for page in self.lists[1:]:
+            page.refresh()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
         self.cases.reload()
-        self.conflicts.refresh()
-        self.review.refresh()
+        for page in self.lists[1:]:
+            page.refresh()
 
     @property
-    def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage]:
-        return (self.cases, self.conflicts, self.review)
+    def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage, ReleasedPage,
+                             QuarantinePage]:
+        return (self.cases, self.conflicts, self.review, self.released, self.quarantine)
 
     def refresh_lists(self) -> None:
         """Every list refreshes itself, except the one a supervisor is working in (an open
@@ -102,7 +112,7 @@ class SupervisorWindow(QMainWindow):
         self.dashboard.refresh()
         self.refresh_lists()  # the count of interviews waiting drops by one
 
-    def _show_count(self, page: ConflictsPage | ReviewPage, count: int) -> None:
+    def _show_count(self, page: QWidget, count: int) -> None:
         title = self.titles[page]
         self.tabs.setTabText(self.tabs.indexOf(page),
                              f"{title} ({count:,})" if count else title)

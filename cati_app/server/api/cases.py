@@ -21,13 +21,18 @@ from cati_app.server.schemas import (
     PhoneRevealRequest,
     PriorityRequest,
     PriorityResponse,
+    QuarantineList,
+    QuarantineRow,
+    QuarantineStatus,
     RejectRequest,
+    ReleasedList,
     ResolveRequest,
     RevealedPhones,
     ReviewRequest,
     ReviewResponse,
+    SettleRequest,
 )
-from cati_app.server.services.cases import privacy, supervision
+from cati_app.server.services.cases import attention, privacy, supervision
 from cati_app.server.services.cases.case_views import CaseFilter, list_cases
 from cati_app.server.services.cases.supervision import Actor
 
@@ -56,6 +61,31 @@ def cases(
     with ctx.transaction() as session:
         where = CaseFilter(state=state, holder=holder, service=service, batch=batch, text=text)
         return list_cases(session, where, limit=limit, offset=offset)
+
+
+@router.get("/cases/released", response_model=ReleasedList)
+def released_cases(ctx: Ctx, _user: Supervisor,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> ReleasedList:
+    """Cases enumerators gave back (with their reasons), still in the pool: to reassign."""
+    with ctx.read() as session:
+        return attention.released_cases(session, limit=limit)
+
+
+@router.get("/quarantine", response_model=QuarantineList)
+def quarantine(ctx: Ctx, _user: Supervisor, status: QuarantineStatus = "open",
+               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0)] = 0) -> QuarantineList:
+    """Items the server refused and kept as sent, newest first, with the reason."""
+    with ctx.read() as session:
+        return attention.list_quarantine(session, status, limit=limit, offset=offset)
+
+
+@router.post("/quarantine/{item_id}/settle", response_model=QuarantineRow)
+def settle_quarantined(ctx: Ctx, user: Supervisor, item_id: int,
+                       body: SettleRequest) -> QuarantineRow:
+    """Mark an item resolved or dismissed (audited); 409 when it was settled already."""
+    with ctx.transaction() as session:
+        return attention.settle(session, _actor(ctx, user), item_id, body.settlement, body.note)
 
 
 @router.post("/cases/{case_id}/phones", response_model=RevealedPhones)

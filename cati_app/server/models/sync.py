@@ -41,6 +41,11 @@ class QuarantinedItem(Base):
     device_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
+    #: a supervisor's decision on the item: "resolved" (acted on) or "dismissed"; NULL while open
+    settled_at: Mapped[datetime | None]
+    settled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    settlement: Mapped[str | None] = mapped_column(String(16))
+    settlement_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class ContactAttempt(Base):
