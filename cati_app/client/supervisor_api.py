@@ -36,6 +36,7 @@ from cati_app.core.protocol_supervision import (
     ReviewList,
     ReviewRequest,
     ReviewResponse,
+    RoomStatus,
     SampleImportResult,
     Settlement,
     SettleRequest,
@@ -157,6 +158,9 @@ class SupervisorApi:
                               ReviewResponse, data=body.model_dump_json())
 
     # --- reports ---------------------------------------------------------------------------
+
+    def room(self) -> RoomStatus:
+        return self.api._call("GET", "/v1/reports/room", RoomStatus)
 
     def progress(self) -> ProgressReport:
         return self.api._call("GET", "/v1/reports/progress", ProgressReport)

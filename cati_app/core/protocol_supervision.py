@@ -429,3 +429,23 @@ class ReleasedCase(BaseModel):
 
 class ReleasedList(BaseModel):
     cases: list[ReleasedCase]
+
+
+class EnumeratorPresence(BaseModel):
+    username: str
+    full_name: str
+    #: the last time any of their devices talked to the server (login, sync); None: never
+    last_seen: UtcDatetime | None
+
+
+class RoomStatus(BaseModel):
+    """The call room at a glance: who is working and what waits for a supervisor."""
+
+    #: the server's time of the answer: "last seen 5 minutes ago" is counted from it, so a
+    #: supervisor's computer with a wrong clock still shows who is online
+    at: UtcDatetime
+    enumerators: list[EnumeratorPresence]
+    open_conflicts: int
+    waiting_review: int
+    released_waiting: int
+    quarantined_open: int

@@ -21,6 +21,7 @@ from cati_app.core.protocol_supervision import (
     ConflictSummary,
     DeviceOut,
     DeviceRevoked,
+    EnumeratorPresence,
     EnumeratorProgress,
     ImportProblem,
     PasswordReset,
@@ -41,6 +42,7 @@ from cati_app.core.protocol_supervision import (
     RevealedPhones,
     ReviewRequest,
     ReviewResponse,
+    RoomStatus,
     SampleImportResult,
     ServiceChange,
     ServiceCreate,
@@ -56,6 +58,8 @@ from cati_app.core.protocol_supervision import (
 )
 
 __all__ = [
+    "EnumeratorPresence",
+    "RoomStatus",
     "SettleRequest",
     "ReleasedList",
     "ReleasedCase",

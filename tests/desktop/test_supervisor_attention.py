@@ -6,14 +6,18 @@ and keys."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from cati_app.desktop.settings import Settings
 from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
+from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.enumerator_calls import EnumeratorCalls
 from tests.desktop.test_supervisor_cases import WAIT_MS, Server
+from tests.server.conftest import TUESDAY_10AM
 from tests.server.factories import attempt_item, seed_cases
 from tests.server.test_supervision_api import load_case
 
@@ -85,3 +89,30 @@ def test_a_refused_item_is_listed_with_its_reason_and_dismissed_with_a_note(
     settled = server.api().quarantine("settled").items
     assert [(i.settlement, i.settled_by, i.settlement_note) for i in settled] == [
         ("dismissed", "sup", "Test call by the trainer")]
+
+
+def test_the_room_bar_shows_who_is_online_and_opens_what_waits(qtbot, server: Server,
+                                                                settings: Settings):
+    seed_cases(server.ctx, server.service_id, 1)
+    enum1 = EnumeratorCalls(server.url, "enum1")  # signs in now: online
+    case = enum1.claim(1)[0]
+    enum1.push([attempt_item(case, server.ctx.clock.now(), outcome="teleported")])
+    window = SupervisorWindow(server.api(), BackgroundRunner(), settings,
+                              full_name="Sonam Wangmo", today=lambda: TUESDAY_10AM.date())
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    bar = window.room
+    qtbot.waitUntil(lambda: "Online 1 of 2" in bar.online.text(), timeout=WAIT_MS)
+    assert "Karma Dorji (0 min ago)" in bar.online.text()
+    assert "offline: Pema Choden (never)" in bar.online.text()
+    assert bar.buttons["quarantine"].text() == "1 quarantined"
+    assert bar.buttons["conflicts"].text() == "0 conflicts"
+
+    qtbot.mouseClick(bar.buttons["quarantine"], Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.quarantine
+    qtbot.waitUntil(lambda: window.quarantine.model.rowCount() == 1, timeout=WAIT_MS)
+    server.ctx.clock.advance(timedelta(minutes=20))  # enum1 has not synced since
+    bar.refresh()
+    qtbot.waitUntil(lambda: "Online 0 of 2" in bar.online.text(), timeout=WAIT_MS)
+    assert "Karma Dorji (20 min ago)" in bar.online.text()

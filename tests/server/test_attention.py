@@ -83,3 +83,23 @@ def test_released_cases_are_listed_with_the_reason_until_someone_holds_them(
         "case_ids": [released["case_id"]], "to_user": "enum2", "reason": ""}, headers=sup)
     assert assigned.status_code == 200, assigned.text
     assert client.get("/v1/cases/released", headers=sup).json()["cases"] == []
+
+
+def test_room_status_counts_what_waits_and_says_when_each_enumerator_was_last_seen(
+        ctx, client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    make_user("enum1")
+    make_user("enum2")
+    make_user("sup", Role.supervisor)
+    make_user("ana", Role.analyst)
+    seed_cases(ctx, seed_service(ctx), 2)
+    enum, sup = login("enum1"), login("sup")
+    case = claim(client, enum)[0]
+    push(client, enum, [attempt_item(case, ctx.clock.now(), outcome="teleported")])
+    assert client.get("/v1/reports/room", headers=login("ana")).status_code == 403
+
+    room = client.get("/v1/reports/room", headers=sup).json()
+    seen = {p["username"]: p["last_seen"] for p in room["enumerators"]}
+    assert set(seen) == {"enum1", "enum2"}  # enumerators only
+    assert seen["enum1"] is not None and seen["enum2"] is None
+    assert (room["open_conflicts"], room["waiting_review"], room["released_waiting"],
+            room["quarantined_open"]) == (0, 0, 0, 1)

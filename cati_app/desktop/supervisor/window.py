@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
@@ -22,6 +22,7 @@ from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
 from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImportDialog
 from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.supervisor.review_page import ReviewPage
+from cati_app.desktop.supervisor.room_bar import RoomBar
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -53,7 +54,14 @@ class SupervisorWindow(QMainWindow):
                             (self.quarantine, self.tr("Quarantine")),
                             (self.exports, self.tr("Exports"))):
             self.tabs.addTab(page, title)
-        self.setCentralWidget(self.tabs)
+        self.room = RoomBar(api, runner)
+        self.room.open_tab.connect(self._open_tab)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.room)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.titles = {page: self.tabs.tabText(self.tabs.indexOf(page)) for page in self.lists}
         self.dashboard.loaded.connect(self._lookups_loaded)
         # one clock for the whole window: the dashboard's refresh interval
@@ -87,12 +95,14 @@ class SupervisorWindow(QMainWindow):
         """Begin the dashboard's refresh timer and load the first page of cases."""
         self.dashboard.start()
         self.cases.search()
+        self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
         self.cases.reload()
+        self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
 
@@ -101,9 +111,15 @@ class SupervisorWindow(QMainWindow):
                              QuarantinePage]:
         return (self.cases, self.conflicts, self.review, self.released, self.quarantine)
 
+    def _open_tab(self, name: str) -> None:
+        pages = {"conflicts": self.conflicts, "review": self.review,
+                 "released": self.released, "quarantine": self.quarantine}
+        self.tabs.setCurrentWidget(pages[name])
+
     def refresh_lists(self) -> None:
         """Every list refreshes itself, except the one a supervisor is working in (an open
         conflict, an interview being read, cases selected): nothing moves under them."""
+        self.room.refresh(automatic=True)
         for page in self.lists:
             if not page.reading():
                 page.refresh(automatic=True)

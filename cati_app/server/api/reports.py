@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cati_app.server.deps import Analyst, Ctx
+from cati_app.server.deps import Analyst, Ctx, Supervisor
 from cati_app.server.errors import error_responses
-from cati_app.server.schemas import ProgressReport, ResponseRates
-from cati_app.server.services.reporting import reporting
+from cati_app.server.schemas import ProgressReport, ResponseRates, RoomStatus
+from cati_app.server.services.reporting import reporting, room
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
@@ -22,6 +22,15 @@ def progress(ctx: Ctx, _user: Analyst) -> ProgressReport:
     day of the server's clock) and attempts, in all and today."""
     with ctx.read() as session:  # a read: never holds up pushes
         return reporting.progress(session, ctx.clock.now())
+
+
+@router.get("/room", response_model=RoomStatus)
+def room_status(ctx: Ctx, _user: Supervisor) -> RoomStatus:
+    """Who is working (each enumerator's last contact with the server) and what waits for a
+    supervisor: open conflicts, interviews waiting for review, released cases still in the
+    pool, open quarantined items."""
+    with ctx.read() as session:
+        return room.room_status(session, ctx.clock.now())
 
 
 @router.get("/response-rates", response_model=ResponseRates)
