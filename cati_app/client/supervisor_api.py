@@ -17,11 +17,13 @@ from typing import Any, Literal
 
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
 from cati_app.core.protocol_supervision import (
+    MAX_CASES_PER_CHANGE,
     AssignRequest,
     AssignResponse,
     CasePage,
     ConflictDetail,
     ConflictList,
+    MatchingCases,
     PhoneRevealRequest,
     PriorityRequest,
     PriorityResponse,
@@ -86,12 +88,20 @@ class SupervisorApi:
         params = {**query.params(), "limit": limit, "offset": offset}
         return self.api._call("GET", "/v1/cases", CasePage, params=params)
 
+    def matching(self, query: CaseQuery) -> MatchingCases:
+        """Every case the filters match (no personal data), for a change to all of them."""
+        return self.api._call("GET", "/v1/cases/matching", MatchingCases, params=query.params())
+
     def assign(self, case_ids: list[int], to_user: str | None, *, force: bool = False,
                reason: str = "") -> AssignResponse:
-        """``to_user=None`` returns the cases to the pool."""
-        body = AssignRequest(case_ids=case_ids, to_user=to_user, force=force, reason=reason)
-        return self.api._call("POST", "/v1/cases/assign", AssignResponse,
-                              data=body.model_dump_json())
+        """``to_user=None`` returns the cases to the pool. More cases than one request may
+        carry go in several requests (each its own transaction); the results are joined."""
+        results = []
+        for chunk in _chunks(case_ids):
+            body = AssignRequest(case_ids=chunk, to_user=to_user, force=force, reason=reason)
+            results += self.api._call("POST", "/v1/cases/assign", AssignResponse,
+                                      data=body.model_dump_json()).results
+        return AssignResponse(results=results)
 
     def reveal_phones(self, case_id: int, reason: str) -> RevealedPhones:
         """A case's numbers in full; the server audits the request with its reason."""
@@ -114,9 +124,12 @@ class SupervisorApi:
                               data=body.model_dump_json())
 
     def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:
-        body = PriorityRequest(case_ids=case_ids, priority=priority)
-        return self.api._call("POST", "/v1/cases/priority", PriorityResponse,
-                              data=body.model_dump_json())
+        changed = 0
+        for chunk in _chunks(case_ids):
+            body = PriorityRequest(case_ids=chunk, priority=priority)
+            changed += self.api._call("POST", "/v1/cases/priority", PriorityResponse,
+                                      data=body.model_dump_json()).changed
+        return PriorityResponse(changed=changed)
 
     # --- conflicts and review --------------------------------------------------------------
 
@@ -263,3 +276,8 @@ def _uuid_path(value: str) -> str:
     if not cleaned:
         raise ApiError("give the interview's id (a UUID)")
     return cleaned
+
+
+def _chunks(case_ids: list[int]) -> list[list[int]]:
+    return [case_ids[i:i + MAX_CASES_PER_CHANGE]
+            for i in range(0, len(case_ids), MAX_CASES_PER_CHANGE)] or [case_ids]

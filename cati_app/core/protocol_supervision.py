@@ -64,6 +64,27 @@ class CasePage(BaseModel):
     cases: list[CaseRow]
 
 
+#: the most cases one "act on every case matching the filters" may take at once
+MAX_MATCHING_CASES = 100_000
+
+
+class CaseKey(BaseModel):
+    """What a bulk change needs to say whose cases it moves: no personal data."""
+
+    case_id: int
+    state: CaseStateName
+    holder: str | None
+    priority: int
+
+
+class MatchingCases(BaseModel):
+    """Every case matching the case table's filters (up to ``MAX_MATCHING_CASES``), in id
+    order; ``total`` counts them all, so a client sees when it got fewer."""
+
+    total: int
+    cases: list[CaseKey]
+
+
 class AssignRequest(Strict):
     case_ids: CaseIds = Field(min_length=1, max_length=MAX_CASES_PER_CHANGE)
     #: an enumerator's username, or null to return the cases to the pool

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from cati_app.core.protocol_supervision import (
     MAX_CASES_PER_CHANGE,
+    MAX_MATCHING_CASES,
     AssignOutcome,
     AssignRequest,
     AssignResponse,
     AssignResult,
     CaseIds,
+    CaseKey,
     CasePage,
     CaseRow,
     CaseStateName,
@@ -24,6 +26,7 @@ from cati_app.core.protocol_supervision import (
     EnumeratorPresence,
     EnumeratorProgress,
     ImportProblem,
+    MatchingCases,
     PasswordReset,
     PhoneRevealRequest,
     PriorityRequest,
@@ -58,6 +61,9 @@ from cati_app.core.protocol_supervision import (
 )
 
 __all__ = [
+    "MAX_MATCHING_CASES",
+    "MatchingCases",
+    "CaseKey",
     "EnumeratorPresence",
     "RoomStatus",
     "SettleRequest",

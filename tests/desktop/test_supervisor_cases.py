@@ -300,3 +300,32 @@ def test_numbers_are_masked_and_shown_in_full_only_with_a_reason(qtbot, server: 
         logged = session.execute(text(
             "SELECT user_id, details FROM audit_log WHERE action = 'case.phones_revealed'")).all()
     assert len(logged) == 1 and "number is wrong" in str(logged[0][1])
+
+
+def test_a_change_acts_on_every_case_matching_the_filters_after_confirming_the_count(
+        qtbot, server: Server) -> None:
+    ids = seed_cases(server.ctx, server.service_id, 1205)  # more than a page and a request
+    browser = open_browser(qtbot, server, page_size=200)
+    search_and_wait(qtbot, browser)
+    assert browser.model.rowCount() == 200
+    qtbot.mouseClick(browser.all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: browser.matching is not None, timeout=WAIT_MS)
+    assert "All 1,205 cases" in browser.status.text()
+
+    qtbot.mouseClick(browser.priority_button, Qt.MouseButton.LeftButton)
+    browser.dialog.value.setValue(90)
+    press_ok(browser.dialog)
+    confirm = browser.dialog
+    assert confirm.question.text() == (
+        "Set the priority of 1,205 cases (1,205 in the pool) to 90?")
+    press_ok(confirm)
+    qtbot.waitUntil(lambda: browser.results.rowCount() == 1205, timeout=30_000)
+    assert {load_case(server.ctx, i).priority for i in (ids[0], ids[600], ids[-1])} == {90}
+    assert browser.matching is None  # the next change starts from a new choice
+
+    qtbot.mouseClick(browser.all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: browser.matching is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(browser.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=browser.table.visualRect(browser.model.index(2, 0)).center())
+    assert browser.matching is None  # a row clicked: back to the rows chosen by hand
+    assert [c.case_id for c in browser.selected_cases()] == [ids[2]]

@@ -515,3 +515,21 @@ def test_review_list_shows_pending_primary_versions_with_paging(
     assert_error(client.get("/v1/interviews", params={"review_status": "maybe"},
                             headers=people["sup"]), 422)
     assert_error(client.get("/v1/interviews", params={"limit": 0}, headers=people["sup"]), 422)
+
+
+def test_matching_cases_lists_every_case_the_filters_match_without_personal_data(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    other = seed_service(ctx, "MOVE", "Move-in/Move-out")
+    first = seed_case(ctx, service_id)
+    held = seed_case(ctx, service_id)
+    seed_case(ctx, other)
+    give(ctx, held, people["ids"]["karma"])
+    found = client.get("/v1/cases/matching", params={"service": "CID"},
+                       headers=people["sup"]).json()
+    assert found["total"] == 2
+    assert found["cases"] == [
+        {"case_id": first, "state": "queued", "holder": None, "priority": 50},
+        {"case_id": held, "state": "held", "holder": "karma", "priority": 50}]
+    only_held = client.get("/v1/cases/matching", params={"holder": "karma"},
+                           headers=people["sup"]).json()
+    assert [c["case_id"] for c in only_held["cases"]] == [held]

@@ -40,7 +40,13 @@ REVEAL_REASON_MIN = 5
 
 if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
-    from cati_app.core.protocol_supervision import CasePage, CaseRow, RevealedPhones
+    from cati_app.core.protocol_supervision import (
+        CaseKey,
+        CasePage,
+        CaseRow,
+        MatchingCases,
+        RevealedPhones,
+    )
 
 translate = QCoreApplication.translate
 # source text, translated where shown (result_label)
@@ -85,6 +91,8 @@ class CaseBrowser(QWidget):
         self.runner = runner
         self.enumerators: list[tuple[str, str]] = []
         self.dialog: QDialog | None = None
+        # every case matching the filters, when chosen with "Choose all matching"
+        self.matching: list[CaseKey] | None = None
         self.model = CasePageModel(self, page_size)
         self.results = RowTableModel(RESULT_COLUMNS, self)
         self.loading = False
@@ -131,6 +139,8 @@ class CaseBrowser(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # choosing rows by hand ends "every case matching the filters"
+        self.table.selectionModel().selectionChanged.connect(self._rows_chosen)
         self.result_table = QTableView()
         self.result_table.setModel(self.results)
         self.result_table.verticalHeader().hide()
@@ -162,6 +172,11 @@ class CaseBrowser(QWidget):
         self.reassign_button = QPushButton(self.tr("Reassign to…"))
         self.return_button = QPushButton(self.tr("Return to pool"))
         self.priority_button = QPushButton(self.tr("Change priority…"))
+        self.all_button = QPushButton(self.tr("Choose all matching"))
+        self.all_button.setToolTip(self.tr("Every case the filters match, on every page: the "
+                                           "next change acts on all of them"))
+        self.all_button.clicked.connect(self.choose_all_matching)
+        row.addWidget(self.all_button)
         self.phones_button = QPushButton(self.tr("Show numbers…"))
         self.phones_button.setToolTip(self.tr("Numbers are masked in this list; seeing one in "
                                               "full needs a reason, which is logged"))
@@ -201,6 +216,7 @@ class CaseBrowser(QWidget):
                          text=self.text.text().strip() or None)
 
     def search(self) -> None:
+        self.matching = None
         self._load(self.model.paging.first())
 
     def reload(self) -> None:
@@ -252,7 +268,35 @@ class CaseBrowser(QWidget):
         for row in rows:
             selection.select(self.model.index(row, 0), flags)
 
-    def _selection_or_warn(self) -> list[CaseRow]:
+    def choose_all_matching(self) -> None:
+        """Choose every case matching the filters (not only this page) for the next change;
+        its confirmation says how many and whose before anything is done."""
+        query = self.query()
+        self.status.setText(self.tr("Counting the matching cases…"))
+        self.runner.run(lambda: self.api.matching(query), self._matched, self._failed,
+                        owner=self)
+
+    def _matched(self, found: MatchingCases) -> None:
+        if found.total > len(found.cases):
+            self.status.setText(self.tr("{total} cases match: more than {cap} cannot be changed "
+                                        "at once. Narrow the filters.").format(
+                total=f"{found.total:,}", cap=f"{len(found.cases):,}"))
+            return
+        self.table.clearSelection()
+        self.matching = found.cases
+        self.status.setText(self.tr("All {count} cases matching the filters are chosen: the "
+                                    "next Reassign, Return or Change priority acts on every one "
+                                    "of them. Click a row to choose rows instead.").format(
+            count=f"{len(found.cases):,}"))
+
+    def _rows_chosen(self) -> None:
+        if self.matching is not None and self.table.selectionModel().hasSelection():
+            self.matching = None
+            self.status.setText("")
+
+    def _selection_or_warn(self) -> Sequence[CaseRow | CaseKey]:
+        if self.matching is not None:
+            return self.matching
         cases = self.selected_cases()
         if not cases:
             self.status.setText(
@@ -273,7 +317,7 @@ class CaseBrowser(QWidget):
         if cases:
             self._confirm_assign(cases, None)
 
-    def _confirm_assign(self, cases: list[CaseRow], to_user: str | None) -> None:
+    def _confirm_assign(self, cases: Sequence[CaseRow | CaseKey], to_user: str | None) -> None:
         confirmation = confirm_assign(cases, to_user)
         title = self.tr("Reassign cases") if to_user else self.tr("Return cases to the pool")
         dialog = ConfirmDialog(title, confirmation, self)
@@ -296,7 +340,7 @@ class CaseBrowser(QWidget):
         picker.accepted.connect(lambda: self._confirm_priority(cases, picker.priority()))
         self._open(picker)
 
-    def _confirm_priority(self, cases: list[CaseRow], priority: int) -> None:
+    def _confirm_priority(self, cases: Sequence[CaseRow | CaseKey], priority: int) -> None:
         dialog = ConfirmDialog(self.tr("Change priority"), confirm_priority(cases, priority),
                                self)
         ids = [c.case_id for c in cases]
@@ -355,6 +399,7 @@ class CaseBrowser(QWidget):
         self.runner.run(change, self._changed, self._failed, owner=self)
 
     def _changed(self, results: list[ChangeResult]) -> None:
+        self.matching = None  # done: the next change starts from a new choice
         self.results.set_rows(results)
         counts: dict[str, int] = {}
         for result in results:

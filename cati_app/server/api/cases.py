@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_supervision import ReviewList
@@ -12,12 +12,14 @@ from cati_app.server.deps import Ctx, CurrentUser, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.models import Case, InterviewVersion, User
 from cati_app.server.schemas import (
+    MAX_MATCHING_CASES,
     AssignRequest,
     AssignResponse,
     CasePage,
     CaseStateName,
     ConflictDetail,
     ConflictList,
+    MatchingCases,
     PhoneRevealRequest,
     PriorityRequest,
     PriorityResponse,
@@ -33,7 +35,7 @@ from cati_app.server.schemas import (
     SettleRequest,
 )
 from cati_app.server.services.cases import attention, privacy, supervision
-from cati_app.server.services.cases.case_views import CaseFilter, list_cases
+from cati_app.server.services.cases.case_views import CaseFilter, list_cases, matching_cases
 from cati_app.server.services.cases.supervision import Actor
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
@@ -44,23 +46,37 @@ def _actor(ctx: Ctx, user: CurrentUser) -> Actor:
     return Actor(user_id=user.id, device_id=user.device_id, at=ctx.clock.now())
 
 
-@router.get("/cases", response_model=CasePage)
-def cases(
-    ctx: Ctx, _user: Supervisor,
+def case_filter(
     state: CaseStateName | None = None,
     holder: Annotated[str | None, Query(max_length=64, description="username")] = None,
     service: Annotated[str | None, Query(max_length=32, description="service code")] = None,
-    batch: int | None = None,
+    batch: Annotated[int | None, Query(description="call list (sample batch) id")] = None,
     text: Annotated[str | None, Query(
         max_length=200, description="a case id (a bare number), or part of the respondent's "
         "name, office or dzongkhag")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> CasePage:
+) -> CaseFilter:
+    """The case table's filters, the same for a page and for "every case matching"."""
+    return CaseFilter(state=state, holder=holder, service=service, batch=batch, text=text)
+
+
+Filters = Annotated[CaseFilter, Depends(case_filter)]
+
+
+@router.get("/cases", response_model=CasePage)
+def cases(ctx: Ctx, _user: Supervisor, where: Filters,
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0)] = 0) -> CasePage:
     """Cases in id order with the total matching the filters (for paging)."""
     with ctx.transaction() as session:
-        where = CaseFilter(state=state, holder=holder, service=service, batch=batch, text=text)
         return list_cases(session, where, limit=limit, offset=offset)
+
+
+@router.get("/cases/matching", response_model=MatchingCases)
+def matching(ctx: Ctx, _user: Supervisor, where: Filters) -> MatchingCases:
+    """Every case the filters match, without personal data, for a change to all of them (up
+    to 100,000; ``total`` says when there are more)."""
+    with ctx.read() as session:
+        return matching_cases(session, where, cap=MAX_MATCHING_CASES)
 
 
 @router.get("/cases/released", response_model=ReleasedList)

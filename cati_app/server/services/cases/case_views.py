@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from cati_app.core.phones import masked_for_display
 from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary, QueueCase
 from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
-from cati_app.server.schemas import CasePage, CaseRow
+from cati_app.server.schemas import CaseKey, CasePage, CaseRow, MatchingCases
 from cati_app.server.services.catalogue.catalogue import latest_questionnaire
 
 
@@ -110,6 +110,18 @@ def list_cases(session: Session, where: CaseFilter, *, limit: int, offset: int) 
     return CasePage(total=total, limit=limit, offset=offset,
                     cases=[_case_row(case, code, username, marks.get(case.id))
                            for case, code, username in rows])
+
+
+def matching_cases(session: Session, where: CaseFilter, *, cap: int) -> MatchingCases:
+    """The keys of every case the filters match (for "act on all of them"), up to ``cap``."""
+    holder = aliased(User)
+    total = session.scalar(_filtered(select(func.count(Case.id)), where)) or 0
+    rows = session.execute(_filtered(
+        select(Case.id, Case.state, holder.username, Case.priority)
+        .outerjoin(holder, holder.id == Case.holder_id), where).order_by(Case.id).limit(cap))
+    return MatchingCases(total=total, cases=[
+        CaseKey(case_id=i, state=state, holder=username, priority=priority)
+        for i, state, username, priority in rows])
 
 
 @dataclass
