@@ -30,6 +30,7 @@ from cati_app.core.protocol_supervision import (
     ProgressReport,
     QuarantineList,
     QuarantineRow,
+    RateBreakdown,
     RejectRequest,
     ReleasedList,
     ResolveRequest,
@@ -171,6 +172,12 @@ class SupervisorApi:
                               ReviewResponse, data=body.model_dump_json())
 
     # --- reports ---------------------------------------------------------------------------
+
+    def rates_by(self, by: str, service: str | None = None, date_from: date | None = None,
+                 date_to: date | None = None) -> RateBreakdown:
+        params = {"by": by, **_date_params(service, date_from, date_to)}
+        return self.api._call("GET", "/v1/reports/response-rates/by", RateBreakdown,
+                              params=params)
 
     def room(self) -> RoomStatus:
         return self.api._call("GET", "/v1/reports/room", RoomStatus)

@@ -470,3 +470,22 @@ class RoomStatus(BaseModel):
     waiting_review: int
     released_waiting: int
     quarantined_open: int
+
+
+RateGrouping = Literal["service", "office", "enumerator", "month"]
+
+
+class RateGroup(BaseModel):
+    #: the service code, office, enumerator's username or month (YYYY-MM) of the group
+    group: str
+    rates: ResponseRates
+
+
+class RateBreakdown(BaseModel):
+    """AAPOR counts and rates side by side, one row per group. An enumerator's group holds
+    the cases they last held (a case never given to anyone: "(never assigned)"); a month is
+    the month the respondent availed the service."""
+
+    by: RateGrouping
+    groups: list[RateGroup]
+    overall: ResponseRates

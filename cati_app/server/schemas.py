@@ -37,6 +37,9 @@ from cati_app.core.protocol_supervision import (
     QuarantineRow,
     QuarantineStatus,
     QuestionnaireOut,
+    RateBreakdown,
+    RateGroup,
+    RateGrouping,
     RejectRequest,
     ReleasedCase,
     ReleasedList,
@@ -61,6 +64,9 @@ from cati_app.core.protocol_supervision import (
 )
 
 __all__ = [
+    "RateGrouping",
+    "RateGroup",
+    "RateBreakdown",
     "MAX_MATCHING_CASES",
     "MatchingCases",
     "CaseKey",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from cati_app.client.api import ApiClient
 from cati_app.desktop.analyst.window import AnalystWindow
@@ -11,6 +12,7 @@ from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.test_supervisor_cases import WAIT_MS, Server
 from tests.server.conftest import PASSWORD
+from tests.server.factories import seed_cases
 
 #: the live-server fixtures (``server``)
 pytest_plugins = ["tests.desktop.test_supervisor_cases"]
@@ -75,5 +77,29 @@ def test_expired_login_asks_again_and_keeps_the_screen(qtbot, server: Server, se
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     assert session.login.api.token != "expired-or-revoked"
     qtbot.waitUntil(lambda: window.dashboard.data is not shown, timeout=WAIT_MS)
+    window.close()
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)
+
+
+def test_the_analyst_reads_response_rates_per_office_by_keys(qtbot, server: Server,
+                                                             settings) -> None:
+    seed_cases(server.ctx, server.service_id, 3)
+    session = sign_in(qtbot, server, settings, "ana")
+    window = session.window
+    window.show()
+    qtbot.waitUntil(lambda: window.rates.service.count() == 2, timeout=WAIT_MS)  # + all
+    window.tabs.setCurrentWidget(window.rates)
+    page = window.rates
+    page.by.setFocus()
+    qtbot.keyClicks(page.by, "O")  # "Office" by its first letter, as a person picks it
+    assert page.by.currentData() == "office"
+    qtbot.keyClick(page.by, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 2, timeout=WAIT_MS)
+    rows = page.model.rows()
+    assert rows[-1].group == "All"
+    assert sum(r.rates.cases_total for r in rows[:-1]) == rows[-1].rates.cases_total == 3
+    header = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(
+        page.model.columnCount())]
+    assert {"I", "NC", "RR1", "RR3", "COOP1", "REF1", "CON1"} <= set(header)
     window.close()
     qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)

@@ -170,3 +170,41 @@ def test_response_rate_filters_are_checked(client: TestClient, analyst: dict[str
                                            params: dict[str, str], status: int) -> None:
     assert_error(client.get("/v1/reports/response-rates", params=params, headers=analyst),
                  status)
+
+
+def breakdown(client: TestClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/reports/response-rates/by", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.usefixtures("sample")
+def test_rates_per_service_equal_the_rates_filtered_to_each_service(
+        client: TestClient, analyst: dict[str, str]) -> None:
+    by_service = breakdown(client, analyst, by="service")
+    assert [g["group"] for g in by_service["groups"]] == ["CID", "MOVE"]
+    for group in by_service["groups"]:  # an independent path: the filtered overall figure
+        alone = rates_of(client, analyst, service=group["group"])
+        assert group["rates"]["counts"] == alone["counts"]
+        assert group["rates"]["rates"] == alone["rates"]
+    assert by_service["overall"]["counts"] == rates_of(client, analyst)["counts"]
+
+
+@pytest.mark.usefixtures("sample")
+def test_rates_per_month_and_enumerator_add_up_to_the_overall_counts(
+        client: TestClient, ctx: AppContext, analyst: dict[str, str],
+        make_user: Callable[..., int]) -> None:
+    by_month = breakdown(client, analyst, by="month")
+    months = {g["group"]: g["rates"]["cases_total"] for g in by_month["groups"]}
+    assert months == {"2026-04": 1, "2026-05": 9}
+    by_enumerator = breakdown(client, analyst, by="enumerator", service="MOVE")
+    assert [g["group"] for g in by_enumerator["groups"]] == ["(never assigned)"]
+    for grouping in ("service", "office", "enumerator", "month"):
+        body = breakdown(client, analyst, by=grouping)
+        summed: dict[str, int] = {}
+        for group in body["groups"]:
+            for key, n in group["rates"]["counts"].items():
+                summed[key] = summed.get(key, 0) + n
+        assert summed == body["overall"]["counts"], grouping
+    bad = client.get("/v1/reports/response-rates/by", params={"by": "colour"}, headers=analyst)
+    assert bad.status_code == 422

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from cati_app.desktop.analyst.rates_page import RatesPage
 from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.shared.export_page import ExportPage
@@ -24,11 +25,13 @@ class AnalystWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(self.tr("ServE CATI — analyst — {name}").format(name=full_name))
         self.exports = ExportPage(api, runner, today)
+        self.rates = RatesPage(api, runner, today)
         self.dashboard = DashboardPage(lambda: load_dashboard(api), runner, settings)
         self.dashboard.loaded.connect(self._services_loaded)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.exports, self.tr("Exports"))
         self.tabs.addTab(self.dashboard, self.tr("Progress"))
+        self.tabs.addTab(self.rates, self.tr("Response rates"))
         self.setCentralWidget(self.tabs)
 
     def start(self) -> None:
@@ -38,8 +41,9 @@ class AnalystWindow(QMainWindow):
         self.dashboard.refresh()
 
     def _services_loaded(self, data: DashboardData) -> None:
-        self.exports.set_services([(s.service_code, s.service_name)
-                                   for s in data.report.services])
+        services = [(s.service_code, s.service_name) for s in data.report.services]
+        self.exports.set_services(services)
+        self.rates.set_services(services)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
         self.dashboard.stop()

@@ -9,8 +9,14 @@ from fastapi import APIRouter, Query
 
 from cati_app.server.deps import Analyst, Ctx, Supervisor
 from cati_app.server.errors import error_responses
-from cati_app.server.schemas import ProgressReport, ResponseRates, RoomStatus
-from cati_app.server.services.reporting import reporting, room
+from cati_app.server.schemas import (
+    ProgressReport,
+    RateBreakdown,
+    RateGrouping,
+    ResponseRates,
+    RoomStatus,
+)
+from cati_app.server.services.reporting import rate_breakdown, reporting, room
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
@@ -22,6 +28,22 @@ def progress(ctx: Ctx, _user: Analyst) -> ProgressReport:
     day of the server's clock) and attempts, in all and today."""
     with ctx.read() as session:  # a read: never holds up pushes
         return reporting.progress(session, ctx.clock.now())
+
+
+@router.get("/response-rates/by", response_model=RateBreakdown)
+def response_rates_by(
+    ctx: Ctx, _user: Analyst, by: RateGrouping,
+    service: Annotated[str | None, Query(max_length=32, description="service code")] = None,
+    date_from: Annotated[date | None, Query(
+        alias="from", description="first date availed included (YYYY-MM-DD)")] = None,
+    date_to: Annotated[date | None, Query(
+        alias="to", description="last date availed included (YYYY-MM-DD)")] = None,
+) -> RateBreakdown:
+    """The same AAPOR counts and rates as ``/response-rates``, one row per service, office,
+    enumerator (who last held the case) or month availed, with the overall row."""
+    with ctx.read() as session:
+        return rate_breakdown.rate_breakdown(session, by, service=service, date_from=date_from,
+                                             date_to=date_to)
 
 
 @router.get("/room", response_model=RoomStatus)

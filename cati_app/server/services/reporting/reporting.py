@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.clock import THIMPHU, to_thimphu
@@ -187,16 +188,29 @@ def response_rates(session: Session, *, service: str | None, date_from: date | N
                    date_to: date | None) -> ResponseRates:
     """AAPOR rates over the cases matching the filters; ``date_from``/``date_to`` (inclusive)
     select cases by the date the respondent availed the service."""
+    query = rate_filters(session, select(Case.disposition_code, Case.state, func.count()),
+                         service=service, date_from=date_from, date_to=date_to)
+    rows = session.execute(query.group_by(Case.disposition_code, Case.state))
+    return rates_of(rows, service=service, date_from=date_from, date_to=date_to)
+
+
+def rate_filters(session: Session, query: Select[Any], *, service: str | None,
+                 date_from: date | None, date_to: date | None) -> Select[Any]:
+    """The cases a rate counts: of a service, availed between two dates (inclusive)."""
     if date_from and date_to and date_from > date_to:
         raise Unprocessable("'from' is after 'to': swap the dates")
-    query = select(Case.disposition_code, Case.state, func.count())
     if service:
         query = query.where(Case.service_id == service_by_code(session, service).id)
     if date_from:
         query = query.where(Case.date_availed >= date_from)
     if date_to:
         query = query.where(Case.date_availed <= date_to)
-    rows = session.execute(query.group_by(Case.disposition_code, Case.state))
+    return query
+
+
+def rates_of(rows: Iterable[tuple[str | None, str, int]], *, service: str | None,
+             date_from: date | None, date_to: date | None) -> ResponseRates:
+    """AAPOR counts and rates from (disposition code, state, cases) rows."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
     total = open_counted = not_attempted = 0
     unclassified: dict[str, int] = {}

@@ -1,0 +1,64 @@
+"""Response rates side by side per service, office, enumerator or month (issue 13: the
+analyst's rate reports). One grouped query; each group's rates come from the same
+``reporting.rates_of`` as the overall figure, so the rows and the total cannot disagree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, cast, func, select
+from sqlalchemy.orm import Session
+
+from cati_app.core.protocol_supervision import RateBreakdown, RateGroup, RateGrouping
+from cati_app.server.models import Assignment, Case, Service, User
+from cati_app.server.services.reporting.reporting import rate_filters, rates_of
+
+NEVER_ASSIGNED = "(never assigned)"
+
+
+def rate_breakdown(session: Session, by: RateGrouping, *, service: str | None,
+                   date_from: date | None, date_to: date | None) -> RateBreakdown:
+    key, query = _grouped(by)
+    query = rate_filters(session, query, service=service, date_from=date_from,
+                         date_to=date_to)
+    rows = session.execute(query.group_by(key, Case.disposition_code, Case.state))
+    by_group: dict[str, list[tuple[str | None, str, int]]] = defaultdict(list)
+    everything: list[tuple[str | None, str, int]] = []
+    for group, code, state, n in rows:
+        row = (code, state, n)
+        by_group[_label(by, group)].append(row)
+        everything.append(row)
+    filters: dict[str, Any] = {"service": service, "date_from": date_from, "date_to": date_to}
+    return RateBreakdown(
+        by=by, overall=rates_of(everything, **filters),
+        groups=[RateGroup(group=name, rates=rates_of(rows_of, **filters))
+                for name, rows_of in sorted(by_group.items())])
+
+
+def _grouped(by: RateGrouping) -> tuple[ColumnElement[Any], Select[Any]]:
+    counted = (Case.disposition_code, Case.state, func.count())
+    if by == "service":
+        return Service.code, select(Service.code, *counted).select_from(Case).join(
+            Service, Service.id == Case.service_id)
+    if by == "office":
+        return Case.office, select(Case.office, *counted)
+    if by == "month":
+        month = func.substr(cast(Case.date_availed, String), 1, 7)
+        return month, select(month, *counted)
+    # the enumerator who last held the case: its newest assignment
+    newest = (select(Assignment.case_id, func.max(Assignment.version).label("version"))
+              .group_by(Assignment.case_id).subquery())
+    holder = (select(Assignment.case_id, User.username)
+              .join(newest, (newest.c.case_id == Assignment.case_id)
+                    & (newest.c.version == Assignment.version))
+              .join(User, User.id == Assignment.user_id).subquery())
+    return holder.c.username, select(holder.c.username, *counted).select_from(Case).outerjoin(
+        holder, holder.c.case_id == Case.id)
+
+
+def _label(by: RateGrouping, group: object) -> str:
+    if group is None or group == "":
+        return NEVER_ASSIGNED if by == "enumerator" else "(none)"
+    return str(group)
