@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -95,7 +97,7 @@ def write_indicators(ws: WriteOnlyWorksheet, data: ExportData,
     *per_service, everything = tallies_in_order(data, tallies)
     for code, _name, tally in [everything, *per_service]:  # all services first, for the chart
         for item in indicators:
-            counts = tally.indicators.get(item.name, {})
+            counts: Mapping[str, int] = tally.indicators.get(item.name, {})
             numbers = [counts.get(c, 0) for c in ANSWER_CODES]
             question = item.label.get("en", "")
             ws.append(styles.formatted(ws, [code, (item.parameter or "").title(), item.name,

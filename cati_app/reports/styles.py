@@ -95,7 +95,7 @@ def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
 
 
 def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
-         font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
+         font: Font | None = None, wrap: bool = False) -> Cell:
     styled = _new_cell(ws, value)
     if number_format and isinstance(value, int | float):
         styled.number_format = number_format
@@ -106,7 +106,7 @@ def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
     return styled
 
 
-def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
+def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[Cell]:
     cells = []
     for title in titles:
         styled = _new_cell(ws, title)

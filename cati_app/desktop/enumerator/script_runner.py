@@ -10,7 +10,7 @@ break-off is derived from the answers, DESIGN.md §3.5).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -197,7 +197,7 @@ class ScriptRunner(QWidget):
         if not self._handle_key(event):
             super().keyPressEvent(event)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt signature
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.entry and isinstance(event, QKeyEvent) \
                 and event.type() == QKeyEvent.Type.KeyPress:
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)

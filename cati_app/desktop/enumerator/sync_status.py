@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QModelIndex,
     QPersistentModelIndex,
 )
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.table_model import HEADER_CONTEXT, Column, RowTableModel
 from cati_app.desktop.theme import WARNING_COLOUR
 

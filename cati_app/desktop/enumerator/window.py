@@ -3,6 +3,7 @@ sync state in the status bar. Everything it needs is passed into the constructor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -131,7 +132,7 @@ class EnumeratorWindow(QMainWindow):
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         tools.addAction(self._action(self.tr("&Settings…"), "Ctrl+,", self.open_settings))
 
-    def _action(self, text: str, keys: str, slot) -> QAction:  # noqa: ANN001 - any callable
+    def _action(self, text: str, keys: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from cati_app.desktop.settings import Settings
@@ -107,6 +107,6 @@ class SupervisorWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.dashboard.stop()
         super().closeEvent(event)

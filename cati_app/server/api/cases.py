@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_supervision import ReviewList
-from cati_app.server.deps import Ctx, CurrentUser, Supervisor
+from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.models import Case, InterviewVersion, User
 from cati_app.server.schemas import (
@@ -25,6 +25,7 @@ from cati_app.server.schemas import (
     ReviewRequest,
     ReviewResponse,
 )
+from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.cases import supervision
 from cati_app.server.services.cases.case_views import CaseFilter, list_cases
 from cati_app.server.services.cases.supervision import Actor

@@ -16,12 +16,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cati_app.core.questionnaire.xlsform import (
+from cati_app.core.questionnaire.xlsform import convert
+from cati_app.core.questionnaire.xlsform_sheets import (
     QuestionnaireImportResult,
     Sheet,
     XLSFormError,
     XLSFormProblem,
-    convert,
 )
 from cati_app.core.safe_text import clean_text
 from cati_app.server.audit import audit

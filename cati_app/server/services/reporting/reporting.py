@@ -105,7 +105,7 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
                     .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
                     .group_by(attempt_key))}
     ended = InterviewVersion.received_at  # received today (see "today" above)
-    completes = dict(session.execute(
+    completes: dict[int, int] = dict(session.execute(
         select(interview_key, func.count()).select_from(InterviewVersion)
         .join(Case, Case.id == InterviewVersion.case_id)
         .where(InterviewVersion.completion == COMPLETE, InterviewVersion.primary.is_(True),
