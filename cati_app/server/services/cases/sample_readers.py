@@ -157,14 +157,17 @@ def _xlsx_sheet(path: Path) -> Iterator[Sheet]:
         workbook.close()
 
 
-class _Rows(Protocol):
-    """What the import reads of a worksheet (openpyxl's read-only sheet borrows this method
+class WorksheetRows(Protocol):
+    """What the imports read of a worksheet (openpyxl's read-only sheet borrows ``iter_rows``
     from ``Worksheet``, which its type stubs cannot express)."""
+
+    @property
+    def title(self) -> str: ...
 
     def iter_rows(self, *, values_only: Literal[True]) -> Iterable[tuple[object, ...]]: ...
 
 
-def _xlsx_rows(worksheet: _Rows, name: str) -> Iterator[tuple[int, list[object]]]:
+def _xlsx_rows(worksheet: WorksheetRows, name: str) -> Iterator[tuple[int, list[object]]]:
     """The rows, numbered; a damaged or hostile sheet (malformed XML, a DTD, a number cell
     that holds text) stops the import with the row where reading failed, never a 500. The
     cell's content is not quoted: it may be a person's name or number."""
