@@ -107,7 +107,8 @@ class CaseBrowser(QWidget):
         self.service = QComboBox()
         self.service.addItem(self.tr("Any service"), ANY)
         self.service.setMaximumWidth(280)
-        self.batch = QSpinBox(minimum=0, maximum=10**9, specialValueText=self.tr("any batch"))
+        self.batch = QSpinBox(minimum=0, maximum=10**9)
+        self.batch.setSpecialValueText(self.tr("any batch"))
         self.text = QLineEdit(
             placeholderText=self.tr("case id, or part of a name, office or dzongkhag"))
         self.text.returnPressed.connect(self.search)
