@@ -28,7 +28,7 @@ class Backoff:
         """The largest delay the next failure may wait."""
         # min() before the power would overflow after ~1000 failures
         exponent = min(self.failures, 62)
-        return min(self.cap, self.base * (2 ** exponent))
+        return min(self.cap, self.base * 2.0 ** exponent)
 
     def next_delay(self, retry_after: float | None = None) -> float:
         """Record a failure and return how long to wait before the next attempt; a server's

@@ -44,7 +44,7 @@ from cati_app.core.protocol_supervision import (
     Settlement,
     SettleRequest,
 )
-from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
+from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult
 
 log = logging.getLogger(__name__)
 

@@ -186,7 +186,9 @@ def _country_code(region: str) -> int:
 @lru_cache(maxsize=32)
 def _lengths(region: str) -> tuple[int, int]:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    lengths = metadata.general_desc.possible_length
+    lengths = metadata.general_desc.possible_length if metadata and metadata.general_desc else ()
+    if not lengths:
+        raise ValueError(f"no numbering plan for region {region!r}")
     return min(lengths), max(lengths)
 
 

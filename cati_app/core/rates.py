@@ -111,9 +111,10 @@ def _estimated_unknown(
     for k in UNKNOWN_KEYS:
         if not c[k]:
             continue  # an empty class needs no e, even when e cannot be estimated
-        if e[k] is None:
+        estimate = e[k]
+        if estimate is None:
             return None
-        total += e[k] * c[k]
+        total += estimate * c[k]
     return total
 
 

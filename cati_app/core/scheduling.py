@@ -283,8 +283,8 @@ def _retry_base(
     if kind.try_next_number:
         return last.at, f"wrong number: try phone {phone + 1} of {phone_count}"
     if kind.books_appointment:
-        delay = rules.retry_delays.get(kind.key, APPOINTMENT_FALLBACK)
-        return last.at + delay, f"appointment time unknown: retry in {describe_delay(delay)}"
+        fallback = rules.retry_delays.get(kind.key, APPOINTMENT_FALLBACK)
+        return last.at + fallback, f"appointment time unknown: retry in {describe_delay(fallback)}"
     delay = rules.retry_delays.get(kind.key)
     if delay is None:
         raise ValueError(f"no retry delay configured for outcome {kind.key!r}")

@@ -64,8 +64,8 @@ def check_times(started_at: datetime, ended_at: datetime | None, *, received_at:
     planned = as_utc(appointment_at) if appointment_at is not None else None
     if planned is not None and ahead > tolerance:
         # "call me in two hours" was typed on the same wrong clock: move it back with it
-        planned = planned - ahead
-        flags.append(f"appointment booked on that clock for {_local(appointment_at)}: "
+        booked, planned = planned, planned - ahead
+        flags.append(f"appointment booked on that clock for {_local(booked)}: "
                      f"planned for {_local(planned)}")
     return TimeCheck(received_at if implausible_start else started_at, flags, planned)
 

@@ -150,9 +150,12 @@ class AppSession:
                                   self.settings, sync=self.sync,
                                   dzongkha_family=self.dzongkha_family)
         sync = self.sync
-        self.sync.auth_expired.connect(
-            lambda _reason: self.sign_in_again(
-                after=lambda: (sync.start_automatic(), sync.sync_now())))
+
+        def resume_sync() -> None:
+            sync.start_automatic()
+            sync.sync_now()
+
+        self.sync.auth_expired.connect(lambda _reason: self.sign_in_again(after=resume_sync))
         self.window = window
         window.resize(1280, 760)
         window.show()
@@ -195,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if QApplication.instance() is None:
         set_high_dpi_policy()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("serve-cati")
     app.setOrganizationName("ServE")
     if args.self_test:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from cati_app.core.protocol import Appointment, AttemptSummary, QueueCase
+from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary, QueueCase
 from cati_app.core.questionnaire import default_questionnaire
 
 NAMES = ("Karma Wangchuk", "Pema Choden", "Sonam Dorji", "Tshering Yangzom", "Dechen Wangmo",
@@ -43,7 +43,7 @@ def demo_queue(now: datetime, username: str, count: int = 15) -> list[QueueCase]
         # attempt times fall in Saturday's calling window (now is Monday 10:00 in Thimphu)
         demo_case(1, now, attempts=[tried("appointment", "2.21", 44, "Asked to call at 10:03")],
                   next_call_at=now + timedelta(minutes=3),
-                  appointment=Appointment(at=now + timedelta(minutes=3), kind="hard",
+                  appointment=Appointment(at=now + timedelta(minutes=3), kind=AppointmentKind.hard,
                                           booked_by=username)),
         demo_case(2, now, attempts=[tried("no_answer", "3.13", 46), tried("busy", "3.12", 44)],
                   next_call_at=now - timedelta(hours=1), priority=70),

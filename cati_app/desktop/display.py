@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication, QDate
 
 from cati_app.core.clock import as_utc, to_thimphu
 from cati_app.core.outcomes import BY_KEY
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase
@@ -70,3 +71,8 @@ def language_name(code: str) -> str:
     names = {"en": QCoreApplication.translate("display", "English"),
              "dz": QCoreApplication.translate("display", "Dzongkha")}
     return names.get(code, code)
+
+
+def python_date(day: QDate) -> date:
+    """A date edit's day as a ``date`` (``QDate.toPython`` is typed to return ``object``)."""
+    return date(day.year(), day.month(), day.day())

@@ -7,7 +7,7 @@ as it is (the API client's errors already say what to do).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QFile
 from PySide6.QtUiTools import QUiLoader
@@ -25,6 +25,8 @@ from cati_app.desktop.settings import LAST_USERNAME, SERVER_URL, Settings
 from cati_app.desktop.worker import BackgroundRunner
 
 Authenticate = Callable[[str, str, str], Any]
+#: a widget class looked up in a loaded form
+W = TypeVar("W", bound=QWidget)
 
 
 def load_form(name: str, parent: QWidget) -> QWidget:
@@ -42,6 +44,14 @@ def load_form(name: str, parent: QWidget) -> QWidget:
     return form
 
 
+def form_child(form: QWidget, kind: type[W], name: str) -> W:
+    """The widget ``name`` of a loaded form; a form without it is a broken installation."""
+    child = form.findChild(kind, name)
+    if child is None:
+        raise RuntimeError(f"the form has no {kind.__name__} named {name!r}")
+    return child
+
+
 class LoginDialog(QDialog):
     def __init__(self, settings: Settings, authenticate: Authenticate, runner: BackgroundRunner,
                  *, server_fixed: str | None = None, username_fixed: str | None = None,
@@ -54,11 +64,11 @@ class LoginDialog(QDialog):
         self.login_result: Any = None
         form = load_form("login_dialog.ui", self)
         QVBoxLayout(self).addWidget(form)
-        self.server: QLineEdit = form.findChild(QLineEdit, "server")
-        self.username: QLineEdit = form.findChild(QLineEdit, "username")
-        self.password: QLineEdit = form.findChild(QLineEdit, "password")
-        self.message: QLabel = form.findChild(QLabel, "message")
-        self.buttons: QDialogButtonBox = form.findChild(QDialogButtonBox, "buttons")
+        self.server = form_child(form, QLineEdit, "server")
+        self.username = form_child(form, QLineEdit, "username")
+        self.password = form_child(form, QLineEdit, "password")
+        self.message = form_child(form, QLabel, "message")
+        self.buttons = form_child(form, QDialogButtonBox, "buttons")
         self.buttons.accepted.connect(self.sign_in)
         self.buttons.rejected.connect(self.reject)
         self.server.setText(server_fixed or settings.get(SERVER_URL))

@@ -107,6 +107,8 @@ def check_time_zones() -> str:
     from zoneinfo import ZoneInfo
 
     offset = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Thimphu")).utcoffset()
+    if offset is None:
+        raise CheckFailed("tzdata's Asia/Thimphu has no UTC offset")
     return f"Asia/Thimphu from tzdata, UTC{'+' if offset.total_seconds() >= 0 else ''}{offset}"
 
 

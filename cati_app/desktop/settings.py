@@ -7,7 +7,7 @@ Widgets never call ``QSettings.value`` with a literal key: they read a ``Setting
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QSettings
 
@@ -66,7 +66,8 @@ class Settings:
         self._store.sync()
 
 
-def _convert(raw: object, kind: type[T]) -> T:
+def _convert(raw: Any, kind: type[T]) -> T:
+    # raw: whatever QSettings.value read (typed Any by Qt); a wrong one raises, see get()
     if kind is bool and isinstance(raw, str):  # ini files hand booleans back as text
-        return raw.strip().lower() in ("1", "true", "yes")  # type: ignore[return-value]
-    return kind(raw)  # type: ignore[call-arg]
+        return kind(raw.strip().lower() in ("1", "true", "yes"))
+    return kind(raw)

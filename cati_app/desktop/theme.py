@@ -10,9 +10,13 @@ forced light or dark scheme look the same on every platform, including offscreen
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 # readable on the light and on the dark background
 WARNING_COLOUR = "#d64545"
@@ -51,7 +55,7 @@ def effective_scheme(choice: str, app: QGuiApplication | None = None) -> str:
     """'light' or 'dark': the forced choice, or what the system asks for."""
     if choice in ("light", "dark"):
         return choice
-    app = app or QGuiApplication.instance()
+    app = app or _gui_app()
     if app is not None and app.styleHints().colorScheme() == Qt.ColorScheme.Dark:
         return "dark"
     return "light"
@@ -77,11 +81,11 @@ def apply_theme(app: QApplication, choice: str) -> str:
     return scheme
 
 
-def follow_system(app: QApplication, choice: object) -> None:
+def follow_system(app: QApplication, choice: Callable[[], str]) -> None:
     """Re-apply when the system switches light/dark, while the setting says 'system'.
-    ``choice`` is a callable returning the current setting."""
+    ``choice`` returns the current setting."""
     def changed(_scheme: object) -> None:
-        current = choice()  # type: ignore[operator]
+        current = choice()
         if current == "system":
             apply_theme(app, current)
 
@@ -89,5 +93,11 @@ def follow_system(app: QApplication, choice: object) -> None:
 
 
 def is_dark(app: QGuiApplication | None = None) -> bool:
-    app = app or QGuiApplication.instance()
+    app = app or _gui_app()
     return app is not None and app.property("cati_scheme") == "dark"
+
+
+def _gui_app() -> QGuiApplication | None:
+    # instance() is typed as the base QCoreApplication; only a GUI application has schemes
+    instance = QGuiApplication.instance()
+    return instance if isinstance(instance, QGuiApplication) else None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
 from cati_app.reports import styles
 from cati_app.reports.raw import thimphu_naive
 from cati_app.reports.records import RATE_NAMES, AttemptRecord, EnumeratorRecord, RatesRecord
+from cati_app.reports.styles import TextSafeSheet
 
 ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
                    "started), calls and interviews alike; completes per hour = primary complete "
@@ -24,7 +25,7 @@ def _number_or_na(value: float) -> float | None:
     return None if value is None or math.isnan(value) else value
 
 
-def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
+def write_rates(ws: TextSafeSheet, rates: list[RatesRecord]) -> None:
     titles = ["Service", *COUNT_KEYS, "Cases", "e", "e estimated as", *RATE_NAMES]
     styles.prepare(ws, [16] + [8] * (len(COUNT_KEYS) + 1) + [8, 34] + [9] * len(RATE_NAMES),
                    "B2")
@@ -47,7 +48,7 @@ def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
         ws.append([note])
 
 
-def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord]) -> None:
+def write_enumerators(ws: TextSafeSheet, enumerators: list[EnumeratorRecord]) -> None:
     titles = ["Enumerator", "Name", "Attempts", "Completes", "Hours working",
               "Completes per hour", "Mean interview length (min)"]
     styles.prepare(ws, [16, 24, 11, 11, 11, 12, 14], "B2")
@@ -66,9 +67,9 @@ def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord
     if enumerators:
         chart = BarChart()
         chart.title, chart.type = "Attempts and completes per enumerator", "col"
-        chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=last_row),
+        chart.add_data(Reference(ws.sheet, min_col=3, max_col=4, min_row=1, max_row=last_row),
                        titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
+        chart.set_categories(Reference(ws.sheet, min_col=1, min_row=2, max_row=last_row))
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.height, chart.width = 9, 18
         ws.add_chart(chart, "I2")
@@ -77,12 +78,12 @@ def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord
 class OpenTextSheet:
     """Feedback or Complaints: one row per non-blank text, written as interviews stream by."""
 
-    def __init__(self, ws: WriteOnlyWorksheet, text_title: str) -> None:
+    def __init__(self, ws: TextSafeSheet, text_title: str) -> None:
         self.ws, self.rows = ws, 0
         styles.prepare(ws, [10, 12, 12, 90], "A2")
         ws.append(styles.header(ws, ["Case ID", "Service", "Date", text_title]))
 
-    def add(self, case_id: int, service: str, when, text: str) -> None:  # type: ignore[no-untyped-def]
+    def add(self, case_id: int, service: str, when: datetime, text: str) -> None:
         day = to_thimphu(when).date()
         self.ws.append([case_id, service, styles.cell(self.ws, day, wrap=True),
                         styles.cell(self.ws, text, wrap=True)])
@@ -96,7 +97,7 @@ CALL_TITLES = ("Case ID", "Service", "Enumerator", "Time (Thimphu)",
                "Phone used (1 = first)", "Outcome", "AAPOR code", "Stale")
 
 
-def write_attempts(ws: WriteOnlyWorksheet, attempts: Iterable[AttemptRecord],
+def write_attempts(ws: TextSafeSheet, attempts: Iterable[AttemptRecord],
                    include_pii: bool) -> int:
     titles = [*CALL_TITLES, *(("Note",) if include_pii else ())]
     styles.prepare(ws, [10, 10, 14, 18, 10, 20, 10, 8, 50][:len(titles)], "B2")

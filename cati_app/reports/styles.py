@@ -48,6 +48,11 @@ class TextSafeSheet:
         self._ws = ws
         self.mask_phones = mask_phones
 
+    @property
+    def sheet(self) -> WriteOnlyWorksheet:
+        """The openpyxl sheet itself (cells and chart references are made on it)."""
+        return self._ws
+
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([safe_value(self._ws, value, self.mask_phones) for value in row])
 
@@ -87,16 +92,17 @@ def _new_cell(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool = False) -> 
 def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
     # Set directly, not through ``.value``: that would make "=..." a formula again and raise
     # on illegal characters; 32,767 characters is what one Excel cell holds.
-    target._value = export_text(text, mask_phones=mask_phones)[:32767]
+    value = export_text(text, mask_phones=mask_phones)[:32767]
+    target._value = value  # type: ignore[attr-defined]  # private: openpyxl's stubs omit it
     target.data_type = "s"
-    if target._value.startswith(FORMULA_PREFIXES):
+    if value.startswith(FORMULA_PREFIXES):
         # Excel keeps such a cell text even when someone edits it (its "'" prefix)
         target.quotePrefix = True
 
 
-def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
-         font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-    styled = _new_cell(ws, value)
+def cell(ws: TextSafeSheet, value: Any, number_format: str | None = None,
+         font: Font | None = None, wrap: bool = False) -> Cell:
+    styled = _new_cell(ws.sheet, value)
     if number_format and isinstance(value, int | float):
         styled.number_format = number_format
     if font is not None:
@@ -106,24 +112,24 @@ def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
     return styled
 
 
-def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
+def header(ws: TextSafeSheet, titles: Iterable[str]) -> list[Cell]:
     cells = []
     for title in titles:
-        styled = _new_cell(ws, title)
+        styled = _new_cell(ws.sheet, title)
         styled.font, styled.fill, styled.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         styled.alignment = Alignment(wrap_text=True, vertical="center")
         cells.append(styled)
     return cells
 
 
-def formatted(ws: WriteOnlyWorksheet, values: Sequence[Any], formats: Sequence[str | None],
+def formatted(ws: TextSafeSheet, values: Sequence[Any], formats: Sequence[str | None],
               font: Font | None = None) -> list[Any]:
     """A row with a number format per column; None (undefined) is shown as n/a."""
     return [cell(ws, NOT_AVAILABLE if value is None else value, fmt, font)
             for value, fmt in zip(values, formats, strict=True)]
 
 
-def prepare(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None) -> None:
+def prepare(ws: TextSafeSheet, widths: Sequence[float], freeze: str | None) -> None:
     """Column widths and frozen panes: both must be set before the first row is written."""
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -135,11 +141,11 @@ def prepare(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
-def tall_header(ws: WriteOnlyWorksheet, row: int) -> None:
+def tall_header(ws: TextSafeSheet, row: int) -> None:
     """Room for two lines of wrapped header text; set before the row is written."""
     ws.row_dimensions[row].height = 32
 
 
-def add_filter(ws: WriteOnlyWorksheet, header_row: int, columns: int, last_row: int) -> None:
+def add_filter(ws: TextSafeSheet, header_row: int, columns: int, last_row: int) -> None:
     last = max(last_row, header_row)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last}"

@@ -90,7 +90,7 @@ def _discard(book: Workbook) -> None:
         Path(writer.out).unlink(missing_ok=True)
 
 
-def _write_raw(ws, data: ExportData, tallies: dict[str, ServiceTally],  # type: ignore[no-untyped-def]
+def _write_raw(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str, ServiceTally],
                feedback: OpenTextSheet, complaints: OpenTextSheet) -> int:
     table = RawTable(data.questionnaires, data.filters.include_pii)
     styles.prepare(ws, [9] * len(table.header), "B2")

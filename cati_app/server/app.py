@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cati_app import __version__
 from cati_app.core.clock import Clock
@@ -55,7 +57,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
 
 def _error(status: int, error: str, detail: str, headers: dict[str, str] | None = None,
-           fields: list | None = None) -> JSONResponse:
+           fields: list[dict[str, Any]] | None = None) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, fields=fields or [])
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
@@ -74,11 +76,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
-                  for e in exc.errors()]
-        first = fields[0] if fields else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
-        return _error(422, "invalid", detail, fields=fields)
+        problems = [([str(p) for p in e.get("loc", ())], str(e.get("msg", "")))
+                    for e in exc.errors()]
+        loc, msg = problems[0] if problems else ([], "invalid request")
+        detail = f"{'.'.join(loc)}: {msg}" if loc else msg
+        return _error(422, "invalid", detail,
+                      fields=[{"loc": where, "msg": text} for where, text in problems])
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
@@ -101,21 +104,21 @@ def _install_error_handlers(app: FastAPI) -> None:
 class BodySizeLimit:
     """Refuse oversize bodies early: by Content-Length before reading, else while streaming."""
 
-    def __init__(self, app, max_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or ()).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await self._refuse(receive, send)
             return
         seen, too_large, refused = 0, False, False
 
-        async def counting_receive():  # type: ignore[no-untyped-def]
+        async def counting_receive() -> Message:
             nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
@@ -124,7 +127,7 @@ class BodySizeLimit:
                 raise _TooLarge
             return message
 
-        async def guarded_send(message):  # type: ignore[no-untyped-def]
+        async def guarded_send(message: Message) -> None:
             # FastAPI's body parser turns any exception while reading into its own 400 ("error
             # parsing the body"); once over the limit, that reply is replaced by the 413.
             nonlocal refused
@@ -132,18 +135,18 @@ class BodySizeLimit:
                 await send(message)
             elif message["type"] == "http.response.start" and not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(receive, send)
 
         try:
             await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
             if not refused:
-                await self._refuse(send)
+                await self._refuse(receive, send)
 
-    async def _refuse(self, send) -> None:  # type: ignore[no-untyped-def]
+    async def _refuse(self, receive: Receive, send: Send) -> None:
         response = _error(413, "payload_too_large",
                            f"the request body is over {self.max_bytes} bytes: send smaller batches")
-        await response({"type": "http"}, None, send)
+        await response({"type": "http"}, receive, send)
 
 
 class _TooLarge(Exception):

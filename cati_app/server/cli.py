@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -195,7 +195,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 WORKER_HEALTHCHECK_S = 30
 
 
-def _worker_health_options(run: Callable[..., object]) -> dict[str, int]:
+def _worker_health_options(run: Callable[..., object]) -> dict[str, Any]:
+    # Any: the option exists only in newer uvicorn releases, so it is passed by name at run time
     import inspect
 
     accepted = inspect.signature(run).parameters

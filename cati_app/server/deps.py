@@ -11,7 +11,7 @@ and it commits before the reply is sent.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,7 +25,8 @@ from cati_app.server.services.accounts.identity import CurrentUser, authenticate
 
 
 def get_context(request: Request) -> AppContext:
-    return request.app.state.ctx
+    ctx: AppContext = request.app.state.ctx  # Starlette's State holds untyped attributes
+    return ctx
 
 
 Ctx = Annotated[AppContext, Depends(get_context)]
@@ -50,7 +51,9 @@ def _authenticate(ctx: AppContext, session: Session, token_text: str) -> Current
 AnyUser = Annotated[CurrentUser, Depends(current_user)]
 
 
-def require(*roles: Role):  # type: ignore[no-untyped-def]
+def require(*roles: Role) -> Any:
+    """A dependency marker for ``Annotated[CurrentUser, ...]``: FastAPI types ``Depends()`` as
+    ``Any`` (the marker is metadata, never a value the endpoint sees)."""
     allowed = frozenset(roles)
 
     def check(user: AnyUser) -> CurrentUser:

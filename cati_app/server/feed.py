@@ -90,8 +90,8 @@ def read_feed(session: Session, user_id: int, device_id: str, cursor: int, limit
     version)."""
     rows, has_more = changes_after(session, user_id, cursor, limit)
     ids = {r.case_id for r in rows if r.type in _PERSONAL and r.case_id is not None}
-    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids \
-        else {}
+    cases: dict[int | None, Case] = {
+        c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
     changes = []
     for row in rows:
         case = cases.get(row.case_id) if row.type in _PERSONAL else None

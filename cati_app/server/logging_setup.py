@@ -18,11 +18,16 @@ import traceback
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 LOG_FORMATS = ("json", "text")
 #: fields an access record may carry (passed with ``extra=``), in the order they are written
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+
+#: what logging hands a formatter as ``exc_info`` (typeshed's private ``_SysExcInfoType``)
+SysExcInfo = (tuple[type[BaseException], BaseException, TracebackType | None]
+              | tuple[None, None, None])
 
 
 @dataclass
@@ -60,9 +65,11 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-def _safe_exception(exc_info: Any) -> str:
+def _safe_exception(exc_info: SysExcInfo) -> str:
     """The exception's type and where it was raised, without its message (see module doc)."""
     exc_type, _exc, tb = exc_info
+    if exc_type is None:  # logging.exception() with no exception being handled
+        return "NoneType: None"  # what logging itself writes then
     frames = "".join(traceback.format_tb(tb))
     return f"Traceback (most recent call last):\n{frames}{exc_type.__name__} (message withheld)"
 
@@ -94,7 +101,7 @@ class TextFormatter(logging.Formatter):
                           if getattr(record, name, None) is not None)
         return f"{line} [{extras}]" if extras else line
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei: SysExcInfo) -> str:  # noqa: N802 - logging's name
         return _safe_exception(ei)
 
 

@@ -13,7 +13,8 @@ import re
 import time
 import traceback
 import uuid
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cati_app.server.logging_setup import RequestInfo, current_request
 
@@ -36,10 +37,10 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 class RequestLog:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -49,7 +50,7 @@ class RequestLog:
         status = 500  # what the client sees if the app raises before answering
         started_answer = False
 
-        async def send_with_id(message: Any) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status, started_answer = message["status"], True
@@ -77,7 +78,7 @@ def _log_fault(exc: BaseException, info: RequestInfo) -> None:
                     where, extra={"request_id": info.request_id})
 
 
-async def _internal_error(info: RequestInfo, send: Any) -> None:
+async def _internal_error(info: RequestInfo, send: Send) -> None:
     body = json.dumps({"error": "internal_error", "fields": [],
                        "detail": "the server failed: nothing was saved by this request; "
                                  f"quote request id {info.request_id} when reporting it"})
@@ -86,7 +87,7 @@ async def _internal_error(info: RequestInfo, send: Any) -> None:
     await send({"type": "http.response.body", "body": body.encode()})
 
 
-def _log_access(scope: Any, info: RequestInfo, status: int, seconds: float) -> None:
+def _log_access(scope: Scope, info: RequestInfo, status: int, seconds: float) -> None:
     # scope["path"] never includes the query string (a supervisor's name search lives there).
     method, path = scope["method"], scope["path"]
     # A 503 is the database asking clients to retry; a 500 is a fault someone must look at.

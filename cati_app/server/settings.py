@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, ValidationError, field_validator
@@ -118,9 +119,9 @@ class SettingsError(RuntimeError):
     pass
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # each value is checked by its field's validation
     except ValidationError as exc:
         lines = [
             f"  CATI_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"

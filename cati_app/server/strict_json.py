@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cati_app.core.protocol import ErrorBody
 
@@ -47,10 +48,10 @@ def has_non_finite(body: bytes) -> bool:
 
 
 class StrictJson:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or ()) if scope["type"] == "http" else {}
         if scope["type"] != "http" or headers.get(b"content-type", b"").startswith(_NOT_JSON):
             await self.app(scope, receive, send)
@@ -63,7 +64,7 @@ class StrictJson:
             return
         replayed = False
 
-        async def replay() -> Any:
+        async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
@@ -73,7 +74,7 @@ class StrictJson:
         await self.app(scope, replay, send)
 
 
-async def _read_body(receive: Any) -> bytes:
+async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
         message = await receive()

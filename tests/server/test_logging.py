@@ -122,3 +122,12 @@ def test_exception_messages_are_withheld_from_the_log() -> None:
         assert "ValueError (message withheld)" in text
         assert NAME not in text and PHONE not in text
     assert json.loads(JsonFormatter().format(record))["message"] == "push failed"
+
+
+def test_a_log_call_with_no_exception_being_handled_still_formats() -> None:
+    # logging.exception() outside an except block hands the formatter (None, None, None)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "nothing raised", None,
+                               (None, None, None))
+    for formatter in (JsonFormatter(), TextFormatter()):
+        assert "nothing raised" in formatter.format(record)
+    assert TextFormatter().format(record).endswith("NoneType: None")

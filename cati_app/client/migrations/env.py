@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from cati_app.client.store.models import Base
+import cati_app.client.store.models  # noqa: F401 - the tables register on Base.metadata
+from cati_app.client.store.types import Base
 
 config = context.config
 connection = config.attributes.get("connection")

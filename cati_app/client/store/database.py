@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -34,7 +34,7 @@ def make_engine(path: Path) -> Engine:
         "timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         # take transaction control from the sqlite3 module so BEGIN IMMEDIATE is ours
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -45,7 +45,7 @@ def make_engine(path: Path) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # Writers take the write lock at the start, so a read-then-write never meets SQLITE_BUSY
         # midway. Readers (READ_ONLY) take none: the enumerator can still see the queue when
         # the disk is full or the file read-only, and reads never wait for the sync worker.

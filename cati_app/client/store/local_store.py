@@ -151,7 +151,7 @@ class LocalStore:
         with self._transaction() as session:
             return work.release_case(session, case_id, reason, self._clock.now())
 
-    def save_questionnaire(self, definition: dict) -> Questionnaire:
+    def save_questionnaire(self, definition: dict[str, Any]) -> Questionnaire:
         """Validate and keep a questionnaire definition (QuestionnaireError lists problems)."""
         questionnaire = load_questionnaire(definition)
         with self._transaction() as session:
@@ -185,7 +185,7 @@ class LocalStore:
         """The request_uuid of the next claim, saved before the call so a retry after a lost
         reply reuses it (the server then returns the same grant); store_claim clears it."""
         with self._transaction() as session:
-            current = _meta(session, "claim_request_uuid")
+            current: str | None = _meta(session, "claim_request_uuid")
             if current is None:
                 current = str(uuid.uuid4())
                 _set_meta(session, "claim_request_uuid", current)

@@ -104,7 +104,7 @@ def _to_attempt(row: Any, pending: set[str]) -> LocalAttempt:
 
 
 def to_draft(session: Session, row: InterviewRow) -> InterviewDraft:
-    answers = dict(session.execute(
+    answers: dict[str, Any] = dict(session.execute(
         select(AnswerRow.name, AnswerRow.value).where(AnswerRow.interview_id == row.id)).all())
     return InterviewDraft(
         interview_uuid=row.interview_uuid, case_id=row.case_id,

@@ -48,7 +48,7 @@ class LocalCase:
     appointment: LocalAppointment | None
     #: 'active' | 'done' | 'revoked'
     state: str
-    correction: dict | None
+    correction: dict[str, Any] | None
     last_outcome: str | None
     next_phone_index: int
 
@@ -73,7 +73,7 @@ class OutboxItem:
     kind: str
     case_id: int
     assignment_version: int
-    payload: dict
+    payload: dict[str, Any]
     created_at: datetime
     #: how many times the server answered retry_later
     attempts: int

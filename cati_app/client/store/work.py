@@ -24,6 +24,7 @@ from cati_app.client.store.records import (
 )
 from cati_app.core import outcomes
 from cati_app.core.protocol import (
+    AppointmentKind,
     CaseReleasePayload,
     ContactAttemptPayload,
     InterviewVersionPayload,
@@ -45,7 +46,9 @@ def record_attempt(session: Session, rules: CallingRules, username: str, case_id
     payload = ContactAttemptPayload(
         started_at=started_at, ended_at=ended_at, phone_index=phone_index, outcome=kind.key,
         outcome_code=kind.aapor_code, note=note, appointment_at=appointment_at,
-        appointment_kind=appointment_kind).model_dump(mode="json")
+        appointment_kind=(AppointmentKind(appointment_kind) if appointment_kind is not None
+                          else None),
+    ).model_dump(mode="json")
     item_uuid = outbox.add_item(session, kind=ItemKind.contact_attempt, case=case,
                                 payload=payload, at=now)
     session.add(AttemptRow(case_id=case_id, item_uuid=item_uuid, started_at=started_at,
@@ -99,14 +102,15 @@ def finish_interview(session: Session, rules: CallingRules, username: str,
     the answers are uploaded and the server flags the stale work (G4), never dropped here."""
     draft = open_interview(session, interview_uuid)
     case = case_row(session, draft.case_id)
-    answers = dict(session.execute(select(AnswerRow.name, AnswerRow.value)
+    answers: dict[str, Any] = dict(session.execute(select(AnswerRow.name, AnswerRow.value)
                                    .where(AnswerRow.interview_id == draft.id)).all())
     outcome_key = completion(questionnaire, answers)
     draft.status, draft.ended_at, draft.outcome = FINISHED, ended_at, outcome_key
     draft.version_uuid = str(uuid.uuid4())
     payload = InterviewVersionPayload(
-        interview_uuid=draft.interview_uuid, version_uuid=draft.version_uuid,
-        base_version_uuid=draft.base_version_uuid, questionnaire_id=draft.questionnaire_id,
+        interview_uuid=uuid.UUID(draft.interview_uuid), version_uuid=uuid.UUID(draft.version_uuid),
+        base_version_uuid=(uuid.UUID(draft.base_version_uuid) if draft.base_version_uuid
+                           else None), questionnaire_id=draft.questionnaire_id,
         questionnaire_version=draft.questionnaire_version, language=draft.language,
         started_at=draft.started_at, ended_at=ended_at, answers=answers,
     ).model_dump(mode="json")

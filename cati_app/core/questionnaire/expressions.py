@@ -185,7 +185,8 @@ def _text(value: Value) -> str:
     return value
 
 
-_RELATIONAL = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_RELATIONAL: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def compare(op: str, left: Value, right: Value) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.protocol_supervision import RateGroup
+from cati_app.desktop.display import python_date
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.table_model import Column, RowTableModel, number
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -119,8 +121,8 @@ class RatesPage(QWidget):
     def load(self) -> None:
         by = str(self.by.currentData())
         service = str(self.service.currentData()) or None
-        start = self.date_from.date().toPython() if self.use_from.isChecked() else None
-        end = self.date_to.date().toPython() if self.use_to.isChecked() else None
+        start = python_date(self.date_from.date()) if self.use_from.isChecked() else None
+        end = python_date(self.date_to.date()) if self.use_to.isChecked() else None
         self.status.setText(self.tr("Counting…"))
         self.runner.run(lambda: self.api.rates_by(by, service, start, end), self.show_rates,
                         lambda error: self.status.setText(f"⚠ {error}"), owner=self)

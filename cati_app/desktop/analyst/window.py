@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from cati_app.desktop.analyst.rates_page import RatesPage
@@ -45,6 +46,6 @@ class AnalystWindow(QMainWindow):
         self.exports.set_services(services)
         self.rates.set_services(services)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.dashboard.stop()
         super().closeEvent(event)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QTime
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QTimeEdit, QWidget
 
 from cati_app.core.calendar import CallingCalendar, NoCallingWindow, at_local
 from cati_app.core.clock import as_utc, to_thimphu
-from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.display import python_date, thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 # lupdate finds translate("Context", "text") calls by this name
 translate = QCoreApplication.translate
@@ -73,9 +74,8 @@ class AppointmentEditor(QWidget):
         self.time_edit.setTime(QTime(local.hour, local.minute))
 
     def chosen_at(self) -> datetime:
-        day = self.date_edit.date().toPython()
-        wall = self.time_edit.time().toPython()
-        return at_local(day, time(wall.hour, wall.minute))
+        wall = self.time_edit.time()
+        return at_local(python_date(self.date_edit.date()), time(wall.hour(), wall.minute()))
 
     def chosen_kind(self) -> str:
         return str(self.kind.currentData())

@@ -50,13 +50,15 @@ class CaseCard(QWidget):
                             ("next_call", self.tr("Next call")),
                             ("correction", self.tr("Supervisor"))):
             details.addRow(label, self.fields[name])
-        self.phones = QListWidget(objectName="phones")
+        self.phones = QListWidget()
+        self.phones.setObjectName("phones")
         self.phones.setMaximumHeight(90)
         phone_font = self.phones.font()
         phone_font.setPointSizeF(max(phone_font.pointSizeF(), 9.0) * 1.4)
         phone_font.setFamilies(["DejaVu Sans Mono", "Consolas", "monospace"])
         self.phones.setFont(phone_font)
-        self.history = QTreeWidget(objectName="history")
+        self.history = QTreeWidget()
+        self.history.setObjectName("history")
         self.history.setHeaderLabels([self.tr("When (BTT)"), self.tr("Outcome"), self.tr("Number"),
                                       self.tr("By"), self.tr("Note")])
         self.history.setRootIsDecorated(False)

@@ -30,7 +30,8 @@ class KeysDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Keys"))
-        self.keys = QTreeWidget(objectName="keysList")
+        self.keys = QTreeWidget()
+        self.keys.setObjectName("keysList")
         self.keys.setHeaderLabels([self.tr("Key"), self.tr("What it does")])
         self.keys.setRootIsDecorated(False)
         workspace = [(shortcut.toString(QKeySequence.SequenceFormat.NativeText), _plain(text))
@@ -56,8 +57,8 @@ class KeysDialog(QDialog):
             self.keys.addTopLevelItem(QTreeWidgetItem([key, meaning]))
 
     def rows(self) -> list[tuple[str, str]]:
-        return [(self.keys.topLevelItem(i).text(0), self.keys.topLevelItem(i).text(1))
-                for i in range(self.keys.topLevelItemCount())]
+        items = (self.keys.topLevelItem(i) for i in range(self.keys.topLevelItemCount()))
+        return [(item.text(0), item.text(1)) for item in items if item is not None]
 
 
 def _translated(context: str, rows: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -85,13 +85,14 @@ class OutcomePicker(QDialog):
         self.note.installEventFilter(self)
         self.outcomes.setFocus()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt signature
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activateWindow()
         self.outcomes.setFocus()
 
     def selected(self) -> Outcome | None:
-        item = self.outcomes.currentItem()
+        # None when nothing is current (Qt's type stubs leave that out)
+        item: QListWidgetItem | None = self.outcomes.currentItem()
         if item is None:
             return None
         key = item.data(Qt.ItemDataRole.UserRole)
@@ -104,7 +105,7 @@ class OutcomePicker(QDialog):
                 return
         raise KeyError(key)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt signature
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             if watched is self.outcomes and self._on_list_key(event):
                 return True

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -32,6 +31,7 @@ from cati_app.desktop.display import (
     queue_group,
     thimphu_time,
 )
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from cati_app.client.store.views import LocalCase

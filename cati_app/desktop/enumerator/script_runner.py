@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QIntValidator,
@@ -142,7 +142,9 @@ class ScriptRunner(QWidget):
         self.hint.setFont(hint_font)
         # an empty hint keeps its line, so the answers below never jump from item to item
         self.hint.setMinimumHeight(self.hint.fontMetrics().lineSpacing())
-        self.choices = QListWidget(focusPolicy=Qt.FocusPolicy.NoFocus, objectName="choices")
+        self.choices = QListWidget()
+        self.choices.setObjectName("choices")
+        self.choices.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.choices.setSpacing(3)
         self.choices.setAlternatingRowColors(True)
         self.choices.itemChanged.connect(self._on_choice_ticked)
@@ -227,7 +229,7 @@ class ScriptRunner(QWidget):
         self._fill_choices(item)
         if item.type in TYPED_TYPES:
             box = self._typing_box(item)
-            if box is self.entry:
+            if item.type != "text":
                 self.entry.setValidator(self._validator_for(item))
             answer = self.session.answer_of(item)
             box.setText(number_text(answer) if item.type == "decimal" else
@@ -272,7 +274,7 @@ class ScriptRunner(QWidget):
         if not self._handle_key(event):
             super().keyPressEvent(event)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001 - Qt signature
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched in (self.entry, self.comment) and isinstance(event, QKeyEvent) \
                 and event.type() == QKeyEvent.Type.KeyPress:
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)

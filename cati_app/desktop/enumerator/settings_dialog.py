@@ -61,7 +61,8 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(self.theme.findData(settings.get(THEME)), 0))
         self.theme.currentIndexChanged.connect(
             lambda _i: self.theme_previewed.emit(str(self.theme.currentData())))
-        self.language = QComboBox(objectName="language")
+        self.language = QComboBox()
+        self.language.setObjectName("language")
         for code, label in LANGUAGES.items():
             # a language's own name stays as it is; only "Follow the system" is translated
             self.language.addItem(self.tr(label) if code == "system" else label, code)

@@ -6,17 +6,19 @@ An expired login stops the timer and asks the window for a new login; local data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from cati_app.client.sync import Progress, SyncReport
 from cati_app.desktop.worker import BackgroundRunner
 
 
 class CycleEngine(Protocol):
-    def run_cycle(self, progress: Any = None) -> Any: ...
+    def run_cycle(self, progress: Progress | None = None) -> SyncReport: ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class SyncController(QObject):
     finished = Signal(object)  # SyncOutcome
     auth_expired = Signal(str)
 
-    def __init__(self, engine: CycleEngine, runner: BackgroundRunner, now: Any, *,
+    def __init__(self, engine: CycleEngine, runner: BackgroundRunner,
+                 now: Callable[[], datetime], *,
                  interval_minutes: int, auth_error: type[BaseException],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,7 +74,7 @@ class SyncController(QObject):
     def _report_progress(self, stage: str, done: int, total: int) -> None:
         self.progressed.emit(stage, done, total)  # from the worker; Qt queues it to the UI
 
-    def _on_done(self, report: Any) -> None:
+    def _on_done(self, report: SyncReport) -> None:
         self.running = False
         if getattr(report, "skipped", False):
             return

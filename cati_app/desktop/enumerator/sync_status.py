@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QModelIndex,
     QPersistentModelIndex,
 )
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.table_model import HEADER_CONTEXT, Column, RowTableModel
 from cati_app.desktop.theme import WARNING_COLOUR
 
@@ -42,7 +42,8 @@ class SyncStatusWidget(QWidget):
         self.connection = QLabel(objectName="connection")
         self.waiting = QLabel(objectName="waiting")
         self.last_sync = QLabel(objectName="lastSync")
-        self.progress = QProgressBar(objectName="syncProgress")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
         self.progress.setMaximumWidth(160)
         self.progress.setMaximumHeight(14)
         self.progress.hide()

@@ -150,7 +150,7 @@ class EnumeratorWindow(QMainWindow):
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&Keys…"), "F1", self.show_keys))
 
-    def _action(self, text: str, keys: str, slot) -> QAction:  # noqa: ANN001 - any callable
+    def _action(self, text: str, keys: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

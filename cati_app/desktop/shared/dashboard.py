@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QSortFilterProxyModel,
     Qt,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.settings import Setting, Settings
 from cati_app.desktop.shared.bar_chart import Bar as ChartBar
 from cati_app.desktop.shared.bar_chart import BarChart
@@ -88,7 +88,7 @@ def service_rows(data: DashboardData) -> list[DashboardRow]:
 
 def enumerator_rows(data: DashboardData) -> list[DashboardRow]:
     return [_row(e.full_name or e.username, e, None)
-            for e in data.report.enumerators if e.active or sum(e.cases_by_state.values())]
+            for e in data.report.enumerators if e.active or sum(e.cases_by_state.values()) > 0]
 
 
 def load_dashboard(api: SupervisorApi) -> DashboardData:
@@ -179,7 +179,7 @@ class DashboardPage(QWidget):
         self.timer.setInterval(max(1, settings.get(REFRESH_SECONDS)) * 1000)
         self.timer.timeout.connect(self.refresh)
 
-    def _table(self, model: RowTableModel) -> QTableView:
+    def _table(self, model: RowTableModel[DashboardRow]) -> QTableView:
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(model)
         proxy.setSortRole(SORT_ROLE)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.desktop.display import python_date
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
-    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.client.supervisor_api import Progress, SupervisorApi
 
 SUFFIX = {"summary": ".xlsx", "raw": ".csv"}
 # source text, translated where used
@@ -154,9 +156,9 @@ class ExportPage(QWidget):
                                else Qt.CheckState.Unchecked)
 
     def date_range(self) -> tuple[date | None, date | None]:
-        first = self.date_from.date().toPython() if self.use_from.isChecked() else None
-        last = self.date_to.date().toPython() if self.use_to.isChecked() else None
-        return first, last  # type: ignore[return-value]
+        first = python_date(self.date_from.date()) if self.use_from.isChecked() else None
+        last = python_date(self.date_to.date()) if self.use_to.isChecked() else None
+        return first, last
 
     # --- downloading -----------------------------------------------------------------------
 
@@ -180,11 +182,14 @@ class ExportPage(QWidget):
         self._set_busy(True)
         self.status.setText(self.tr("The server is building the export…"))
 
+        def progress_of(n: int) -> Progress:
+            return lambda done, total: self.progressed.emit(n, done, total)
+
         def job() -> list[Path]:
             return [self.api.download_export(
                 kind, d.path, service=d.service, date_from=first, date_to=last,
-                progress=lambda done, total, n=n: self.progressed.emit(n, done, total),
-                cancelled=lambda: self._cancel) for n, d in enumerate(downloads)]
+                progress=progress_of(n), cancelled=lambda: self._cancel)
+                for n, d in enumerate(downloads)]
 
         self.runner.run(job, self._downloaded, self._failed, owner=self)
         return downloads

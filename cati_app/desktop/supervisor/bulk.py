@@ -19,9 +19,13 @@ translate = QCoreApplication.translate
 
 
 class CaseLike(Protocol):
-    case_id: int
-    state: str
-    holder: str | None
+    # read-only members: a case row whose state is a narrower type (a Literal) still fits
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def holder(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ priority with a confirmation that says how many cases and whose, and the per-cas
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,9 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.client.supervisor_api import CaseQuery
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.supervisor.bulk import confirm_assign, confirm_priority
 from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog, PriorityDialog
-from cati_app.desktop.supervisor.case_model import STATE_LABELS, CasePageModel, state_label
+from cati_app.desktop.supervisor.case_model import (
+    STATE_LABELS,
+    CasePageModel,
+    Paging,
+    state_label,
+)
 from cati_app.desktop.table_model import Column, RowTableModel
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -109,12 +115,15 @@ class CaseBrowser(QWidget):
         for key in STATE_LABELS:
             self.state.addItem(state_label(key), key)
         self.holder = QComboBox(editable=True)
-        self.holder.lineEdit().setPlaceholderText(self.tr("any holder"))
+        holder_text = self.holder.lineEdit()  # an editable combo box always has one
+        if holder_text is not None:
+            holder_text.setPlaceholderText(self.tr("any holder"))
         self.holder.setMinimumWidth(130)
         self.service = QComboBox()
         self.service.addItem(self.tr("Any service"), ANY)
         self.service.setMaximumWidth(280)
-        self.batch = QSpinBox(minimum=0, maximum=10**9, specialValueText=self.tr("any batch"))
+        self.batch = QSpinBox(minimum=0, maximum=10**9)
+        self.batch.setSpecialValueText(self.tr("any batch"))
         self.text = QLineEdit(
             placeholderText=self.tr("case id, or part of a name, office or dzongkhag"))
         self.text.returnPressed.connect(self.search)
@@ -232,7 +241,7 @@ class CaseBrowser(QWidget):
         """Cases are selected: the page is not redrawn under the supervisor's selection."""
         return self.table.selectionModel().hasSelection()
 
-    def _load(self, paging) -> None:  # noqa: ANN001 - case_model.Paging
+    def _load(self, paging: Paging) -> None:
         query = self.query()
         self.loading = True
         self.status.setText(self.tr("Loading…"))
@@ -394,7 +403,7 @@ class CaseBrowser(QWidget):
         self.dialog = dialog
         dialog.open()
 
-    def _run_change(self, change) -> None:  # noqa: ANN001 - () -> list[ChangeResult]
+    def _run_change(self, change: Callable[[], list[ChangeResult]]) -> None:
         self.status.setText(self.tr("Saving…"))
         self.runner.run(change, self._changed, self._failed, owner=self)
 

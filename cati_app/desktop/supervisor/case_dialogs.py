@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,7 @@ class _FormDialog(QDialog):
         layout.addWidget(self.buttons)
 
     @property
-    def ok_button(self):  # noqa: ANN201 - QPushButton
+    def ok_button(self) -> QPushButton:
         return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
 

@@ -3,10 +3,11 @@ choosing the primary version and writing a resolution; review a version from her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.supervisor.answers import presenter_for
 from cati_app.desktop.supervisor.list_loader import ListLoader
 from cati_app.desktop.supervisor.review import ReviewDialog
@@ -97,9 +99,12 @@ def answer_columns(versions: list[VersionDetail]) -> list[Column[AnswerRow]]:
         Column(QT_TRANSLATE_NOOP("Column", "Question"),
                lambda r: (DIFFERS if r.differs else "") + r.question)]
     for index, version in enumerate(versions):
-        columns.append(Column(version_header(index, version),
-                              lambda r, i=index: r.values[i]))
+        columns.append(Column(version_header(index, version), _value_of(index)))
     return columns
+
+
+def _value_of(version_index: int) -> Callable[[AnswerRow], str]:
+    return lambda row: row.values[version_index]
 
 
 class ConflictsPage(QWidget):

@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QPushButton, QWidget
 
 from cati_app.core.protocol_supervision import ImportProblem, SampleImportResult
 from cati_app.core.safe_csv import SafeCsvWriter
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.supervisor.import_base import ImportDialog, PathChooser, file_opener
 from cati_app.desktop.table_model import Column
 from cati_app.desktop.worker import BackgroundRunner

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from cati_app.client.api import RequestRejected
-from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult, XLSFormProblem
+from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult, XLSFormProblem
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.supervisor.import_base import ImportDialog, PathChooser, file_opener
 from cati_app.desktop.table_model import Column
 from cati_app.desktop.worker import BackgroundRunner

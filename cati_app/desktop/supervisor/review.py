@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ class ReviewDialog(QDialog):
             return
         self._send(lambda: self.api.reject(uuid, comment))
 
-    def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
+    def _send(self, call: Callable[[], ReviewResponse]) -> None:
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
         self.status.setText(self.tr("Saving…"))

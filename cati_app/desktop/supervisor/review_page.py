@@ -3,9 +3,10 @@ approve it or send it back to its enumerator with a comment (required to send ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.desktop.display import outcome_label, thimphu_time
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.supervisor.answers import presenter_for
 from cati_app.desktop.supervisor.list_loader import ListLoader
 from cati_app.desktop.supervisor.review import COMMENT_MAX, decision_label
@@ -214,7 +216,7 @@ class ReviewPage(QWidget):
         uuid, comment = self.chosen.interview_uuid, self._comment_text()
         self._send(lambda: self.api.reject(uuid, comment))
 
-    def _send(self, call) -> None:  # noqa: ANN001 - () -> ReviewResponse
+    def _send(self, call: Callable[[], ReviewResponse]) -> None:
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
         self.status.setText(self.tr("Saving…"))

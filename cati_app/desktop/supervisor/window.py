@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from cati_app.desktop.settings import Settings
@@ -128,7 +128,8 @@ class SupervisorWindow(QMainWindow):
         self.dashboard.refresh()
         self.refresh_lists()  # the count of interviews waiting drops by one
 
-    def _show_count(self, page: QWidget, count: int) -> None:
+    def _show_count(self, page: CaseBrowser | ConflictsPage | ReviewPage | ReleasedPage
+                    | QuarantinePage, count: int) -> None:
         title = self.titles[page]
         self.tabs.setTabText(self.tabs.indexOf(page),
                              f"{title} ({count:,})" if count else title)
@@ -159,6 +160,6 @@ class SupervisorWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.dashboard.stop()
         super().closeEvent(event)

@@ -3,13 +3,13 @@ every logged-in user needs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 
 from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import Questionnaire
-from cati_app.server.deps import Admin, AnyUser, Ctx, CurrentUser
+from cati_app.server.deps import Admin, AnyUser, Ctx
 from cati_app.server.errors import NotFound, error_responses
 from cati_app.server.models import Device, Service, User
 from cati_app.server.schemas import (
@@ -26,6 +26,7 @@ from cati_app.server.schemas import (
     UserUnlocked,
 )
 from cati_app.server.services.accounts import admin, users
+from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.cases.supervision import Actor
 from cati_app.server.services.catalogue import catalogue
 
@@ -104,8 +105,9 @@ def unlock_user(username: Username, ctx: Ctx, user: Admin) -> UserUnlocked:
 
 
 def _device_out(device: Device, username: str) -> DeviceOut:
-    status = ("revoked" if device.revoked_at is not None
-              else "waiting" if device.approved_at is None else "approved")
+    status: Literal["waiting", "approved", "revoked"] = (
+        "revoked" if device.revoked_at is not None
+        else "waiting" if device.approved_at is None else "approved")
     return DeviceOut(device_id=device.device_id, username=username,
                      first_seen=device.first_seen, last_seen=device.last_seen,
                      approved_at=device.approved_at, revoked_at=device.revoked_at,

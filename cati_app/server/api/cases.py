@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_supervision import ReviewList
-from cati_app.server.deps import Ctx, CurrentUser, Supervisor
+from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.models import Case, InterviewVersion, User
 from cati_app.server.schemas import (
@@ -34,6 +34,7 @@ from cati_app.server.schemas import (
     ReviewResponse,
     SettleRequest,
 )
+from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.cases import attention, privacy, supervision
 from cati_app.server.services.cases.case_views import CaseFilter, list_cases, matching_cases
 from cati_app.server.services.cases.supervision import Actor

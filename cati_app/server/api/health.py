@@ -93,7 +93,8 @@ def _migration_check(request: Request) -> MigrationCheck:
     state = request.app.state
     if not hasattr(state, "migration_check"):
         state.migration_check = MigrationCheck()
-    return state.migration_check
+    check: MigrationCheck = state.migration_check  # Starlette's State holds untyped attributes
+    return check
 
 
 def check(ctx: AppContext, migrations: MigrationCheck) -> HealthReport:

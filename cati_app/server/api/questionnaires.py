@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from cati_app.core.questionnaire.xlsform import QuestionnaireImportResult
+from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.services.catalogue.xlsform_reader import import_workbook, read_sheets

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.schema import SchemaItem
 
 from cati_app.server.models import Base
 from cati_app.server.models.fieldwork import CLAIM_INDEX_NAMES
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj: SchemaItem, name: str | None, type_: str, reflected: bool,
+                   compare_to: SchemaItem | None) -> bool:
     # Created by hand per dialect in 0001 (NULLS FIRST/LAST); not in the models.
     return not (type_ == "index" and name in CLAIM_INDEX_NAMES)
 

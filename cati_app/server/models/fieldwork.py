@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cati_app.core.protocol_supervision import CaseStateName
 from cati_app.server.models.base import Base, BigId
 
 
@@ -45,10 +46,10 @@ class SampleBatch(Base):
 
 
 class CaseState:
-    QUEUED = "queued"  # in the pool, claimable
-    HELD = "held"  # granted to one enumerator (holder_id) at assignment_version
-    NEEDS_SUPERVISOR = "needs_supervisor"  # a conflict stops automatic calling
-    CLOSED = "closed"  # a final disposition is reached
+    QUEUED: Final = "queued"  # in the pool, claimable
+    HELD: Final = "held"  # granted to one enumerator (holder_id) at assignment_version
+    NEEDS_SUPERVISOR: Final = "needs_supervisor"  # a conflict stops automatic calling
+    CLOSED: Final = "closed"  # a final disposition is reached
 
     ALL = (QUEUED, HELD, NEEDS_SUPERVISOR, CLOSED)
 
@@ -76,7 +77,8 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     priority: Mapped[int] = mapped_column(default=50)
 
-    state: Mapped[str] = mapped_column(String(20), default=CaseState.QUEUED)
+    # text in the database; the annotation lets mypy check the states code writes and sends
+    state: Mapped[CaseStateName] = mapped_column(String(20), default=CaseState.QUEUED)
     #: which claim stage finds this case while queued: fresh, retry or appointment (denormalised
     #: from attempt_count and appointment_at so each stage is one index range scan)
     pool: Mapped[str] = mapped_column(String(12), default="fresh")

@@ -4,7 +4,7 @@ conflicts and the per-user change feed."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -81,10 +81,14 @@ class ContactAttempt(Base):
     time_flags: Mapped[list[str]] = mapped_column(default=list, server_default=text("'[]'"))
 
 
+#: the column is text (String(16)); the annotation lets mypy check what code writes and sends
+ReviewState = Literal["pending", "approved", "rejected"]
+
+
 class ReviewStatus:
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+    PENDING: Final = "pending"
+    APPROVED: Final = "approved"
+    REJECTED: Final = "rejected"
 
 
 class InterviewVersion(Base):
@@ -119,7 +123,7 @@ class InterviewVersion(Base):
     #: the version exports use for this case until a supervisor decides otherwise
     primary: Mapped[bool] = mapped_column(default=False)
     stale: Mapped[bool] = mapped_column(default=False)
-    review_status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.PENDING)
+    review_status: Mapped[ReviewState] = mapped_column(String(16), default=ReviewStatus.PENDING)
     review_comment: Mapped[str] = mapped_column(String(2000), default="")
     received_at: Mapped[datetime]
 

@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import Role
@@ -231,8 +232,10 @@ def approve_device(session: Session, *, device_id: str, username: str, at: datet
 def unlock(session: Session, user: User, *, at: datetime, by: int) -> int:
     """Forget the account's failed logins, ending a lock; the number forgotten. Failures
     counted against an address (other accounts' guesses from there) are left alone."""
-    forgotten = session.execute(delete(LoginFailure).where(
-        LoginFailure.username == user.username)).rowcount or 0
+    # a DELETE's result is a CursorResult (it has the row count); Session types it as Result
+    deleted = cast(CursorResult[Any], session.execute(delete(LoginFailure).where(
+        LoginFailure.username == user.username)))
+    forgotten = deleted.rowcount or 0
     audit(session, at=at, user_id=by, action="user.unlock", entity="user", entity_id=user.id,
           details={"failed_logins_forgotten": forgotten})
     return forgotten

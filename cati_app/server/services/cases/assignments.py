@@ -5,8 +5,9 @@ new holders through their feeds and writes the audit row, all in the caller's tr
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import ChangeType
@@ -41,7 +42,7 @@ def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
         return
     if any(isinstance(obj, Assignment) for obj in session.new):
         session.flush()  # a hold granted earlier in this transaction must be visible to SQL
-    table = Assignment.__table__
+    table = cast(Table, Assignment.__table__)  # declarative types it as any FromClause
     session.connection().execute(
         update(table)
         .where(table.c.case_id == bindparam("b_case"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy import case as sql_case
@@ -20,6 +21,9 @@ from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary,
 from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
 from cati_app.server.schemas import CaseKey, CasePage, CaseRow, MatchingCases
 from cati_app.server.services.catalogue.catalogue import latest_questionnaire
+
+#: the columns of a query that ``_filtered`` narrows and hands back with the same row type
+Row = TypeVarTuple("Row")
 
 
 def queue_case_view(session: Session, case: Case) -> QueueCase:
@@ -37,7 +41,8 @@ def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]
     scripts = {qid: latest_questionnaire(session, qid)
                for qid in {s.questionnaire_id for s in services.values()}}
     attempts = _attempt_summaries(session, ids)
-    bookers = _usernames(session, {c.appointment_by for c in cases} - {None})
+    bookers = _usernames(session, {c.appointment_by for c in cases
+                                   if c.appointment_by is not None})
     views = []
     for case in cases:
         service = services[case.service_id]
@@ -158,7 +163,7 @@ def _case_marks(session: Session, case_ids: list[int]) -> dict[int, _Marks]:
     return marks
 
 
-def _filtered(query: Select, where: CaseFilter) -> Select:  # type: ignore[type-arg]
+def _filtered(query: Select[*Row], where: CaseFilter) -> Select[*Row]:
     if where.state:
         query = query.where(Case.state == where.state)
     if where.holder:
@@ -191,7 +196,7 @@ def _case_row(case: Case, service_code: str, holder: str | None, marks: _Marks |
         respondent_name=case.respondent_name,
         phones=[masked_for_display(p) for p in case.phones()],
         office=case.office, dzongkhag=case.dzongkhag, date_availed=case.date_availed,
-        priority=case.priority, state=case.state, holder=holder,  # type: ignore[arg-type]
+        priority=case.priority, state=case.state, holder=holder,
         assignment_version=case.assignment_version, attempts=marks.attempts,
         stale_attempts=marks.stale, flags=sorted(marks.flags),
         disposition=case.disposition, disposition_code=case.disposition_code,

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal, Protocol
 
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -157,14 +157,23 @@ def _xlsx_sheet(path: Path) -> Iterator[Sheet]:
         workbook.close()
 
 
-def _xlsx_rows(worksheet: object, name: str) -> Iterator[tuple[int, list[object]]]:
+class WorksheetRows(Protocol):
+    """What the imports read of a worksheet (openpyxl's read-only sheet borrows ``iter_rows``
+    from ``Worksheet``, which its type stubs cannot express)."""
+
+    @property
+    def title(self) -> str: ...
+
+    def iter_rows(self, *, values_only: Literal[True]) -> Iterable[tuple[object, ...]]: ...
+
+
+def _xlsx_rows(worksheet: WorksheetRows, name: str) -> Iterator[tuple[int, list[object]]]:
     """The rows, numbered; a damaged or hostile sheet (malformed XML, a DTD, a number cell
     that holds text) stops the import with the row where reading failed, never a 500. The
     cell's content is not quoted: it may be a person's name or number."""
     number = 0
     try:
-        for number, cells in enumerate(worksheet.iter_rows(values_only=True),  # type: ignore[attr-defined]
-                                       start=1):
+        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
             yield number, list(cells)
     except BROKEN_WORKBOOK as exc:
         raise Unprocessable(f"{name} cannot be read past row {number}: the sheet is damaged "
@@ -193,7 +202,7 @@ def _csv_sheet(path: Path, start: bytes) -> Iterator[Sheet]:
             raise Unprocessable(f"{path.name} is not valid CSV: {exc}") from None
 
 
-class UnreadableRow(list):  # type: ignore[type-arg]
+class UnreadableRow(list[object]):
     """A row that could not be read, in place of its cells: the import rejects this row with
     ``reason`` and goes on with the next one."""
 
@@ -381,7 +390,8 @@ def _as_date(value: object) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         # A date cell formatted as a number: Excel's serial day count.
         if EXCEL_SERIALS[0] <= value <= EXCEL_SERIALS[1]:
-            return from_excel(value).date()
+            serial: datetime = from_excel(value)
+            return serial.date()
         raise BadValue("not a date: use YYYY-MM-DD or DD/MM/YYYY")
     text = str(value).strip()
     for pattern in DATE_FORMATS:

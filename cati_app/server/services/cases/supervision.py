@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cati_app.core.outcomes import BY_KEY
 from cati_app.core.protocol import ChangeType, Role
-from cati_app.core.protocol_supervision import ReviewItem
+from cati_app.core.protocol_supervision import AssignOutcome, ReviewItem
 from cati_app.core.scheduling import CallingRules
 from cati_app.server.audit import audit
 from cati_app.server.errors import Conflict, NotFound, Unprocessable
@@ -104,8 +104,8 @@ def assign_cases(session: Session, actor: Actor, case_ids: list[int], to_user: s
 
 def _assign_one(session: Session, actor: Actor, case: Case, target: User | None,
                 force: bool, reason: str) -> AssignResult:
-    def result(kind: str, detail: str) -> AssignResult:
-        return AssignResult(case_id=case.id, result=kind, detail=detail,  # type: ignore[arg-type]
+    def result(kind: AssignOutcome, detail: str) -> AssignResult:
+        return AssignResult(case_id=case.id, result=kind, detail=detail,
                             assignment_version=case.assignment_version)
 
     target_id = target.id if target is not None else None
@@ -414,8 +414,9 @@ def list_conflicts(session: Session, status: str, *, limit: int, offset: int
                                 .limit(limit).offset(offset)).all()
     # one query for the versions of the whole page, not one per conflict
     versions = _versions(session, [u for c in conflicts for u in c.versions])
-    return total, [ConflictSummary(**_conflict_fields(c), versions=[
-        VersionSummary.model_validate(versions[u]) for u in c.versions if u in versions])
+    # validated from the row's fields: the status column is text, the model checks its value
+    return total, [ConflictSummary.model_validate({**_conflict_fields(c), "versions": [
+        VersionSummary.model_validate(versions[u]) for u in c.versions if u in versions]})
         for c in conflicts]
 
 
@@ -423,8 +424,10 @@ def conflict_detail(session: Session, conflict_id: int) -> ConflictDetail:
     conflict = conflict_by_id(session, conflict_id)
     versions = _versions(session, conflict.versions)
     state = session.scalar(select(Case.state).where(Case.id == conflict.case_id)) or ""
-    return ConflictDetail(**_conflict_fields(conflict), case_state=state, versions=[
-        VersionDetail.model_validate(versions[u]) for u in conflict.versions if u in versions])
+    return ConflictDetail.model_validate({**_conflict_fields(conflict), "case_state": state,
+                                          "versions": [VersionDetail.model_validate(versions[u])
+                                                       for u in conflict.versions
+                                                       if u in versions]})
 
 
 def _conflict_fields(conflict: ConflictRow) -> dict[str, object]:

@@ -10,24 +10,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cati_app.core.questionnaire.xlsform import (
+from cati_app.core.questionnaire.xlsform import convert
+from cati_app.core.questionnaire.xlsform_sheets import (
     QuestionnaireImportResult,
     Sheet,
     XLSFormError,
     XLSFormProblem,
-    convert,
 )
 from cati_app.core.safe_text import clean_text
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import QuestionnaireVersion
-from cati_app.server.services.cases.sample_readers import BROKEN_WORKBOOK, check_expansion
+from cati_app.server.services.cases.sample_readers import (
+    BROKEN_WORKBOOK,
+    WorksheetRows,
+    check_expansion,
+)
 from cati_app.server.services.catalogue import catalogue
 
 SHEETS = ("survey", "choices", "settings")
@@ -67,7 +71,7 @@ def read_sheets(source: str | Path | IO[bytes]) -> dict[str, Sheet]:
         workbook.close()
 
 
-def _read_sheet(sheet: Any) -> Sheet:
+def _read_sheet(sheet: WorksheetRows) -> Sheet:
     rows: list[tuple[object, ...]] = []
     try:
         for row in sheet.iter_rows(values_only=True):

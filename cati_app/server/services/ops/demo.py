@@ -181,7 +181,7 @@ def _sample_records(size: int, rng: random.Random, at: datetime, prefix: str
     today = to_thimphu(at).date()
     dzongkhags = list(DZONGKHAGS)
     phones = _PhoneMaker(rng)
-    records = []
+    records: list[dict[str, object]] = []
     for index in range(size):
         # the first 20 visit every dzongkhag once; the rest follow the weights
         place = (dzongkhags[index] if index < len(dzongkhags)

@@ -16,11 +16,12 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
+from cati_app.core.protocol_supervision import ResponseRates
 from cati_app.core.questionnaire import Questionnaire, default_questionnaire
 from cati_app.core.rates import RATE_FORMULAS
 from cati_app.reports.records import (
@@ -47,6 +48,8 @@ from cati_app.server.services.reporting import reporting
 EXPORTED = ("complete", "partial")
 CHUNK = 2000
 ALL_LABEL = "All selected"
+#: the columns of a query that ``_exported_interviews`` narrows (its row type is kept)
+Row = TypeVarTuple("Row")
 
 
 def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportData:
@@ -95,7 +98,8 @@ def _case_filter(filters: ExportFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _exported_interviews(query: Select[Any], filters: ExportFilters) -> Select[Any]:
+def _exported_interviews(query: Select[*Row], filters: ExportFilters
+                         ) -> Select[*Row]:
     return (query.join(Case, Case.id == InterviewVersion.case_id)
             .join(Service, Service.id == Case.service_id)
             .where(InterviewVersion.primary.is_(True),
@@ -140,7 +144,7 @@ def _rates(session: Session, filters: ExportFilters, services: list[Service]
         for label, code in rows]
 
 
-def _rates_record(label: str, report: Any) -> RatesRecord:
+def _rates_record(label: str, report: ResponseRates) -> RatesRecord:
     def number(value: float | None) -> float:
         return math.nan if value is None else value
 
@@ -150,7 +154,9 @@ def _rates_record(label: str, report: Any) -> RatesRecord:
                        note=report.note)
 
 
-def _seconds(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+def _seconds(session: Session, start: SQLColumnExpression[datetime],
+             end: SQLColumnExpression[datetime | None]
+             ) -> ColumnElement[float] | ColumnElement[int]:
     """end - start in seconds, in SQL (the dialects differ)."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0

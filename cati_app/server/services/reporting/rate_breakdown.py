@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cati_app.core.protocol_supervision import RateBreakdown, RateGroup, RateGrouping
 from cati_app.server.models import Assignment, Case, Service, User
@@ -37,7 +37,8 @@ def rate_breakdown(session: Session, by: RateGrouping, *, service: str | None,
                 for name, rows_of in sorted(by_group.items())])
 
 
-def _grouped(by: RateGrouping) -> tuple[ColumnElement[Any], Select[Any]]:
+def _grouped(by: RateGrouping
+             ) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], Select[*tuple[Any, ...]]]:
     counted = (Case.disposition_code, Case.state, func.count())
     if by == "service":
         return Service.code, select(Service.code, *counted).select_from(Case).join(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -128,7 +128,7 @@ def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: K
                     .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
                     .group_by(attempt_key))}
     ended = InterviewVersion.received_at  # received today (see "today" above)
-    completes = dict(session.execute(
+    completes: dict[int, int] = dict(session.execute(
         select(interview_key, func.count()).select_from(InterviewVersion)
         .join(Case, Case.id == InterviewVersion.case_id)
         .where(InterviewVersion.completion == COMPLETE, InterviewVersion.primary.is_(True),
@@ -181,6 +181,7 @@ def _composites(session: Session, interview_key: Key) -> dict[int, tuple[float |
 
 # --- response rates ------------------------------------------------------------------------
 
+Row = TypeVarTuple("Row")
 E_METHOD = "proportional estimate: (I+P+R+NC+O) / (I+P+R+NC+O+NE)"
 
 
@@ -194,8 +195,8 @@ def response_rates(session: Session, *, service: str | None, date_from: date | N
     return rates_of(rows, service=service, date_from=date_from, date_to=date_to)
 
 
-def rate_filters(session: Session, query: Select[Any], *, service: str | None,
-                 date_from: date | None, date_to: date | None) -> Select[Any]:
+def rate_filters(session: Session, query: Select[*Row], *, service: str | None,
+                 date_from: date | None, date_to: date | None) -> Select[*Row]:
     """The cases a rate counts: of a service, availed between two dates (inclusive)."""
     if date_from and date_to and date_from > date_to:
         raise Unprocessable("'from' is after 'to': swap the dates")

@@ -18,7 +18,7 @@ budget, claims per minute; mass claims audited and flagged).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, not_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -103,7 +103,8 @@ def _take(ctx: AppContext, session: Session, user_id: int, now: datetime, limit:
     return taken
 
 
-def _stages(user_id: int, now: datetime, horizon: datetime, grace) -> list[Select]:  # type: ignore[no-untyped-def]
+def _stages(user_id: int, now: datetime, horizon: datetime,
+            grace: timedelta) -> list[Select[Case]]:
     # a former holder who released the case or had it returned is not offered it again
     queued = select(Case).where(Case.state == CaseState.QUEUED, not_excluded(user_id))
     reserved_for_other = and_(Case.appointment_kind == "hard",

@@ -18,9 +18,9 @@ owns every rule for those cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -201,7 +201,10 @@ def _attempt_row(pc: PushContext, item: PushItem, case: Case, started_at: Any, e
     return row
 
 
-def _payload(model: type, item: PushItem) -> Any:
+Payload = TypeVar("Payload", bound=BaseModel)
+
+
+def _payload(model: type[Payload], item: PushItem) -> Payload:
     try:
         return model.model_validate(item.payload)
     except ValidationError:
