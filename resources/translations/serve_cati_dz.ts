@@ -4,12 +4,12 @@
 <context>
     <name>AnalystWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/analyst/window.py" line="+25"/>
+        <location filename="../../cati_app/desktop/analyst/window.py" line="+27"/>
         <source>ServE CATI — analyst — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Exports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -18,11 +18,16 @@
         <source>Progress</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>Response rates</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+176"/>
+        <location filename="../../cati_app/desktop/app.py" line="+179"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -30,7 +35,7 @@
 <context>
     <name>AppointmentEditor</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/appointment.py" line="+17"/>
+        <location filename="../../cati_app/desktop/enumerator/appointment.py" line="+18"/>
         <source>Soft: anyone may call back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -81,7 +86,7 @@
 <context>
     <name>BulkChange</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/bulk.py" line="+42"/>
+        <location filename="../../cati_app/desktop/supervisor/bulk.py" line="+46"/>
         <source>{count} case</source>
         <translation type="unfinished"></translation>
     </message>
@@ -139,7 +144,7 @@
 <context>
     <name>CallTimer</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="+99"/>
+        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="+105"/>
         <source>On call {minutes:02d}:{seconds:02d}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -147,23 +152,23 @@
 <context>
     <name>CaseBrowser</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+94"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+114"/>
         <source>Any state</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>any holder</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+74"/>
+        <location line="+86"/>
         <source>Any service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-72"/>
+        <location line="-83"/>
         <source>any batch</source>
         <translation type="unfinished"></translation>
     </message>
@@ -198,7 +203,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>Results of the last change appear here.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -228,12 +233,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+1"/>
+        <source>Choose all matching</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every case the filters match, on every page: the next change acts on all of them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Show numbers…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Numbers are masked in this list; seeing one in full needs a reason, which is logged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+37"/>
+        <source>Counting the matching cases…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{total} cases match: more than {cap} cannot be changed at once. Narrow the filters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>All {count} cases matching the filters are chosen: the next Reassign, Return or Change priority acts on every one of them. Click a row to choose rows instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Select one or more cases first (Ctrl+click, Shift+click).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -259,11 +299,47 @@
     </message>
     <message>
         <location line="+15"/>
+        <source>Select one case to see its numbers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Show phone numbers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why do you need the full numbers of case {case}? (required, kept in the audit log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Not shown: write why you need the numbers (at least {n} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Asking the server…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Phone numbers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Case {case}:
+{numbers}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Saving…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Last change: {results}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -292,6 +368,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Speaks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Next call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -301,7 +382,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>When (BTT)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -346,7 +427,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source> (not yet uploaded)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -374,7 +455,7 @@
 <context>
     <name>CaseFlag</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+30"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+31"/>
         <source>calls by a former holder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,8 +501,9 @@
 <context>
     <name>ChangeResult</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-278"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-358"/>
         <source>Assigned</source>
+        <extracomment>the server wants at least this much of a reason before it shows a number in full</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -453,15 +535,52 @@
 <context>
     <name>Column</name>
     <message>
-        <location line="+18"/>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="+40"/>
+        <source>Received (BTT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+7"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+18"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+65"/>
-        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="+55"/>
-        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+37"/>
+        <location filename="../../cati_app/desktop/supervisor/conflicts.py" line="+57"/>
+        <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+39"/>
         <source>Case</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="-6"/>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Why it was kept aside</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Released by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>When (BTT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Their reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="+1"/>
         <source>Result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -477,18 +596,20 @@
     </message>
     <message>
         <location filename="../../cati_app/desktop/shared/dashboard.py" line="+156"/>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="-4"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="+1"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
         <source>Respondent</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
         <source>Dzongkhag</source>
         <translation type="unfinished">རྫོང་ཁག</translation>
     </message>
@@ -621,13 +742,14 @@ so far</source>
     </message>
     <message>
         <location line="+20"/>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="-10"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="-9"/>
         <source>Enumerator</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+23"/>
-        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+26"/>
+        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+24"/>
+        <location filename="../../cati_app/desktop/supervisor/questionnaire_import.py" line="+27"/>
         <source>Row</source>
         <translation type="unfinished"></translation>
     </message>
@@ -692,11 +814,26 @@ so far</source>
         <source>Flags</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
+        <source>Group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>share of unknown-eligibility cases estimated eligible</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+110"/>
+        <location filename="../../cati_app/desktop/supervisor/case_dialogs.py" line="+111"/>
         <source>why these cases are taken away (required)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -731,7 +868,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
@@ -981,18 +1118,18 @@ ended {time}</source>
 <context>
     <name>EnumeratorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/window.py" line="+65"/>
+        <location filename="../../cati_app/desktop/enumerator/window.py" line="+78"/>
         <source>ServE CATI — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
-        <location line="+90"/>
+        <location line="+22"/>
+        <location line="+106"/>
         <source>Start interview (Ctrl+I)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location line="-104"/>
         <source>Dial (Ctrl+D)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1067,27 +1204,42 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keys…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>Resume interview (Ctrl+I)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>&lt;b&gt;Reminder:&lt;/b&gt; appointment at {time} with {respondent} ({service}). It is in your queue.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+21"/>
         <source>Choose a case with a phone number first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
         <source>Cannot dial</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+16"/>
+        <source>An interview is open: its outcome comes from the answers. To stop here press Ctrl+E (end early), or Ctrl+Q to go back to the queue and code the call there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Outcome not saved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1097,17 +1249,29 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+15"/>
+        <source>Not saved on this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{error}
+
+Nothing you saved before is lost, and what you typed is kept: once this is fixed, save again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Questionnaire not here yet</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>Interview saved: {outcome}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <source>Sync is not available in this window.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1127,7 +1291,17 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+8"/>
+        <source>Not sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your work could not be sent ({message}). It stays saved on this computer and goes at the next sync; close the window again to leave it there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Release case</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1147,7 +1321,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Case not released</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1157,7 +1331,27 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+27"/>
+        <source>Send your work first?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{count} item(s) of your work are saved on this computer but not yet sent to the server. Send them now before closing?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send, then close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close without sending</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+47"/>
         <source>(name removed)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1175,7 +1369,7 @@ ended {time}</source>
 <context>
     <name>ExportPage</name>
     <message>
-        <location filename="../../cati_app/desktop/shared/export_page.py" line="+40"/>
+        <location filename="../../cati_app/desktop/shared/export_page.py" line="+42"/>
         <source>Excel workbook (*.xlsx)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1221,12 +1415,12 @@ ended {time}</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+119"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-106"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1246,7 +1440,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>(file {number} of {count})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1331,10 +1525,44 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>KeysDialog</name>
+    <message>
+        <location filename="../../cati_app/desktop/enumerator/help.py" line="+32"/>
+        <source>Keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>What it does</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Queue and case</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In the script</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Coding an outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/login.py" line="+50"/>
+        <location filename="../../cati_app/desktop/login.py" line="+60"/>
         <source>Sign in — ServE CATI</source>
+        <extracomment>a widget class looked up in a loaded form</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1397,10 +1625,29 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>ManualDialDialog</name>
+    <message>
+        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="+13"/>
+        <source>Dial this number by hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No phone program on this computer takes the call. Dial the number on your phone, then press Enter: the call timer starts. (A dial command can be set in Tools ▸ Settings.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Dialled by hand (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>OutcomePicker</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+46"/>
+        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+54"/>
         <source>Call outcome</source>
+        <extracomment>the outcome list&apos;s keys as the Help ▸ Keys list shows them</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1414,7 +1661,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+64"/>
         <source>Note (required; Ctrl+Enter to save)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1462,6 +1709,59 @@ ended {time}</source>
     <message>
         <location line="+3"/>
         <source>Priority</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QuarantinePage</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="+40"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Settled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Note: what you did about it (e.g. re-entered by hand, asked the enumerator)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Resolved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Select an open item first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Item {id}: {settlement}.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1521,7 +1821,7 @@ ended {time}</source>
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+22"/>
+        <location filename="../../cati_app/desktop/display.py" line="+23"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1554,7 +1854,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+63"/>
         <source>&lt;b&gt;{count} due now&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1608,9 +1908,101 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>RatesPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="-24"/>
+        <source>Service</source>
+        <translation type="unfinished">ཞབས་ཏོག</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Office</source>
+        <translation type="unfinished">ཡིག་ཚང་</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enumerator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Month availed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <location line="+32"/>
+        <source>All services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <source>availed from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Rates by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Counting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReleasedPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/attention.py" line="+29"/>
+        <source>Reassign to…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cases enumerators gave back, with their reasons. They are in the pool for anyone else; assign them to someone who can take them (a language, a time).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Select one or more cases first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{done} of {count} assigned.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReviewDecision</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/review.py" line="+28"/>
+        <location filename="../../cati_app/desktop/supervisor/review.py" line="+30"/>
         <source>Approved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1788,6 +2180,59 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>RoomBar</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/room_bar.py" line="+28"/>
+        <source>never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{n} min ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{n} h ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n} days ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>&lt;b&gt;Online {n} of {total}&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>offline: {who}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{n} conflicts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{n} to review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n} released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{n} quarantined</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SampleImportDialog</name>
     <message>
         <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+6"/>
@@ -1863,8 +2308,9 @@ ended {time}</source>
 <context>
     <name>ScriptRunner</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/script_runner.py" line="+66"/>
+        <location filename="../../cati_app/desktop/enumerator/script_runner.py" line="+116"/>
         <source>English</source>
+        <extracomment>the script&apos;s keys as the Help ▸ Keys list shows them (English source text, translated there)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1873,7 +2319,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+66"/>
         <source>◀ Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1893,12 +2339,17 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
-        <source>Question {position} of {total} · {name}</source>
+        <location line="+12"/>
+        <source>Question {position} of {total} · {percent}% done</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+168"/>
+        <location line="+105"/>
+        <source>Not saved on this computer: {error}. Nothing saved before is lost and what you typed is still here: press Enter again once this is fixed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+107"/>
         <source>End the interview early?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1916,8 +2367,8 @@ ended {time}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/i18n.py" line="+29"/>
-        <location filename="../../cati_app/desktop/theme.py" line="+20"/>
+        <location filename="../../cati_app/desktop/i18n.py" line="+36"/>
+        <location filename="../../cati_app/desktop/theme.py" line="+24"/>
         <source>Follow the system</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1947,7 +2398,7 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Dial command</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2000,12 +2451,12 @@ ended {time}</source>
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+39"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+41"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2025,12 +2476,22 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quarantine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Exports</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+25"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2058,7 +2519,7 @@ ended {time}</source>
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/sync_control.py" line="+80"/>
+        <location filename="../../cati_app/desktop/enumerator/sync_control.py" line="+83"/>
         <source>uploaded {pushed}, received {pulled}, new cases {claimed}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2076,7 +2537,7 @@ ended {time}</source>
 <context>
     <name>SyncLogDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/sync_status.py" line="+98"/>
+        <location filename="../../cati_app/desktop/enumerator/sync_status.py" line="+99"/>
         <source>Sync log</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2122,7 +2583,7 @@ ended {time}</source>
 <context>
     <name>SystemDialer</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="-60"/>
+        <location filename="../../cati_app/desktop/enumerator/dialer.py" line="-85"/>
         <source>no program on this computer handles tel: links; set a dial command in the settings (e.g. softphone --call {number})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2152,6 +2613,16 @@ ended {time}</source>
     <message>
         <location filename="../../cati_app/desktop/display.py" line="+32"/>
         <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>English</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dzongkha</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
