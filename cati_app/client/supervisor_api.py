@@ -43,6 +43,7 @@ from cati_app.core.protocol_supervision import (
     SampleImportResult,
     Settlement,
     SettleRequest,
+    Trends,
 )
 from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult
 
@@ -178,6 +179,10 @@ class SupervisorApi:
         params = {"by": by, **_date_params(service, date_from, date_to)}
         return self.api._call("GET", "/v1/reports/response-rates/by", RateBreakdown,
                               params=params)
+
+    def trends(self, days: int = 28, weeks: int = 12) -> Trends:
+        return self.api._call("GET", "/v1/reports/trends", Trends,
+                              params={"days": days, "weeks": weeks})
 
     def room(self) -> RoomStatus:
         return self.api._call("GET", "/v1/reports/room", RoomStatus)

@@ -489,3 +489,26 @@ class RateBreakdown(BaseModel):
     by: RateGrouping
     groups: list[RateGroup]
     overall: ResponseRates
+
+
+class DayCount(BaseModel):
+    #: a day in Thimphu, by when the work reached the server (as "today" on the dashboard)
+    day: date
+    completes: int
+    attempts: int
+
+
+class ServiceWeeks(BaseModel):
+    service_code: str
+    #: the mean composite score (1–5) of the week's interviews; null for a week without any
+    composite: list[float | None]
+    interviews: list[int]
+
+
+class Trends(BaseModel):
+    """Fieldwork over time: completes and attempts per day, the composite per service per
+    week (weeks start on Monday, Thimphu time)."""
+
+    days: list[DayCount]
+    weeks: list[date]
+    services: list[ServiceWeeks]

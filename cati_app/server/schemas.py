@@ -21,6 +21,7 @@ from cati_app.core.protocol_supervision import (
     ConflictDetail,
     ConflictList,
     ConflictSummary,
+    DayCount,
     DeviceOut,
     DeviceRevoked,
     EnumeratorPresence,
@@ -54,7 +55,9 @@ from cati_app.core.protocol_supervision import (
     ServiceCreate,
     ServiceOut,
     ServiceProgress,
+    ServiceWeeks,
     SettleRequest,
+    Trends,
     UserCreate,
     UserOut,
     UserStatus,
@@ -64,6 +67,9 @@ from cati_app.core.protocol_supervision import (
 )
 
 __all__ = [
+    "Trends",
+    "ServiceWeeks",
+    "DayCount",
     "RateGrouping",
     "RateGroup",
     "RateBreakdown",

@@ -33,14 +33,19 @@ from PySide6.QtWidgets import (
 from cati_app.desktop.display import thimphu_time
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.settings import Setting, Settings
-from cati_app.desktop.shared.bar_chart import Bar as ChartBar
-from cati_app.desktop.shared.bar_chart import BarChart
+from cati_app.desktop.shared.charts import Bar as ChartBar
+from cati_app.desktop.shared.charts import BarChart, TrendChart
 from cati_app.desktop.table_model import SORT_ROLE, Column, RowTableModel, number
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
-    from cati_app.core.protocol_supervision import ProgressCounts, ProgressReport, ResponseRates
+    from cati_app.core.protocol_supervision import (
+        ProgressCounts,
+        ProgressReport,
+        ResponseRates,
+        Trends,
+    )
 
 REFRESH_SECONDS = Setting("supervisor/dashboard_refresh_seconds", int, 30)
 # the AAPOR rate the dashboard shows (RR3: unknown cases counted by the estimated share e)
@@ -68,6 +73,7 @@ class DashboardData:
     report: ProgressReport
     # by service code; the key None is every service together
     rates: dict[str | None, ResponseRates]
+    trends: Trends | None = None
 
 
 def _row(name: str, counts: ProgressCounts, rate: ResponseRates | None) -> DashboardRow:
@@ -97,7 +103,7 @@ def load_dashboard(api: SupervisorApi) -> DashboardData:
     rates: dict[str | None, ResponseRates] = {None: api.response_rates()}
     for service in report.services:
         rates[service.service_code] = api.response_rates(service.service_code)
-    return DashboardData(report, rates)
+    return DashboardData(report, rates, api.trends())
 
 
 def _percent(value: float | None) -> str:
@@ -204,11 +210,15 @@ class DashboardPage(QWidget):
                                    [self.tr("Attempts")])
         self.score_chart = BarChart(self.tr("Composite score so far (1–5), per service"),
                                     [self.tr("Score")], maximum=5.0)
+        self.daily_chart = TrendChart(self.tr("Completes and attempts per day (4 weeks)"))
+        self.weekly_chart = TrendChart(self.tr("Composite score (1–5) per service, per week"),
+                                       y_range=(1.0, 5.0))
         box = QWidget()
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
         for index, chart in enumerate((self.state_chart, self.completes_chart,
-                                       self.score_chart, self.pace_chart)):
+                                       self.score_chart, self.pace_chart,
+                                       self.daily_chart, self.weekly_chart)):
             grid.addWidget(chart, index // 2, index % 2)
         return box
 
@@ -259,4 +269,14 @@ class DashboardPage(QWidget):
                                        for r in enumerators])
         self.pace_chart.set_data([ChartBar(r.name, (r.attempts_last_hour,))
                                   for r in enumerators])
+        if data.trends is not None:
+            self._show_trends(data.trends)
         self.loaded.emit(data)
+
+    def _show_trends(self, trends: Trends) -> None:
+        days = [d.day for d in trends.days]
+        self.daily_chart.set_series(days, {
+            self.tr("Completes"): [float(d.completes) for d in trends.days],
+            self.tr("Attempts"): [float(d.attempts) for d in trends.days]})
+        self.weekly_chart.set_series(trends.weeks, {
+            s.service_code: list(s.composite) for s in trends.services})

@@ -15,8 +15,9 @@ from cati_app.server.schemas import (
     RateGrouping,
     ResponseRates,
     RoomStatus,
+    Trends,
 )
-from cati_app.server.services.reporting import rate_breakdown, reporting, room
+from cati_app.server.services.reporting import rate_breakdown, reporting, room, trends
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=ERRORS)
@@ -44,6 +45,16 @@ def response_rates_by(
     with ctx.read() as session:
         return rate_breakdown.rate_breakdown(session, by, service=service, date_from=date_from,
                                              date_to=date_to)
+
+
+@router.get("/trends", response_model=Trends)
+def fieldwork_trends(ctx: Ctx, _user: Analyst,
+                     days: Annotated[int, Query(ge=1, le=366)] = 28,
+                     weeks: Annotated[int, Query(ge=1, le=104)] = 12) -> Trends:
+    """Completes and attempts per Thimphu day (by when they reached the server) for the last
+    ``days`` days, and each service's mean composite score per week for the last ``weeks``."""
+    with ctx.read() as session:
+        return trends.trends(session, ctx.clock.now(), days=days, weeks=weeks)
 
 
 @router.get("/room", response_model=RoomStatus)
