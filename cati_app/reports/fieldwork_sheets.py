@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -13,6 +14,7 @@ from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
 from cati_app.reports import styles
 from cati_app.reports.raw import thimphu_naive
 from cati_app.reports.records import RATE_NAMES, AttemptRecord, EnumeratorRecord, RatesRecord
+from cati_app.reports.xlsx_stream import StreamedRows
 
 ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
                    "started), calls and interviews alike; completes per hour = primary complete "
@@ -77,16 +79,19 @@ def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord
 class OpenTextSheet:
     """Feedback or Complaints: one row per non-blank text, written as interviews stream by."""
 
-    def __init__(self, ws: WriteOnlyWorksheet, text_title: str) -> None:
-        self.ws, self.rows = ws, 0
+    def __init__(self, ws: styles.TextSafeSheet, text_title: str) -> None:
         styles.prepare(ws, [10, 12, 12, 90], "A2")
         ws.append(styles.header(ws, ["Case ID", "Service", "Date", text_title]))
+        self.ws = ws
+        self.stream = styles.streamed(ws, column_styles=[None, None, styles.wrapped(ws),
+                                                         styles.wrapped(ws)])
 
-    def add(self, case_id: int, service: str, when, text: str) -> None:  # type: ignore[no-untyped-def]
-        day = to_thimphu(when).date()
-        self.ws.append([case_id, service, styles.cell(self.ws, day, wrap=True),
-                        styles.cell(self.ws, text, wrap=True)])
-        self.rows += 1
+    @property
+    def rows(self) -> int:
+        return self.stream.rows
+
+    def add(self, case_id: int, service: str, when: datetime, text: str) -> None:
+        self.stream.append([case_id, service, to_thimphu(when).date(), text])
 
     def close(self) -> None:
         styles.add_filter(self.ws, 1, 4, self.rows + 1)
@@ -96,18 +101,23 @@ CALL_TITLES = ("Case ID", "Service", "Enumerator", "Time (Thimphu)",
                "Phone used (1 = first)", "Outcome", "AAPOR code", "Stale")
 
 
-def write_attempts(ws: WriteOnlyWorksheet, attempts: Iterable[AttemptRecord],
-                   include_pii: bool) -> int:
+def write_attempts(ws: styles.TextSafeSheet, attempts: Iterable[AttemptRecord],
+                   include_pii: bool) -> StreamedRows:
+    """The Call history; its rows are streamed (``xlsx_stream``): give the result to
+    ``xlsx_stream.splice`` once the workbook is saved."""
     titles = [*CALL_TITLES, *(("Note",) if include_pii else ())]
     styles.prepare(ws, [10, 10, 14, 18, 10, 20, 10, 8, 50][:len(titles)], "B2")
     ws.append(styles.header(ws, titles))
-    written = 0
-    for a in attempts:
-        row = [a.case_id, a.service_code, a.enumerator, thimphu_naive(a.started_at),
-               a.phone_index + 1, a.outcome, a.aapor_code, "yes" if a.stale else "no"]
-        if include_pii:
-            row.append(a.note or None)
-        ws.append(row)
-        written += 1
-    styles.add_filter(ws, 1, len(titles), written + 1)
-    return written
+    stream = styles.streamed(ws)
+    try:
+        for a in attempts:
+            row = [a.case_id, a.service_code, a.enumerator, thimphu_naive(a.started_at),
+                   a.phone_index + 1, a.outcome, a.aapor_code, "yes" if a.stale else "no"]
+            if include_pii:
+                row.append(a.note or None)
+            stream.append(row)
+    except BaseException:
+        stream.discard()
+        raise
+    styles.add_filter(ws, 1, len(titles), stream.rows + 1)
+    return stream

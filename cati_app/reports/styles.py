@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.safe_text import FORMULA_PREFIXES, export_text, is_plain_text
+from cati_app.reports.xlsx_stream import StreamedRows
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -92,6 +93,21 @@ def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
     if target._value.startswith(FORMULA_PREFIXES):
         # Excel keeps such a cell text even when someone edits it (its "'" prefix)
         target.quotePrefix = True
+
+
+def streamed(sheet: TextSafeSheet, first_row: int = 2,
+             column_styles: Sequence[Cell | None] = ()) -> StreamedRows:
+    """The fast writer of a large sheet's rows after its header (``xlsx_stream``), with the
+    sheet's text rules and the workbook's date formats."""
+    return StreamedRows(sheet._ws, first_row=first_row, mask_phones=sheet.mask_phones,
+                        date_format=DATE, datetime_format=DATETIME, column_styles=column_styles)
+
+
+def wrapped(ws: WriteOnlyWorksheet) -> WriteOnlyCell:
+    """A template cell whose text wraps, top-aligned (a streamed column's style)."""
+    template = WriteOnlyCell(ws)
+    template.alignment = Alignment(wrap_text=True, vertical="top")
+    return template
 
 
 def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
