@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,11 +18,10 @@ from cati_app.reports.xlsx_stream import StreamedRows
 ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
                    "started), calls and interviews alike; completes per hour = primary complete "
                    "interviews / hours working; interview length = ended - started of those "
-                   "interviews.")
-
-
-def _number_or_na(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else value
+                   "interviews. An empty cell cannot be computed: no hours, or no complete "
+                   "interview.")
+RATES_NOT_COMPUTABLE = ("An empty rate (or e) cannot be computed: its denominator is zero, or "
+                        "e has no case of known eligibility to be estimated from.")
 
 
 def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
@@ -36,13 +34,13 @@ def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
                + [styles.RATE] * len(RATE_NAMES))
     for record in rates:
         counts = [record.counts.get(k, 0) for k in COUNT_KEYS]
-        values = [record.label, *counts, sum(counts), _number_or_na(record.e), record.e_method,
-                  *(_number_or_na(record.rates[name]) for name in RATE_NAMES)]
+        values = [record.label, *counts, sum(counts), record.e, record.e_method,
+                  *(record.rates.get(name) for name in RATE_NAMES)]
         ws.append(styles.formatted(ws, values, formats,
                                    styles.TOTAL_FONT if record is rates[-1] else None))
     styles.add_filter(ws, 1, len(titles), len(rates) + 1)
     ws.append([])
-    notes = [*dict.fromkeys(r.note for r in rates if r.note), "n/a: the denominator is zero.",
+    notes = [*dict.fromkeys(r.note for r in rates if r.note), RATES_NOT_COMPUTABLE,
              "U = UH + UR + UO (AAPOR Standard Definitions, 10th edition)."]
     notes += [f"{name} = {RATE_FORMULAS[name]}" for name in RATE_NAMES]
     for note in notes:

@@ -36,7 +36,6 @@ RATE = "0.0000"
 INTEGER = "#,##0"
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
-NOT_AVAILABLE = "n/a"
 
 
 class TextSafeSheet:
@@ -134,8 +133,10 @@ def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]
 
 def formatted(ws: WriteOnlyWorksheet, values: Sequence[Any], formats: Sequence[str | None],
               font: Font | None = None) -> list[Any]:
-    """A row with a number format per column; None (undefined) is shown as n/a."""
-    return [cell(ws, NOT_AVAILABLE if value is None else value, fmt, font)
+    """A row with a number format per column. None (not computable: the project's one way
+    of saying so, from core.rates on) is an empty cell, so a column stays numbers an analyst
+    can sum and sort; the sheet's note says what an empty cell means."""
+    return [None if value is None else cell(ws, value, fmt, font)
             for value, fmt in zip(values, formats, strict=True)]
 
 

@@ -156,4 +156,5 @@ def _e_note(data: ExportData) -> str:
     methods = sorted({r.e_method for r in data.rates if r.e_method})
     how = "; ".join(methods) if methods else "not given"
     return (f"e (the share of cases of unknown eligibility taken to be eligible) is "
-            f"estimated per row as the {how}. Rates with a zero denominator show n/a.")
+            f"estimated per row as the {how}. A rate with a zero denominator is an empty "
+            f"cell.")

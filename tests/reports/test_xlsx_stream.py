@@ -20,7 +20,7 @@ import pytest
 from openpyxl import Workbook
 
 from cati_app.reports import styles
-from cati_app.reports.xlsx_stream import MAX_TEXT, StreamedRows, splice
+from cati_app.reports.xlsx_stream import MAX_TEXT, splice
 
 HOSTILE = ["=1+1", "+SUM(1,2)", "-2+3", "@SUM(1)", '=HYPERLINK("http://x.example","y")',
            "\t=1+1", "=cmd|' /C calc'!A0"]

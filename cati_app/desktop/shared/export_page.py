@@ -1,8 +1,8 @@
 """The analyst's export page: pick services and a range of dates availed, download the summary
 workbook (or the raw CSV) with a progress bar, then open it.
 
-The server exports one service or all of them: with several (not all) services ticked, one
-file per service is saved beside the chosen name (``summary-CID.xlsx``, ``summary-MIMO.xlsx``).
+The server exports any set of services in one file: the ticked ones (none or every one
+ticked: all services), each on its own row of the Summary and all of them together.
 """
 
 from __future__ import annotations
@@ -49,20 +49,17 @@ def _choose_save(parent: QWidget, title: str, start: str, file_filter: str) -> s
 
 @dataclass(frozen=True)
 class Download:
-    service: str | None
+    #: the service codes asked for; empty = all services
+    services: tuple[str, ...]
     path: Path
 
 
 def plan_downloads(chosen: Path, services: Sequence[str], every: Sequence[str]
                    ) -> list[Download]:
-    """One file for all services (none or every one ticked) or for one; else one per service,
-    named after the chosen file with the service code added."""
+    """One file: of all services (none or every one ticked) or of the ticked ones."""
     if not services or set(services) == set(every):
-        return [Download(None, chosen)]
-    if len(services) == 1:
-        return [Download(services[0], chosen)]
-    return [Download(code, chosen.with_name(f"{chosen.stem}-{code}{chosen.suffix}"))
-            for code in services]
+        return [Download((), chosen)]
+    return [Download(tuple(services), chosen)]
 
 
 class ExportPage(QWidget):
@@ -182,7 +179,7 @@ class ExportPage(QWidget):
 
         def job() -> list[Path]:
             return [self.api.download_export(
-                kind, d.path, service=d.service, date_from=first, date_to=last,
+                kind, d.path, services=d.services, date_from=first, date_to=last,
                 progress=lambda done, total, n=n: self.progressed.emit(n, done, total),
                 cancelled=lambda: self._cancel) for n, d in enumerate(downloads)]
 
