@@ -195,13 +195,16 @@ class StreamedRows:
 
 
 def _escape(text: str) -> str:
-    # the three characters element text needs escaped (quotes only matter in attributes)
+    # what element text needs escaped (quotes only matter in attributes); a bare carriage
+    # return would be read back as a newline (XML normalises line ends), so it is a reference
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
     return text
 
 

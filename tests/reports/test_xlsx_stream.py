@@ -32,6 +32,7 @@ ROWS: list[list[Any]] = [
      "call 17 12 34 56 or +975-77-123456"],
     *[[10 + n, text, None, None, None, None, None, text] for n, text in enumerate(HOSTILE)],
     [20, "y" * (MAX_TEXT + 10), 0, None, None, None, 0.1, None],
+    [21, "windows\r\nline end", None, None, None, None, None, "tab\tinside"],
 ]
 
 
@@ -88,7 +89,8 @@ def test_openpyxl_reads_back_what_openpyxl_would_have_written(tmp_path: Path,
     assert streamed[4][1] == "line one\nline two\nthree"  # VT is a line break, NUL is gone
     assert streamed[4][7] == ("call [phone] or [phone]" if mask_phones
                               else "call 17 12 34 56 or +975-77-123456")
-    assert len(streamed[-1][1]) == MAX_TEXT
+    assert len(streamed[-2][1]) == MAX_TEXT
+    assert streamed[-1][1] == "windows\r\nline end"  # the carriage return survives
 
 
 def test_text_is_never_a_formula_and_keeps_its_quote_prefix(tmp_path: Path) -> None:
