@@ -112,9 +112,10 @@ def _estimated_unknown(
     for k in UNKNOWN_KEYS:
         if not c[k]:
             continue  # an empty class needs no e, even when e cannot be estimated
-        if e[k] is None:
+        share = e[k]
+        if share is None:
             return None
-        total += e[k] * c[k]
+        total += share * c[k]
     return total
 
 

@@ -102,9 +102,9 @@ def streamed(sheet: TextSafeSheet, first_row: int = 2,
                         date_format=DATE, datetime_format=DATETIME, column_styles=column_styles)
 
 
-def wrapped(ws: WriteOnlyWorksheet) -> WriteOnlyCell:
+def wrapped(ws: WriteOnlyWorksheet) -> Cell:
     """A template cell whose text wraps, top-aligned (a streamed column's style)."""
-    template = WriteOnlyCell(ws)
+    template: Cell = WriteOnlyCell(ws)
     template.alignment = Alignment(wrap_text=True, vertical="top")
     return template
 
