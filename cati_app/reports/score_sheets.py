@@ -19,7 +19,8 @@ SCORES_NOTE = ("Scores use each primary complete or partial interview (the versi
                "until a supervisor decides otherwise). An indicator answered Don't know or "
                "Refused is missing; a parameter score is the mean of its answered indicators; "
                "the composite is the mean of the parameter scores; 0-100 = (score - 1) / 4 x 100. "
-               "% satisfied = answers 4 or 5 among the 1-5 answers of that indicator.")
+               "% satisfied = answers 4 or 5 among the 1-5 answers of that indicator. A score "
+               "or share without any answer to count is an empty cell.")
 DATES_NOTE = ("Cases are selected by the date the respondent availed the service; stale "
               "answers to questions later skipped are not counted.")
 ANSWER_TITLES = ("1 Very poor", "2 Poor", "3 Fair", "4 Good", "5 Very good", "Don't know",
