@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -236,15 +236,18 @@ class SupervisorApi:
             raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
 
     def download_export(self, kind: str, destination: str | Path, *,
-                        service: str | None = None, date_from: date | None = None,
+                        services: Sequence[str] = (), date_from: date | None = None,
                         date_to: date | None = None, progress: Progress | None = None,
                         cancelled: Callable[[], bool] = lambda: False) -> Path:
-        """Stream an export (``summary`` workbook or ``raw`` CSV) of one service, or of all when
-        ``service`` is None, to ``destination``. The
+        """Stream an export (``summary`` workbook or ``raw`` CSV) of some services, or of all
+        when ``services`` is empty, to ``destination``: one file, whatever the number of
+        services (the server takes ``service`` once per code). The
         bytes go to a ``.part`` file renamed only when complete, so a failed or cancelled
         download never leaves half a workbook where the person expects a whole one."""
         destination = Path(destination)
-        params = _date_params(service, date_from, date_to)
+        params: dict[str, Any] = _date_params(None, date_from, date_to)
+        if services:
+            params["service"] = list(services)  # requests repeats the key for a list
         response = self.api._send("GET", EXPORTS[kind], params=params, stream=True,
                                   read_timeout=EXPORT_READ_TIMEOUT)
         partial = destination.with_name(destination.name + ".part")

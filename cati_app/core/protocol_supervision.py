@@ -269,7 +269,7 @@ class ResponseRates(BaseModel):
     #: share of unknown-eligibility cases estimated eligible; null when it cannot be estimated
     e: float | None
     e_method: str
-    #: RR1 … CON3; null is "n/a" (a zero denominator)
+    #: RR1 … CON3; null where a rate cannot be computed (a zero denominator)
     rates: dict[str, float | None]
     cases_total: int
     #: open cases counted by their provisional disposition

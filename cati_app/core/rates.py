@@ -8,12 +8,13 @@ against its README worked example (reproduced in DESIGN.md §3.2 and tests/core/
 
 Arithmetic is exact (``fractions.Fraction``; floats convert exactly), so the orderings between
 rates (RR1 <= RR3 <= RR5, ...) and the invariance to scaling all counts hold without rounding
-noise; results are converted to float once at the end. A rate whose denominator is zero is NaN.
+noise; results are converted to float once at the end. A rate whose denominator is zero is
+None: the one "not computable" of the project, kept as None through the server's reports and
+the export records to the workbook, whose cell is then left empty (issue 12).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -64,9 +65,9 @@ def _checked(counts: Mapping[str, float]) -> dict[str, Fraction]:
     return {k: _exact(counts.get(k, 0), f"count {k}") for k in COUNT_KEYS}
 
 
-def _ratio(num: Fraction, den: Fraction | None) -> float:
+def _ratio(num: Fraction, den: Fraction | None) -> float | None:
     # None: the denominator needs an e that could not be estimated
-    return math.nan if den is None or den == 0 else float(num / den)
+    return None if den is None or den == 0 else float(num / den)
 
 
 def _proportional_e(c: Mapping[str, Fraction]) -> Fraction | None:
@@ -75,10 +76,10 @@ def _proportional_e(c: Mapping[str, Fraction]) -> Fraction | None:
     return eligible / known if known else None
 
 
-def eligibility_rate(counts: Mapping[str, float]) -> float:
-    """Proportional estimate of e: (I+P+R+NC+O) / (I+P+R+NC+O+NE); NaN without such cases."""
+def eligibility_rate(counts: Mapping[str, float]) -> float | None:
+    """Proportional estimate of e: (I+P+R+NC+O) / (I+P+R+NC+O+NE); None without such cases."""
     e = _proportional_e(_checked(counts))
-    return math.nan if e is None else float(e)
+    return None if e is None else float(e)
 
 
 def _e_per_class(
@@ -111,24 +112,24 @@ def _estimated_unknown(
     for k in UNKNOWN_KEYS:
         if not c[k]:
             continue  # an empty class needs no e, even when e cannot be estimated
-        estimate = e[k]
-        if estimate is None:
+        share = e[k]
+        if share is None:
             return None
-        total += estimate * c[k]
+        total += share * c[k]
     return total
 
 
 def aapor_rates(
     counts: Mapping[str, float], e: float | Mapping[str, float] | None = None
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """RR1-RR6, COOP1-COOP4, REF1-REF3 and CON1-CON3 (see ``RATE_FORMULAS``).
 
     ``counts`` maps buckets (``COUNT_KEYS``; missing = 0) to non-negative case counts or
     weighted totals. ``e`` is the share of unknown-eligibility cases estimated eligible: None for
     the proportional estimate (``eligibility_rate``), one number in [0, 1], or a mapping with
     some of UH, UR, UO (classes left out use the proportional estimate). A rate with a zero
-    denominator is NaN; so are RR3, RR4, REF2 and CON2 when unknown cases exist and e is
-    left to be estimated from counts that have no case of known eligibility.
+    denominator is None (not computable); so are RR3, RR4, REF2 and CON2 when unknown cases
+    exist and e is left to be estimated from counts that have no case of known eligibility.
     """
     c = _checked(counts)
     e_unknown = _estimated_unknown(c, _e_per_class(e, c))

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
 from cati_app.reports import styles
 from cati_app.reports.raw import thimphu_naive
 from cati_app.reports.records import RATE_NAMES, AttemptRecord, EnumeratorRecord, RatesRecord
-from cati_app.reports.styles import TextSafeSheet
+from cati_app.reports.xlsx_stream import StreamedRows
 
 ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
                    "started), calls and interviews alike; completes per hour = primary complete "
                    "interviews / hours working; interview length = ended - started of those "
-                   "interviews.")
+                   "interviews. An empty cell cannot be computed: no hours, or no complete "
+                   "interview.")
+RATES_NOT_COMPUTABLE = ("An empty rate (or e) cannot be computed: its denominator is zero, or "
+                        "e has no case of known eligibility to be estimated from.")
 
 
-def _number_or_na(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else value
-
-
-def write_rates(ws: TextSafeSheet, rates: list[RatesRecord]) -> None:
+def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
     titles = ["Service", *COUNT_KEYS, "Cases", "e", "e estimated as", *RATE_NAMES]
     styles.prepare(ws, [16] + [8] * (len(COUNT_KEYS) + 1) + [8, 34] + [9] * len(RATE_NAMES),
                    "B2")
@@ -35,20 +34,20 @@ def write_rates(ws: TextSafeSheet, rates: list[RatesRecord]) -> None:
                + [styles.RATE] * len(RATE_NAMES))
     for record in rates:
         counts = [record.counts.get(k, 0) for k in COUNT_KEYS]
-        values = [record.label, *counts, sum(counts), _number_or_na(record.e), record.e_method,
-                  *(_number_or_na(record.rates[name]) for name in RATE_NAMES)]
+        values = [record.label, *counts, sum(counts), record.e, record.e_method,
+                  *(record.rates.get(name) for name in RATE_NAMES)]
         ws.append(styles.formatted(ws, values, formats,
                                    styles.TOTAL_FONT if record is rates[-1] else None))
     styles.add_filter(ws, 1, len(titles), len(rates) + 1)
     ws.append([])
-    notes = [*dict.fromkeys(r.note for r in rates if r.note), "n/a: the denominator is zero.",
+    notes = [*dict.fromkeys(r.note for r in rates if r.note), RATES_NOT_COMPUTABLE,
              "U = UH + UR + UO (AAPOR Standard Definitions, 10th edition)."]
     notes += [f"{name} = {RATE_FORMULAS[name]}" for name in RATE_NAMES]
     for note in notes:
         ws.append([note])
 
 
-def write_enumerators(ws: TextSafeSheet, enumerators: list[EnumeratorRecord]) -> None:
+def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord]) -> None:
     titles = ["Enumerator", "Name", "Attempts", "Completes", "Hours working",
               "Completes per hour", "Mean interview length (min)"]
     styles.prepare(ws, [16, 24, 11, 11, 11, 12, 14], "B2")
@@ -67,9 +66,9 @@ def write_enumerators(ws: TextSafeSheet, enumerators: list[EnumeratorRecord]) ->
     if enumerators:
         chart = BarChart()
         chart.title, chart.type = "Attempts and completes per enumerator", "col"
-        chart.add_data(Reference(ws.sheet, min_col=3, max_col=4, min_row=1, max_row=last_row),
+        chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=last_row),
                        titles_from_data=True)
-        chart.set_categories(Reference(ws.sheet, min_col=1, min_row=2, max_row=last_row))
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.height, chart.width = 9, 18
         ws.add_chart(chart, "I2")
@@ -78,16 +77,19 @@ def write_enumerators(ws: TextSafeSheet, enumerators: list[EnumeratorRecord]) ->
 class OpenTextSheet:
     """Feedback or Complaints: one row per non-blank text, written as interviews stream by."""
 
-    def __init__(self, ws: TextSafeSheet, text_title: str) -> None:
-        self.ws, self.rows = ws, 0
+    def __init__(self, ws: styles.TextSafeSheet, text_title: str) -> None:
         styles.prepare(ws, [10, 12, 12, 90], "A2")
         ws.append(styles.header(ws, ["Case ID", "Service", "Date", text_title]))
+        self.ws = ws
+        self.stream = styles.streamed(ws, column_styles=[None, None, styles.wrapped(ws),
+                                                         styles.wrapped(ws)])
+
+    @property
+    def rows(self) -> int:
+        return self.stream.rows
 
     def add(self, case_id: int, service: str, when: datetime, text: str) -> None:
-        day = to_thimphu(when).date()
-        self.ws.append([case_id, service, styles.cell(self.ws, day, wrap=True),
-                        styles.cell(self.ws, text, wrap=True)])
-        self.rows += 1
+        self.stream.append([case_id, service, to_thimphu(when).date(), text])
 
     def close(self) -> None:
         styles.add_filter(self.ws, 1, 4, self.rows + 1)
@@ -97,18 +99,23 @@ CALL_TITLES = ("Case ID", "Service", "Enumerator", "Time (Thimphu)",
                "Phone used (1 = first)", "Outcome", "AAPOR code", "Stale")
 
 
-def write_attempts(ws: TextSafeSheet, attempts: Iterable[AttemptRecord],
-                   include_pii: bool) -> int:
+def write_attempts(ws: styles.TextSafeSheet, attempts: Iterable[AttemptRecord],
+                   include_pii: bool) -> StreamedRows:
+    """The Call history; its rows are streamed (``xlsx_stream``): give the result to
+    ``xlsx_stream.splice`` once the workbook is saved."""
     titles = [*CALL_TITLES, *(("Note",) if include_pii else ())]
     styles.prepare(ws, [10, 10, 14, 18, 10, 20, 10, 8, 50][:len(titles)], "B2")
     ws.append(styles.header(ws, titles))
-    written = 0
-    for a in attempts:
-        row = [a.case_id, a.service_code, a.enumerator, thimphu_naive(a.started_at),
-               a.phone_index + 1, a.outcome, a.aapor_code, "yes" if a.stale else "no"]
-        if include_pii:
-            row.append(a.note or None)
-        ws.append(row)
-        written += 1
-    styles.add_filter(ws, 1, len(titles), written + 1)
-    return written
+    stream = styles.streamed(ws)
+    try:
+        for a in attempts:
+            row = [a.case_id, a.service_code, a.enumerator, thimphu_naive(a.started_at),
+                   a.phone_index + 1, a.outcome, a.aapor_code, "yes" if a.stale else "no"]
+            if include_pii:
+                row.append(a.note or None)
+            stream.append(row)
+    except BaseException:
+        stream.discard()
+        raise
+    styles.add_filter(ws, 1, len(titles), stream.rows + 1)
+    return stream

@@ -49,8 +49,8 @@ class ScoredInterview:
     scores: Scores
 
     def open_text(self, role: str) -> str | None:
-        item = self.scorer.questionnaire.with_role(role)
-        text = self.effective.get(item.name) if item is not None else None
+        name = self.scorer.item_with_role(role)
+        text = self.effective.get(name) if name is not None else None
         return text.strip() if isinstance(text, str) and text.strip() else None
 
 

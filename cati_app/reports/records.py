@@ -20,17 +20,58 @@ RATE_NAMES: tuple[str, ...] = (
     "REF1", "REF2", "REF3", "CON1", "CON2", "CON3")
 
 
+#: what one export may select at most by code (a longer list is a mistake, not a wish)
+MAX_SERVICES = 100
+SERVICE_CODE_LENGTH = 32
+
+
+class FilterError(ValueError):
+    """Filters that cannot select what was asked (the message says what to change)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportFilters:
-    service: str | None = None
+    """What one export selects, validated when built and passed down unchanged: the server's
+    queries, the workbook, the CSV and the Summary's description all read this one object.
+
+    ``services``: service codes (any case, repeats and blanks ignored); empty = all services.
+    Raises ``FilterError`` for dates in the wrong order or codes no service could have."""
+
+    services: tuple[str, ...] = ()
     #: first and last date availed included (cases are selected by the date the respondent
     #: availed the service, as in the response-rate report)
     date_from: date | None = None
     date_to: date | None = None
     include_pii: bool = False
 
+    def __post_init__(self) -> None:
+        if isinstance(self.services, str):
+            raise FilterError("give the service codes as a list, not one string")
+        codes = tuple(sorted({code.strip().upper() for code in self.services
+                              if code and code.strip()}))
+        too_long = [code for code in codes if len(code) > SERVICE_CODE_LENGTH]
+        if too_long:
+            raise FilterError(f"no service code is longer than {SERVICE_CODE_LENGTH} "
+                              f"characters: {too_long[0][:40]!r}")
+        if len(codes) > MAX_SERVICES:
+            raise FilterError(f"at most {MAX_SERVICES} services in one export; leave them all "
+                              "out to export every service")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise FilterError("'from' is after 'to': swap the dates")
+        object.__setattr__(self, "services", codes)
+
+    @property
+    def label(self) -> str:
+        """Short, for a file name: ``all``, ``cid``, ``cid-mimo`` or ``5-services``."""
+        if not self.services:
+            return "all"
+        if len(self.services) > 3:
+            return f"{len(self.services)}-services"
+        return "-".join(self.services).lower()
+
     def describe(self) -> str:
-        service = f"service {self.service}" if self.service else "all services"
+        service = (("service " if len(self.services) == 1 else "services ")
+                   + ", ".join(self.services) if self.services else "all services")
         start = self.date_from.isoformat() if self.date_from else "the first case"
         end = self.date_to.isoformat() if self.date_to else "the last case"
         dates = ("any date availed" if not (self.date_from or self.date_to)
@@ -88,10 +129,11 @@ class RatesRecord:
 
     label: str
     counts: Mapping[str, int]
-    #: NaN when it cannot be estimated; rates are NaN where the denominator is zero
-    e: float
+    #: None when it cannot be estimated; a rate is None where its denominator is zero (the
+    #: one "not computable" from core.rates to the cell, which is left empty)
+    e: float | None
     e_method: str
-    rates: Mapping[str, float]
+    rates: Mapping[str, float | None]
     note: str = ""
 
 

@@ -36,6 +36,14 @@ class InterviewScorer:
         self.indicators = [(i.name, i.parameter or "") for i in questionnaire.indicators()]
         self._measured = [p for p in PARAMETERS if p in {p for _n, p in self.indicators}]
         self._relevant: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._roles: dict[str, str | None] = {}
+
+    def item_with_role(self, role: str) -> str | None:
+        """The name of the item with ``role`` (looked up once per version, not per interview)."""
+        if role not in self._roles:
+            item = self.questionnaire.with_role(role)
+            self._roles[role] = item.name if item is not None else None
+        return self._roles[role]
 
     def effective(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """As ``effective_answers``: answers to relevant items only, blanks left out."""
@@ -109,7 +117,22 @@ class ServiceTally:
         for name, _parameter in scorer.indicators:
             answer = effective.get(name)
             code = answer if answer in ANSWER_CODES else ""
-            self.indicators.setdefault(name, Counter())[code] += 1
+            counts = self.indicators.get(name)
+            if counts is None:  # not setdefault: that would build a Counter per answer
+                counts = self.indicators[name] = Counter()
+            counts[code] += 1
+
+    def add_tally(self, other: ServiceTally) -> None:
+        """Count ``other``'s interviews too (all services together = the sum of each one)."""
+        self.completes += other.completes
+        self.partials += other.partials
+        for parameter, mean in other.parameters.items():
+            self.parameters[parameter].total += mean.total
+            self.parameters[parameter].n += mean.n
+        self.composite.total += other.composite.total
+        self.composite.n += other.composite.n
+        for name, counts in other.indicators.items():
+            self.indicators.setdefault(name, Counter()).update(counts)
 
     def satisfied(self, indicator: str) -> float | None:
         """Share of 4 or 5 among the 1–5 answers (Don't know and Refused are missing)."""

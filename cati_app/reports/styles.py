@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.safe_text import FORMULA_PREFIXES, export_text, is_plain_text
+from cati_app.reports.xlsx_stream import StreamedRows
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -35,7 +36,6 @@ RATE = "0.0000"
 INTEGER = "#,##0"
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
-NOT_AVAILABLE = "n/a"
 
 
 class TextSafeSheet:
@@ -47,11 +47,6 @@ class TextSafeSheet:
     def __init__(self, ws: WriteOnlyWorksheet, *, mask_phones: bool) -> None:
         self._ws = ws
         self.mask_phones = mask_phones
-
-    @property
-    def sheet(self) -> WriteOnlyWorksheet:
-        """The openpyxl sheet itself (cells and chart references are made on it)."""
-        return self._ws
 
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([safe_value(self._ws, value, self.mask_phones) for value in row])
@@ -92,17 +87,31 @@ def _new_cell(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool = False) -> 
 def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
     # Set directly, not through ``.value``: that would make "=..." a formula again and raise
     # on illegal characters; 32,767 characters is what one Excel cell holds.
-    value = export_text(text, mask_phones=mask_phones)[:32767]
-    target._value = value  # type: ignore[attr-defined]  # private: openpyxl's stubs omit it
+    target._value = export_text(text, mask_phones=mask_phones)[:32767]
     target.data_type = "s"
-    if value.startswith(FORMULA_PREFIXES):
+    if target._value.startswith(FORMULA_PREFIXES):
         # Excel keeps such a cell text even when someone edits it (its "'" prefix)
         target.quotePrefix = True
 
 
-def cell(ws: TextSafeSheet, value: Any, number_format: str | None = None,
-         font: Font | None = None, wrap: bool = False) -> Cell:
-    styled = _new_cell(ws.sheet, value)
+def streamed(sheet: TextSafeSheet, first_row: int = 2,
+             column_styles: Sequence[Cell | None] = ()) -> StreamedRows:
+    """The fast writer of a large sheet's rows after its header (``xlsx_stream``), with the
+    sheet's text rules and the workbook's date formats."""
+    return StreamedRows(sheet._ws, first_row=first_row, mask_phones=sheet.mask_phones,
+                        date_format=DATE, datetime_format=DATETIME, column_styles=column_styles)
+
+
+def wrapped(ws: WriteOnlyWorksheet) -> Cell:
+    """A template cell whose text wraps, top-aligned (a streamed column's style)."""
+    template: Cell = WriteOnlyCell(ws)
+    template.alignment = Alignment(wrap_text=True, vertical="top")
+    return template
+
+
+def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
+         font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
+    styled = _new_cell(ws, value)
     if number_format and isinstance(value, int | float):
         styled.number_format = number_format
     if font is not None:
@@ -112,24 +121,26 @@ def cell(ws: TextSafeSheet, value: Any, number_format: str | None = None,
     return styled
 
 
-def header(ws: TextSafeSheet, titles: Iterable[str]) -> list[Cell]:
+def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
     cells = []
     for title in titles:
-        styled = _new_cell(ws.sheet, title)
+        styled = _new_cell(ws, title)
         styled.font, styled.fill, styled.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         styled.alignment = Alignment(wrap_text=True, vertical="center")
         cells.append(styled)
     return cells
 
 
-def formatted(ws: TextSafeSheet, values: Sequence[Any], formats: Sequence[str | None],
+def formatted(ws: WriteOnlyWorksheet, values: Sequence[Any], formats: Sequence[str | None],
               font: Font | None = None) -> list[Any]:
-    """A row with a number format per column; None (undefined) is shown as n/a."""
-    return [cell(ws, NOT_AVAILABLE if value is None else value, fmt, font)
+    """A row with a number format per column. None (not computable: the project's one way
+    of saying so, from core.rates on) is an empty cell, so a column stays numbers an analyst
+    can sum and sort; the sheet's note says what an empty cell means."""
+    return [None if value is None else cell(ws, value, fmt, font)
             for value, fmt in zip(values, formats, strict=True)]
 
 
-def prepare(ws: TextSafeSheet, widths: Sequence[float], freeze: str | None) -> None:
+def prepare(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None) -> None:
     """Column widths and frozen panes: both must be set before the first row is written."""
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -141,11 +152,11 @@ def prepare(ws: TextSafeSheet, widths: Sequence[float], freeze: str | None) -> N
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
-def tall_header(ws: TextSafeSheet, row: int) -> None:
+def tall_header(ws: WriteOnlyWorksheet, row: int) -> None:
     """Room for two lines of wrapped header text; set before the row is written."""
     ws.row_dimensions[row].height = 32
 
 
-def add_filter(ws: TextSafeSheet, header_row: int, columns: int, last_row: int) -> None:
+def add_filter(ws: WriteOnlyWorksheet, header_row: int, columns: int, last_row: int) -> None:
     last = max(last_row, header_row)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last}"

@@ -1,5 +1,7 @@
 """The analyst workbook (DESIGN.md §1, issue 5), written with openpyxl's write-only mode so
-100,000 interviews stream through in bounded memory.
+100,000 interviews stream through in bounded memory; the rows of the four large sheets go
+through ``xlsx_stream`` (20 times faster than openpyxl cells, issue 14) and are spliced into the
+saved workbook.
 
 Sheets are created in reading order first; the streamed ones (Raw data, Feedback, Complaints,
 Call history) are then filled as the records arrive, and the Summary, Indicators and
@@ -28,6 +30,7 @@ from cati_app.reports.raw import RawTable
 from cati_app.reports.records import ExportData
 from cati_app.reports.score_sheets import ALL, write_indicators, write_summary
 from cati_app.reports.scoring import ServiceTally
+from cati_app.reports.xlsx_stream import StreamedRows, splice
 
 SHEETS = ("Summary", "Indicators", "Response rates", "Enumerators", "Feedback", "Complaints",
           "Raw data", "Call history")
@@ -43,33 +46,47 @@ class WorkbookStats:
 
 def write_workbook(path: Path, data: ExportData) -> WorkbookStats:
     book = Workbook(write_only=True)
-    # every cell of every sheet goes through the one text-safe place (styles.safe_value)
+    # every cell of every sheet goes through the one text-safe place (styles.safe_value, or
+    # its twin in xlsx_stream for the streamed rows)
     mask_phones = not data.filters.include_pii
     sheets = {title: styles.TextSafeSheet(book.create_sheet(title), mask_phones=mask_phones)
               for title in SHEETS}
+    streams: dict[str, StreamedRows] = {}
     try:
-        return _write_sheets(book, path, data, sheets)
+        stats = _write_sheets(book, path, data, sheets, streams)
+        splice(path, streams)
+        return stats
     except BaseException:
         _discard(book)
         raise
+    finally:
+        for stream in streams.values():
+            stream.discard()
 
 
 def _write_sheets(book: Workbook, path: Path, data: ExportData,
-                  sheets: dict[str, styles.TextSafeSheet]) -> WorkbookStats:
+                  sheets: dict[str, styles.TextSafeSheet],
+                  streams: dict[str, StreamedRows]) -> WorkbookStats:
     tallies: dict[str, ServiceTally] = {}
     feedback = OpenTextSheet(sheets["Feedback"], "Feedback (open comment)")
+    streams["Feedback"] = feedback.stream
     complaints = OpenTextSheet(sheets["Complaints"], "Complaint")
-    interviews = _write_raw(sheets["Raw data"], data, tallies, feedback, complaints)
+    streams["Complaints"] = complaints.stream
+    raw = _raw_sheet(sheets["Raw data"], data)
+    streams["Raw data"] = raw.stream
+    interviews = _write_raw(raw, data, tallies, feedback, complaints)
     feedback.close()
     complaints.close()
-    attempts = write_attempts(sheets["Call history"], data.attempts, data.filters.include_pii)
+    streams["Call history"] = write_attempts(sheets["Call history"], data.attempts,
+                                             data.filters.include_pii)
     indicators = indicator_items(data.questionnaires)
     write_summary(sheets["Summary"], data, tallies, indicators, _e_note(data))
     write_indicators(sheets["Indicators"], data, tallies, indicators)
     write_rates(sheets["Response rates"], data.rates)
     write_enumerators(sheets["Enumerators"], data.enumerators)
     book.save(path)
-    return WorkbookStats(interviews, attempts, feedback.rows, complaints.rows)
+    return WorkbookStats(interviews, streams["Call history"].rows, feedback.rows,
+                         complaints.rows)
 
 
 def _discard(book: Workbook) -> None:
@@ -90,27 +107,40 @@ def _discard(book: Workbook) -> None:
         Path(writer.out).unlink(missing_ok=True)
 
 
-def _write_raw(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str, ServiceTally],
-               feedback: OpenTextSheet, complaints: OpenTextSheet) -> int:
+@dataclass
+class _RawSheet:
+    ws: styles.TextSafeSheet
+    table: RawTable
+    stream: StreamedRows
+
+
+def _raw_sheet(ws: styles.TextSafeSheet, data: ExportData) -> _RawSheet:
     table = RawTable(data.questionnaires, data.filters.include_pii)
     styles.prepare(ws, [9] * len(table.header), "B2")
     styles.tall_header(ws, 1)
     ws.append(styles.header(ws, table.header))
-    everything = tallies.setdefault(ALL, ServiceTally())
-    written = 0
-    for interview, row in table.rows(iter(data.interviews)):
-        ws.append(row)
-        written += 1
+    return _RawSheet(ws, table, styles.streamed(ws))
+
+
+def _write_raw(raw: _RawSheet, data: ExportData, tallies: dict[str, ServiceTally],
+               feedback: OpenTextSheet, complaints: OpenTextSheet) -> int:
+    for interview, row in raw.table.rows(iter(data.interviews)):
+        raw.stream.append(row)
         record = interview.record
-        for tally in (tallies.setdefault(record.service_code, ServiceTally()), everything):
-            tally.add(record.completion, interview.scorer, interview.effective,
-                      interview.scores)
+        tally = tallies.get(record.service_code)
+        if tally is None:
+            tally = tallies[record.service_code] = ServiceTally()
+        tally.add(record.completion, interview.scorer, interview.effective, interview.scores)
         for sheet, role in ((feedback, "comment"), (complaints, "complaint_text")):
             text = interview.open_text(role)
             if text is not None:
                 sheet.add(record.case_id, record.service_code, record.started_at, text)
-    styles.add_filter(ws, 1, len(table.header), written + 1)
-    return written
+    styles.add_filter(raw.ws, 1, len(raw.table.header), raw.stream.rows + 1)
+    everything = ServiceTally()  # summed once at the end, not counted twice per interview
+    for tally in tallies.values():
+        everything.add_tally(tally)
+    tallies[ALL] = everything
+    return raw.stream.rows
 
 
 def indicator_items(questionnaires: Mapping[tuple[str, int], Questionnaire]) -> list[Item]:
@@ -126,4 +156,5 @@ def _e_note(data: ExportData) -> str:
     methods = sorted({r.e_method for r in data.rates if r.e_method})
     how = "; ".join(methods) if methods else "not given"
     return (f"e (the share of cases of unknown eligibility taken to be eligible) is "
-            f"estimated per row as the {how}. Rates with a zero denominator show n/a.")
+            f"estimated per row as the {how}. A rate with a zero denominator is an empty "
+            f"cell.")

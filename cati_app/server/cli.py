@@ -122,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export", _export,
                      "write the analyst workbook (and optionally the raw data as CSV)")
     export.add_argument("out", type=Path, metavar="OUT.xlsx")
-    export.add_argument("--service", help="one service code (default: all services)")
+    export.add_argument("--service", action="append", metavar="CODE",
+                        help="a service code; repeat it, or separate codes with commas, for "
+                             "several (default: all services)")
     export.add_argument("--from", dest="date_from", type=_iso_date, metavar="DATE",
                         help="first date availed included, YYYY-MM-DD")
     export.add_argument("--to", dest="date_to", type=_iso_date, metavar="DATE",
@@ -281,13 +283,16 @@ def _import_sample(settings: Settings, args: argparse.Namespace) -> None:
 
 def _export(settings: Settings, args: argparse.Namespace) -> None:
     from cati_app.reports.csv_export import write_raw_csv
-    from cati_app.reports.records import ExportFilters
+    from cati_app.reports.records import ExportFilters, FilterError
     from cati_app.reports.workbook import write_workbook
     from cati_app.server.services.reporting import exports
 
-    filters = ExportFilters(service=args.service.strip().upper() if args.service else None,
-                            date_from=args.date_from, date_to=args.date_to,
-                            include_pii=args.include_pii)
+    try:
+        filters = ExportFilters(
+            services=tuple(code for given in args.service or () for code in given.split(",")),
+            date_from=args.date_from, date_to=args.date_to, include_pii=args.include_pii)
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
     with _migrated(settings) as ctx:
         # reads: the server's pushes go on meanwhile; streams closed however writing ends
         with ctx.read() as session, exports.gathered(session, filters,

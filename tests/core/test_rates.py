@@ -74,12 +74,12 @@ def test_per_class_e_missing_classes_use_the_proportional_estimate():
     assert rates["RR3"] == pytest.approx(1 / (1 + 0 + 0.5 * 2))
 
 
-def test_not_estimable_e_makes_only_e_rates_nan():
+def test_not_estimable_e_makes_only_e_rates_not_computable():
     # no case of known eligibility: e cannot be estimated, yet RR1 is defined
     rates = aapor_rates({"UH": 5})
-    assert math.isnan(eligibility_rate({"UH": 5}))
+    assert eligibility_rate({"UH": 5}) is None
     assert rates["RR1"] == 0
-    assert all(math.isnan(rates[name]) for name in E_DEPENDENT)
+    assert all(rates[name] is None for name in E_DEPENDENT)
     assert aapor_rates({"UH": 5}, 0.5)["RR3"] == 0
 
 
@@ -87,11 +87,11 @@ def test_not_estimable_e_is_harmless_for_empty_unknown_classes():
     # no known-eligibility case: the default for UR/UO cannot be estimated, but they are empty
     rates = aapor_rates({"UH": 2}, {"UH": 0.5})
     assert rates["RR3"] == 0
-    assert math.isnan(aapor_rates({"UH": 2, "UO": 1}, {"UH": 0.5})["RR3"])
+    assert aapor_rates({"UH": 2, "UO": 1}, {"UH": 0.5})["RR3"] is None
 
 
 @pytest.mark.parametrize(
-    ("counts", "nan_rates"),
+    ("counts", "not_computable"),
     [
         ({"NE": 3}, ALL_RATES),
         ({"UH": 2}, {"RR5", "RR6", "REF3", "CON3", "COOP1", "COOP2", "COOP3", "COOP4"}),
@@ -100,21 +100,21 @@ def test_not_estimable_e_is_harmless_for_empty_unknown_classes():
     ],
     ids=["only-not-eligible", "only-unknown", "only-non-contact", "only-other"],
 )
-def test_zero_denominators_give_nan_and_only_there(counts, nan_rates):
+def test_zero_denominators_give_none_and_only_there(counts, not_computable):
     rates = aapor_rates(counts, 0.5)
-    assert {name for name, value in rates.items() if math.isnan(value)} == nan_rates
+    assert {name for name, value in rates.items() if value is None} == not_computable
 
 
 @pytest.mark.parametrize("e", [None, 0.0, 1.0, {"UH": 0.3}])
-def test_all_zero_counts_give_nan_everywhere(e):
-    assert all(math.isnan(v) for v in aapor_rates({}, e).values())
-    assert all(math.isnan(v) for v in aapor_rates(dict.fromkeys(COUNT_KEYS, 0), e).values())
-    assert math.isnan(eligibility_rate({}))
+def test_all_zero_counts_give_none_everywhere(e):
+    assert all(v is None for v in aapor_rates({}, e).values())
+    assert all(v is None for v in aapor_rates(dict.fromkeys(COUNT_KEYS, 0), e).values())
+    assert eligibility_rate({}) is None
 
 
-def test_e_of_zero_with_only_unknowns_is_nan_not_zero():
+def test_e_of_zero_with_only_unknowns_is_none_not_zero():
     rates = aapor_rates({"UH": 4}, 0)
-    assert all(math.isnan(rates[name]) for name in E_DEPENDENT)
+    assert all(rates[name] is None for name in E_DEPENDENT)
 
 
 def test_counts_may_be_weighted_totals_of_any_numeric_type():
@@ -186,21 +186,21 @@ ORDERED = [
 ]  # fmt: skip
 
 
-def same(a: float, b: float) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or a == b
+def same(a: float | None, b: float | None) -> bool:
+    return a == b
 
 
 @given(counts_st, e_st)
-def test_every_rate_is_nan_or_a_proportion(counts, e):
+def test_every_rate_is_none_or_a_proportion(counts, e):
     for name, value in aapor_rates(counts, e).items():
-        assert math.isnan(value) or 0 <= value <= 1, (name, value)
+        assert value is None or 0 <= value <= 1, (name, value)
 
 
 @given(counts_st, e_st)
 def test_rates_keep_their_order_where_defined(counts, e):
     rates = aapor_rates(counts, e)
     for low, high in ORDERED:
-        if not (math.isnan(rates[low]) or math.isnan(rates[high])):
+        if not (rates[low] is None or rates[high] is None):
             assert rates[low] <= rates[high], (low, high, rates)
 
 

@@ -80,12 +80,26 @@ def test_an_unknown_service_fails_with_the_servers_reason(qtbot, server: Server,
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_several_services_make_one_file_each() -> None:
+def test_several_services_are_one_request_and_one_file() -> None:
     chosen = Path("/out/summary.xlsx")
     every = ["CID", "MIMO", "PASS"]
-    assert plan_downloads(chosen, [], every) == [Download(None, chosen)]
-    assert plan_downloads(chosen, every, every) == [Download(None, chosen)]
-    assert plan_downloads(chosen, ["MIMO"], every) == [Download("MIMO", chosen)]
-    assert plan_downloads(chosen, ["CID", "PASS"], every) == [
-        Download("CID", Path("/out/summary-CID.xlsx")),
-        Download("PASS", Path("/out/summary-PASS.xlsx"))]
+    assert plan_downloads(chosen, [], every) == [Download((), chosen)]
+    assert plan_downloads(chosen, every, every) == [Download((), chosen)]
+    assert plan_downloads(chosen, ["MIMO"], every) == [Download(("MIMO",), chosen)]
+    assert plan_downloads(chosen, ["CID", "PASS"], every) == [Download(("CID", "PASS"), chosen)]
+
+
+def test_two_ticked_services_come_in_one_workbook(qtbot, server: Server,
+                                                  tmp_path: Path) -> None:
+    seed_service(server.ctx, "MIMO", "Move-in/Move-out")
+    seed_service(server.ctx, "PASS", "Passport")
+    page = open_page(qtbot, server, tmp_path / "two.xlsx", [])
+    page.set_services([("CID", "Service CID"), ("MIMO", "Move-in/Move-out"),
+                       ("PASS", "Passport")])
+    page.tick(["CID", "MIMO"])
+    page.download("summary")
+    qtbot.waitUntil(lambda: not page.busy, timeout=30_000)
+    assert page.saved == [tmp_path / "two.xlsx"], page.status.text()
+    rates = load_workbook(page.saved[0], read_only=True)["Response rates"]
+    labels = [row[0] for row in rates.iter_rows(min_row=2, max_row=4, values_only=True)]
+    assert labels == ["CID", "MIMO", "All selected"]  # PASS was not asked for

@@ -122,11 +122,33 @@ def test_cli_export_writes_the_same_workbook_and_csv(
         [c for c in exported(SEED) if c.service == "CID" and c.availed.month >= 5])
 
 
+def test_cli_export_of_several_services_is_the_apis(
+        client: TestClient, people: dict[str, dict[str, str]], database_url: str,
+        tmp_path: Path) -> None:
+    out = tmp_path / "two.xlsx"
+    env = os.environ | {"CATI_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "cati_app.server.cli", "export", str(out), "--service",
+         "move,cid"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    from_cli = openpyxl.load_workbook(out)
+    response = client.get("/v1/exports/summary.xlsx", headers=people["analyst"],
+                          params=[("service", "CID"), ("service", "MOVE")])
+    from_api = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert [r["Service"] for r in sheet_rows(from_cli, "Summary", "Service")] == [
+        "CID", "MOVE", "All selected"]
+    for title in ("Response rates", "Raw data", "Call history"):
+        assert list(from_cli[title].values) == list(from_api[title].values), title
+
+
 def test_cli_export_mistakes_are_one_line(database_url: str, people: object,
                                           tmp_path: Path) -> None:
     env = os.environ | {"CATI_DATABASE_URL": database_url}
     for args, message in ((["--from", "soon"], "is not a date"),
-                          (["--service", "NOPE"], "no service with code 'NOPE'")):
+                          (["--service", "NOPE"], "no service with code 'NOPE'"),
+                          (["--service", "CID,NOPE", "--service", "ZED"],
+                           "no service with code 'NOPE', 'ZED'"),
+                          (["--from", "2026-06-02", "--to", "2026-06-01"], "swap the dates")):
         result = subprocess.run(
             [sys.executable, "-m", "cati_app.server.cli", "export", str(tmp_path / "x.xlsx"),
              *args], capture_output=True, text=True, env=env, timeout=120, check=False)

@@ -1,8 +1,8 @@
 """The analyst's export page: pick services and a range of dates availed, download the summary
 workbook (or the raw CSV) with a progress bar, then open it.
 
-The server exports one service or all of them: with several (not all) services ticked, one
-file per service is saved beside the chosen name (``summary-CID.xlsx``, ``summary-MIMO.xlsx``).
+The server exports any set of services in one file: the ticked ones (none or every one
+ticked: all services), each on its own row of the Summary and all of them together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,12 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cati_app.desktop.display import python_date
-from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
-    from cati_app.client.supervisor_api import Progress, SupervisorApi
+    from cati_app.client.supervisor_api import SupervisorApi
 
 SUFFIX = {"summary": ".xlsx", "raw": ".csv"}
 # source text, translated where used
@@ -51,20 +49,17 @@ def _choose_save(parent: QWidget, title: str, start: str, file_filter: str) -> s
 
 @dataclass(frozen=True)
 class Download:
-    service: str | None
+    #: the service codes asked for; empty = all services
+    services: tuple[str, ...]
     path: Path
 
 
 def plan_downloads(chosen: Path, services: Sequence[str], every: Sequence[str]
                    ) -> list[Download]:
-    """One file for all services (none or every one ticked) or for one; else one per service,
-    named after the chosen file with the service code added."""
+    """One file: of all services (none or every one ticked) or of the ticked ones."""
     if not services or set(services) == set(every):
-        return [Download(None, chosen)]
-    if len(services) == 1:
-        return [Download(services[0], chosen)]
-    return [Download(code, chosen.with_name(f"{chosen.stem}-{code}{chosen.suffix}"))
-            for code in services]
+        return [Download((), chosen)]
+    return [Download(tuple(services), chosen)]
 
 
 class ExportPage(QWidget):
@@ -156,9 +151,9 @@ class ExportPage(QWidget):
                                else Qt.CheckState.Unchecked)
 
     def date_range(self) -> tuple[date | None, date | None]:
-        first = python_date(self.date_from.date()) if self.use_from.isChecked() else None
-        last = python_date(self.date_to.date()) if self.use_to.isChecked() else None
-        return first, last
+        first = self.date_from.date().toPython() if self.use_from.isChecked() else None
+        last = self.date_to.date().toPython() if self.use_to.isChecked() else None
+        return first, last  # type: ignore[return-value]
 
     # --- downloading -----------------------------------------------------------------------
 
@@ -182,14 +177,11 @@ class ExportPage(QWidget):
         self._set_busy(True)
         self.status.setText(self.tr("The server is building the export…"))
 
-        def progress_of(n: int) -> Progress:
-            return lambda done, total: self.progressed.emit(n, done, total)
-
         def job() -> list[Path]:
             return [self.api.download_export(
-                kind, d.path, service=d.service, date_from=first, date_to=last,
-                progress=progress_of(n), cancelled=lambda: self._cancel)
-                for n, d in enumerate(downloads)]
+                kind, d.path, services=d.services, date_from=first, date_to=last,
+                progress=lambda done, total, n=n: self.progressed.emit(n, done, total),
+                cancelled=lambda: self._cancel) for n, d in enumerate(downloads)]
 
         self.runner.run(job, self._downloaded, self._failed, owner=self)
         return downloads

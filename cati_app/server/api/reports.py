@@ -79,7 +79,7 @@ def response_rates(
     respondent availed the service (cases without that date are left out when a date is
     given). Closed cases count by their final disposition, open ones by their provisional
     one, never-attempted ones as UH (3.11). ``e`` is the proportional estimate; a null rate
-    is n/a (zero denominator)."""
+    cannot be computed (zero denominator)."""
     with ctx.read() as session:  # a read: never holds up pushes
         return reporting.response_rates(session, service=service, date_from=date_from,
                                         date_to=date_to)

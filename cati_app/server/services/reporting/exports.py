@@ -12,13 +12,12 @@ snapshot after the rollback; back in the pool, that connection's every later wri
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVarTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_supervision import ResponseRates
@@ -33,7 +32,7 @@ from cati_app.reports.records import (
     RatesRecord,
     ServiceInfo,
 )
-from cati_app.server.errors import Unprocessable
+from cati_app.server.errors import NotFound
 from cati_app.server.models import (
     Case,
     ContactAttempt,
@@ -42,21 +41,18 @@ from cati_app.server.models import (
     Service,
     User,
 )
-from cati_app.server.services.catalogue.catalogue import questionnaire, service_by_code
+from cati_app.server.services.catalogue.catalogue import questionnaire
 from cati_app.server.services.reporting import reporting
 
 EXPORTED = ("complete", "partial")
 CHUNK = 2000
 ALL_LABEL = "All selected"
-#: the columns of a query that ``_exported_interviews`` narrows (its row type is kept)
-Row = TypeVarTuple("Row")
 
 
 def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportData:
     """Everything the workbook needs; interviews and attempts are lazy streams that must be
-    consumed (interviews first) while ``session`` is still open."""
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise Unprocessable("'from' is after 'to': swap the dates")
+    consumed (interviews first) while ``session`` is still open. ``filters`` were checked
+    when they were built (``ExportFilters``); every query here reads them as they are."""
     services = _services(session, filters)
     scripts, notes = _questionnaires(session, filters)
     return ExportData(
@@ -82,15 +78,21 @@ def gathered(session: Session, filters: ExportFilters, now: datetime) -> Iterato
 
 
 def _services(session: Session, filters: ExportFilters) -> list[Service]:
-    if filters.service:
-        return [service_by_code(session, filters.service)]
-    return list(session.scalars(select(Service).order_by(Service.code)))
+    query = select(Service).order_by(Service.code)
+    if not filters.services:
+        return list(session.scalars(query))
+    found = list(session.scalars(query.where(Service.code.in_(filters.services))))
+    missing = sorted(set(filters.services) - {service.code for service in found})
+    if missing:
+        raise NotFound(f"no service with code {', '.join(repr(m) for m in missing)}: "
+                       "add it first (cati-server add-service)")
+    return found
 
 
 def _case_filter(filters: ExportFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    if filters.service:
-        where.append(Service.code == filters.service.strip().upper())
+    if filters.services:
+        where.append(Service.code.in_(filters.services))
     if filters.date_from:
         where.append(Case.date_availed >= filters.date_from)
     if filters.date_to:
@@ -98,8 +100,7 @@ def _case_filter(filters: ExportFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _exported_interviews(query: Select[*Row], filters: ExportFilters
-                         ) -> Select[*Row]:
+def _exported_interviews(query: Select[Any], filters: ExportFilters) -> Select[Any]:
     return (query.join(Case, Case.id == InterviewVersion.case_id)
             .join(Service, Service.id == Case.service_id)
             .where(InterviewVersion.primary.is_(True),
@@ -138,25 +139,22 @@ def _newest(session: Session, qid: str) -> Questionnaire:
 def _rates(session: Session, filters: ExportFilters, services: list[Service]
            ) -> list[RatesRecord]:
     """Per service, then all selected services together, from the response-rate report."""
-    rows = [(s.code, s.code) for s in services] + [(ALL_LABEL, filters.service)]
-    return [_rates_record(label, reporting.response_rates(
-        session, service=code, date_from=filters.date_from, date_to=filters.date_to))
-        for label, code in rows]
+    everything = [s.id for s in services] if filters.services else None
+    rows = [(s.code, [s.id]) for s in services] + [(ALL_LABEL, everything)]
+    return [_rates_record(label, reporting.rates_over(
+        session, service_ids=ids, date_from=filters.date_from, date_to=filters.date_to,
+        label=label)) for label, ids in rows]
 
 
 def _rates_record(label: str, report: ResponseRates) -> RatesRecord:
-    def number(value: float | None) -> float:
-        return math.nan if value is None else value
-
-    return RatesRecord(label=label, counts=dict(report.counts), e=number(report.e),
+    # None stays None: "not computable" from core.rates to the (empty) cell
+    return RatesRecord(label=label, counts=dict(report.counts), e=report.e,
                        e_method=report.e_method,
-                       rates={name: number(report.rates.get(name)) for name in RATE_FORMULAS},
+                       rates={name: report.rates.get(name) for name in RATE_FORMULAS},
                        note=report.note)
 
 
-def _seconds(session: Session, start: SQLColumnExpression[datetime],
-             end: SQLColumnExpression[datetime | None]
-             ) -> ColumnElement[float] | ColumnElement[int]:
+def _seconds(session: Session, start: Any, end: Any) -> ColumnElement[float]:
     """end - start in seconds, in SQL (the dialects differ)."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0

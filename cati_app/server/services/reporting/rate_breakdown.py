@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cati_app.core.protocol_supervision import RateBreakdown, RateGroup, RateGrouping
 from cati_app.server.models import Assignment, Case, Service, User
+from cati_app.server.services.catalogue.catalogue import service_by_code
 from cati_app.server.services.reporting.reporting import rate_filters, rates_of
 
 NEVER_ASSIGNED = "(never assigned)"
@@ -21,8 +22,8 @@ NEVER_ASSIGNED = "(never assigned)"
 def rate_breakdown(session: Session, by: RateGrouping, *, service: str | None,
                    date_from: date | None, date_to: date | None) -> RateBreakdown:
     key, query = _grouped(by)
-    query = rate_filters(session, query, service=service, date_from=date_from,
-                         date_to=date_to)
+    ids = [service_by_code(session, service).id] if service else None
+    query = rate_filters(query, service_ids=ids, date_from=date_from, date_to=date_to)
     rows = session.execute(query.group_by(key, Case.disposition_code, Case.state))
     by_group: dict[str, list[tuple[str | None, str, int]]] = defaultdict(list)
     everything: list[tuple[str | None, str, int]] = []
@@ -30,7 +31,8 @@ def rate_breakdown(session: Session, by: RateGrouping, *, service: str | None,
         row = (code, state, n)
         by_group[_label(by, group)].append(row)
         everything.append(row)
-    filters: dict[str, Any] = {"service": service, "date_from": date_from, "date_to": date_to}
+    filters: dict[str, Any] = {"label": service.strip().upper() if service else None,
+                               "date_from": date_from, "date_to": date_to}
     return RateBreakdown(
         by=by, overall=rates_of(everything, **filters),
         groups=[RateGroup(group=name, rates=rates_of(rows_of, **filters))

@@ -6,9 +6,8 @@ reports stay quick with hundreds of thousands of cases.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
@@ -189,19 +188,29 @@ def response_rates(session: Session, *, service: str | None, date_from: date | N
                    date_to: date | None) -> ResponseRates:
     """AAPOR rates over the cases matching the filters; ``date_from``/``date_to`` (inclusive)
     select cases by the date the respondent availed the service."""
-    query = rate_filters(session, select(Case.disposition_code, Case.state, func.count()),
-                         service=service, date_from=date_from, date_to=date_to)
+    ids = [service_by_code(session, service).id] if service else None
+    return rates_over(session, service_ids=ids, date_from=date_from, date_to=date_to,
+                      label=service.strip().upper() if service else None)
+
+
+def rates_over(session: Session, *, service_ids: Sequence[int] | None, date_from: date | None,
+               date_to: date | None, label: str | None) -> ResponseRates:
+    """``response_rates`` of the cases of some services (None: every service), the filters
+    already checked; ``label`` names them in the report."""
+    query = rate_filters(select(Case.disposition_code, Case.state, func.count()),
+                         service_ids=service_ids, date_from=date_from, date_to=date_to)
     rows = session.execute(query.group_by(Case.disposition_code, Case.state))
-    return rates_of(rows, service=service, date_from=date_from, date_to=date_to)
+    return rates_of(rows, label=label, date_from=date_from, date_to=date_to)
 
 
-def rate_filters(session: Session, query: Select[*Row], *, service: str | None,
+def rate_filters(query: Select[*Row], *, service_ids: Sequence[int] | None,
                  date_from: date | None, date_to: date | None) -> Select[*Row]:
-    """The cases a rate counts: of a service, availed between two dates (inclusive)."""
+    """The cases a rate counts: of some services (None: all), availed between two dates
+    (inclusive)."""
     if date_from and date_to and date_from > date_to:
         raise Unprocessable("'from' is after 'to': swap the dates")
-    if service:
-        query = query.where(Case.service_id == service_by_code(session, service).id)
+    if service_ids is not None:
+        query = query.where(Case.service_id.in_(service_ids))
     if date_from:
         query = query.where(Case.date_availed >= date_from)
     if date_to:
@@ -209,7 +218,7 @@ def rate_filters(session: Session, query: Select[*Row], *, service: str | None,
     return query
 
 
-def rates_of(rows: Iterable[tuple[str | None, str, int]], *, service: str | None,
+def rates_of(rows: Iterable[tuple[str | None, str, int]], *, label: str | None,
              date_from: date | None, date_to: date | None) -> ResponseRates:
     """AAPOR counts and rates from (disposition code, state, cases) rows."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -228,16 +237,12 @@ def rates_of(rows: Iterable[tuple[str | None, str, int]], *, service: str | None
                 continue
             open_counted += n if state != CaseState.CLOSED else 0
         total += n
+    # None (JSON null) where a figure cannot be computed, as core.rates gives it
     return ResponseRates(
-        service=service.strip().upper() if service else None, date_from=date_from,
-        date_to=date_to, counts=counts, e=_or_none(eligibility_rate(counts)), e_method=E_METHOD,
-        rates={name: _or_none(value) for name, value in aapor_rates(counts).items()},
+        service=label, date_from=date_from, date_to=date_to, counts=counts,
+        e=eligibility_rate(counts), e_method=E_METHOD, rates=aapor_rates(counts),
         cases_total=total, cases_open=open_counted, cases_not_attempted=not_attempted,
         note=_note(open_counted, not_attempted, unclassified))
-
-
-def _or_none(value: float) -> float | None:
-    return None if math.isnan(value) else value
 
 
 def _note(open_counted: int, not_attempted: int, unclassified: dict[str, int]) -> str:
@@ -251,5 +256,5 @@ def _note(open_counted: int, not_attempted: int, unclassified: dict[str, int]) -
     if unclassified:
         listed = ", ".join(f"{code!r} ({n})" for code, n in sorted(unclassified.items()))
         parts.append(f"Left out, not AAPOR codes: {listed}; correct these cases.")
-    parts.append("A rate shown as null is n/a: its denominator is zero.")
+    parts.append("A rate that is null cannot be computed: its denominator is zero.")
     return " ".join(parts)
