@@ -10,8 +10,11 @@ report adds them up in SQL instead of re-scoring every interview in Python. The 
 stored before are scored here, with the same code the push uses
 (services.reporting.stored_scores.backfill).
 
-Issue 14, name search: on PostgreSQL, trigram (pg_trgm) GIN indexes on lower(name), lower(office)
-and lower(dzongkhag) serve the case browser's substring search (``lower(x) LIKE '%text%'``). The
+Issue 14, name search: on PostgreSQL, a trigram (pg_trgm) GIN index on name || ' ' || office ||
+' ' || dzongkhag serves the case browser's substring search (``ILIKE '%text%'``; see
+services.cases.case_views: a match in one column is a match in the concatenation). One index
+on the three, not one per column: office and dzongkhag have few distinct values, and their
+indexes' long posting lists cost more than they save. The
 extension is created when it is missing (pg_trgm is a trusted extension: the database owner may
 create it); where it cannot be, the indexes are left out with a warning and the search still
 works, only slower. SQLite keeps its plain scan.
@@ -31,9 +34,9 @@ depends_on = None
 
 log = logging.getLogger("alembic.runtime.migration")
 
-#: index name -> column of cases searched by the case browser's text filter
-TRIGRAM_INDEXES = {"ix_cases_name_trgm": "respondent_name", "ix_cases_office_trgm": "office",
-                   "ix_cases_dzongkhag_trgm": "dzongkhag"}
+TRIGRAM_INDEX = "ix_cases_search_trgm"
+#: services.cases.case_views.searched_text, as SQL
+SEARCHED_TEXT = "respondent_name || ' ' || office || ' ' || dzongkhag"
 
 
 def upgrade() -> None:
@@ -49,8 +52,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for name in TRIGRAM_INDEXES:
-            op.execute(f"DROP INDEX IF EXISTS {name}")
+        op.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
     with op.batch_alter_table("interview_versions", schema=None) as batch_op:
         for column in reversed(SCORE_COLUMNS):
             batch_op.drop_column(column)
@@ -63,8 +65,7 @@ def _trigram_indexes() -> None:
                     "works without its indexes, but slowly at 100,000 cases (docs/deploy.md)")
         return
     opclass = f'"{schema}".gin_trgm_ops'  # qualified: the search_path may not reach it
-    for name, column in TRIGRAM_INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON cases USING gin (lower({column}) {opclass})")
+    op.execute(f"CREATE INDEX {TRIGRAM_INDEX} ON cases USING gin (({SEARCHED_TEXT}) {opclass})")
 
 
 def _trigram_schema() -> str | None:
