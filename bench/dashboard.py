@@ -300,39 +300,102 @@ def run(url: str, args: argparse.Namespace) -> None:
     with server_process(url, workers=1) as base:
         board, puller = Dashboard(base, login(base, "super")), login(base, "enum0")
         board.refresh()  # warm: connections, parsed questionnaire
-        progress = timed(board.progress, args.rounds)
-        refresh = timed(board.refresh, args.rounds)
+        walls = {"progress": timed(board.progress, args.rounds),
+                 "refresh": timed(board.refresh, args.rounds),
+                 "floor": timed(lambda: board.get("/v1/cases", text="12345"), args.rounds * 4)}
         idle = pull_latencies(base, puller, args.pulls)
         during, refreshes = concurrent_pulls(base, board, puller, args.pulls)
         found = searches(board, args.rounds * 4)
+    cpu = cpu_costs(engine, args.rounds, with_reports=True)
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_cases_search_trgm"))
     with server_process(url, workers=1) as base:
-        board = Dashboard(base, login(base, "super"))
-        without = searches(board, args.rounds)
-    report(args, progress, refresh, idle, during, refreshes, found, without)
+        without = searches(Dashboard(base, login(base, "super")), args.rounds)
+    cpu_without = cpu_costs(engine, 2, with_reports=False)
+    report(args, walls, (idle, during, refreshes), (found, without), (cpu, cpu_without))
 
 
-def report(args: argparse.Namespace, progress: list[float], refresh: list[float],
-           idle: list[float], during: list[float], refreshes: int,
-           found: dict[str, tuple[float, int]], without: dict[str, tuple[float, int]]) -> None:
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds a local PostgreSQL backend has used (None when it is not on this host)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_costs(engine: Engine, rounds: int, *, with_reports: bool
+              ) -> dict[str, tuple[float | None, float]]:
+    """CPU seconds per operation, (database, Python), run in this process on one connection
+    with parallel query off: unlike wall times, they do not grow with the load of the other
+    processes on the machine. Python's share leaves out HTTP and JSON."""
+    from sqlalchemy.orm import Session
+
+    from cati_app.server.services.cases.case_views import CaseFilter, list_cases
+    from cati_app.server.services.reporting import reporting
+
+    now = datetime.now(UTC)
+
+    def refresh(session: Session) -> None:
+        reporting.progress(session, now)
+        for code in (None, "CID", "MIMO"):
+            reporting.response_rates(session, service=code, date_from=None, date_to=None)
+
+    ops: dict[str, tuple[Callable[[Session], Any], int]] = {
+        f"search {term!r}": (lambda s, term=term: list_cases(
+            s, CaseFilter(text=term), limit=100, offset=0), rounds * 10)
+        for term, _ in SEARCHES}
+    if with_reports:
+        ops = {"progress": (lambda s: reporting.progress(s, now), rounds),
+               "dashboard refresh": (refresh, rounds), **ops}
+    costs: dict[str, tuple[float | None, float]] = {}
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+        pid = conn.scalar(text("SELECT pg_backend_pid()"))
+        with Session(bind=conn) as session:
+            for name, (op, n) in ops.items():
+                op(session)  # warm
+                db, py = backend_cpu(pid), time.process_time()
+                for _ in range(n):
+                    op(session)
+                after = backend_cpu(pid)
+                costs[name] = (None if db is None or after is None else (after - db) / n,
+                               (time.process_time() - py) / n)
+            session.rollback()
+    return costs
+
+
+def cpu_text(cost: tuple[float | None, float]) -> str:
+    db, py = cost
+    total = "" if db is None else f" = {ms(db + py)}"
+    return f"CPU database {'n/a' if db is None else ms(db)} + Python {ms(py)}{total}"
+
+
+def report(args: argparse.Namespace, walls: dict[str, list[float]],
+           pulls: tuple[list[float], list[float], int],
+           search: tuple[dict[str, tuple[float, int]], dict[str, tuple[float, int]]],
+           cpu: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    (idle, during, refreshes), (found, without) = pulls, search
     print(f"\nPostgreSQL, 1 worker: {args.cases:,} cases, {args.attempts:,} attempts, "
-          f"{args.interviews:,} interviews; {args.rounds} rounds")
-    print(f"progress report: median {ms(statistics.median(progress))}, max "
-          f"{ms(max(progress))} (target <= 500 ms)")
-    print(f"dashboard refresh (progress + rates overall + per service): median "
-          f"{ms(statistics.median(refresh))}, max {ms(max(refresh))} (target <= 1000 ms)")
+          f"{args.interviews:,} interviews; wall times are medians of {args.rounds} rounds")
+    print(f"progress report: wall {ms(statistics.median(walls['progress']))} (target <= 500 "
+          f"ms); {cpu_text(cpu[0]['progress'])}")
+    print(f"dashboard refresh (progress, rates overall and per service): wall "
+          f"{ms(statistics.median(walls['refresh']))} (target <= 1000 ms); "
+          f"{cpu_text(cpu[0]['dashboard refresh'])}")
     ratio = p95(during) / p95(idle)
     print(f"20-change pull p95: idle {ms(p95(idle))}, during back-to-back dashboard refreshes "
           f"{ms(p95(during))} ({refreshes} refreshes meanwhile); ratio {ratio:.2f} "
           f"(target <= 2.0); p50 {ms(statistics.median(idle))} -> "
           f"{ms(statistics.median(during))}")
+    floor = statistics.median(walls["floor"])
+    print(f"case search, floor (the same request finding a case by id): wall {ms(floor)}")
     for term, what in SEARCHES:
-        with_index, total = found[term]
-        plain, _ = without[term]
-        print(f"name search {term!r} ({what}, {total:,} matches): {ms(with_index)} with the "
-              f"trigram indexes, {ms(plain)} without ({plain / with_index:.1f}x) "
-              "(target <= 20 ms)")
+        (with_index, total), (plain, _) = found[term], without[term]
+        print(f"name search {term!r} ({what}, {total:,} matches): wall {ms(with_index)} with "
+              f"the trigram index, {ms(plain)} without ({plain / with_index:.1f}x) (target <= "
+              f"20 ms); {cpu_text(cpu[0][f'search {term!r}'])}; without the index "
+              f"{cpu_text(cpu[1][f'search {term!r}'])}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
 
