@@ -222,7 +222,7 @@ class Dashboard:
     def __init__(self, base: str, auth: dict[str, str]) -> None:
         self.base, self.auth, self.http = base, auth, requests.Session()
 
-    def get(self, path: str, **params: Any) -> Any:
+    def get(self, path: str, **params: str | int) -> Any:
         r = self.http.get(f"{self.base}{path}", params=params, headers=self.auth, timeout=120)
         r.raise_for_status()
         return r.json()
@@ -241,7 +241,7 @@ def pull_latencies(base: str, auth: dict[str, str], n: int) -> list[float]:
     http = requests.Session()
 
     def pull() -> None:
-        r = http.get(f"{base}/v1/sync/pull", params={"cursor": "0", "limit": 20},
+        r = http.get(f"{base}/v1/sync/pull", params={"cursor": "0", "limit": "20"},
                      headers=auth, timeout=60)
         r.raise_for_status()
         assert len(r.json()["changes"]) == 20
@@ -275,7 +275,8 @@ def searches(board: Dashboard, rounds: int) -> dict[str, tuple[float, int]]:
     for term, _what in SEARCHES:
         total = board.get("/v1/cases", text=term, limit=100)["total"]
         found[term] = (statistics.median(timed(
-            lambda term=term: board.get("/v1/cases", text=term, limit=100), rounds)), total)
+            lambda term=term: board.get("/v1/cases", text=term, limit=100),  # type: ignore[misc]
+            rounds)), total)
     return found
 
 
@@ -342,7 +343,7 @@ def cpu_costs(engine: Engine, rounds: int, *, with_reports: bool
             reporting.response_rates(session, service=code, date_from=None, date_to=None)
 
     ops: dict[str, tuple[Callable[[Session], Any], int]] = {
-        f"search {term!r}": (lambda s, term=term: list_cases(
+        f"search {term!r}": (lambda s, term=term: list_cases(  # type: ignore[misc]
             s, CaseFilter(text=term), limit=100, offset=0), rounds * 10)
         for term, _ in SEARCHES}
     if with_reports:

@@ -185,7 +185,7 @@ SEARCHED = (Case.respondent_name, Case.office, Case.dzongkhag)
 def searched_text() -> ColumnElement[str]:
     """name || ' ' || office || ' ' || dzongkhag: the expression of the trigram index
     ix_cases_search_trgm, written as the migration writes it so PostgreSQL matches the two."""
-    space = literal_column("' '")
+    space: ColumnElement[str] = literal_column("' '")
     return (Case.respondent_name.concat(space).concat(Case.office).concat(space)
             .concat(Case.dzongkhag))
 

@@ -139,7 +139,7 @@ def _tallies(session: Session, window: _Window) -> _Tallies:
     return tallies
 
 
-def _attempts(window: _Window) -> Select[Any]:
+def _attempts(window: _Window) -> Select[Any, Any, Any, Any, Any]:
     # "today" is when the server received the work: a device's clock may be wrong, and work
     # done offline yesterday and sent this morning is this morning's news to a supervisor
     today = case((and_(ContactAttempt.received_at >= window.start,
@@ -155,7 +155,7 @@ def _attempts(window: _Window) -> Select[Any]:
 SCORED = ("complete", "partial")
 
 
-def _interviews(window: _Window) -> Select[Any]:
+def _interviews(window: _Window) -> Select[Any, Any, Any, Any, Any]:
     """Over the primary complete and partial interviews: completes received today (see
     "today" above) and the sum and number of their stored composite scores (NULL, not
     counted, where nothing scored; services.reporting.stored_scores)."""
