@@ -3,7 +3,8 @@ the supervisor's case table (filtered, paged, counted).
 
 The case table must stay quick at 100,000 cases: every filter is on an indexed column
 (state, holder_id, service_id, batch_id), names are resolved to ids first so those indexes
-apply, the page is one query with its joins and the total is one COUNT.
+apply, the text search narrows by a trigram index on PostgreSQL (``searched_text``), the page
+is one query with its joins and the total is one COUNT.
 """
 
 from __future__ import annotations
