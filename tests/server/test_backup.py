@@ -108,3 +108,4 @@ def test_the_dump_command_keeps_the_password_off_the_command_line() -> None:
     assert env == {"PGPASSWORD": "s3cret"}
     assert not any("s3cret" in arg for arg in args)
     assert "--schema=field" in args
+    assert "--extension=pg_trgm" in args  # the search index needs it in a new database

@@ -31,6 +31,7 @@ from cati_app.server.models import (
 from cati_app.server.models import Conflict as ConflictRow
 from cati_app.server.services.cases import assignments
 from cati_app.server.services.catalogue import catalogue
+from cati_app.server.services.reporting.stored_scores import scores_for
 
 # --- seeding, shared with the other test files ---------------------------------------------
 
@@ -340,14 +341,16 @@ def seed_version(ctx: AppContext, case_id: int, user_id: int, *, primary: bool,
                  answers: dict[str, Any] | None = None) -> InterviewVersion:
     now = ctx.clock.now()
     version_uuid = str(uuid.uuid4())
+    answers = answers or {"consent": "yes", "q1": "4"}
     with transaction(ctx.sessions) as session:
         row = InterviewVersion(
             version_uuid=version_uuid, item_uuid=str(uuid.uuid4()),
             interview_uuid=interview_uuid or str(uuid.uuid4()), case_id=case_id,
             user_id=user_id, device_id=f"dev-{user_id}", assignment_version=1,
             questionnaire_id="set", questionnaire_version=1, started_at=now - timedelta(
-                minutes=12), ended_at=now, answers=answers or {"consent": "yes", "q1": "4"},
-            completion=completion, primary=primary, received_at=now)
+                minutes=12), ended_at=now, answers=answers,
+            completion=completion, primary=primary, received_at=now,
+            **scores_for(default_questionnaire(), answers))  # as the push stores them
         session.add(row)
         return row
 

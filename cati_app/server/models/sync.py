@@ -126,6 +126,15 @@ class InterviewVersion(Base):
     review_status: Mapped[ReviewState] = mapped_column(String(16), default=ReviewStatus.PENDING)
     review_comment: Mapped[str] = mapped_column(String(2000), default="")
     received_at: Mapped[datetime]
+    #: the SET scores of these answers (1–5), stored with the version so reports add them up
+    #: in SQL (services.reporting.stored_scores writes them; migration 0006_h6 filled in the
+    #: versions stored before it); NULL where there is nothing to score
+    score_accessibility: Mapped[float | None]
+    score_timeliness: Mapped[float | None]
+    score_attitude: Mapped[float | None]
+    score_integrity: Mapped[float | None]
+    score_feedback: Mapped[float | None]
+    score_composite: Mapped[float | None]
 
 
 class ConflictStatus:

@@ -3,7 +3,8 @@ the supervisor's case table (filtered, paged, counted).
 
 The case table must stay quick at 100,000 cases: every filter is on an indexed column
 (state, holder_id, service_id, batch_id), names are resolved to ids first so those indexes
-apply, the page is one query with its joins and the total is one COUNT.
+apply, the text search narrows by a trigram index on PostgreSQL (``searched_text``), the page
+is one query with its joins and the total is one COUNT.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -104,11 +105,12 @@ class CaseFilter:
 
 def list_cases(session: Session, where: CaseFilter, *, limit: int, offset: int) -> CasePage:
     holder = aliased(User)
+    trigram = session.get_bind().dialect.name == "postgresql"
     page_query = _filtered(
         select(Case, Service.code, holder.username)
         .join(Service, Service.id == Case.service_id)
-        .outerjoin(holder, holder.id == Case.holder_id), where)
-    count_query = _filtered(select(func.count(Case.id)), where)
+        .outerjoin(holder, holder.id == Case.holder_id), where, trigram)
+    count_query = _filtered(select(func.count(Case.id)), where, trigram)
     total = session.scalar(count_query) or 0
     rows = session.execute(page_query.order_by(Case.id).limit(limit).offset(offset)).all()
     marks = _case_marks(session, [case.id for case, _, _ in rows])
@@ -163,7 +165,7 @@ def _case_marks(session: Session, case_ids: list[int]) -> dict[int, _Marks]:
     return marks
 
 
-def _filtered(query: Select[*Row], where: CaseFilter) -> Select[*Row]:
+def _filtered(query: Select[*Row], where: CaseFilter, trigram: bool = False) -> Select[*Row]:
     if where.state:
         query = query.where(Case.state == where.state)
     if where.holder:
@@ -183,9 +185,26 @@ def _filtered(query: Select[*Row], where: CaseFilter) -> Select[*Row]:
         query = query.where(Case.id == int(text) if len(text) <= 18 else false())
     elif text:
         query = query.where(or_(*[column.icontains(text, autoescape=True)
-                                  for column in (Case.respondent_name, Case.office,
-                                                 Case.dzongkhag)]))
+                                  for column in SEARCHED]))
+        if trigram:
+            # A match in any column is a match in their concatenation, which a trigram
+            # index covers (migration 0006_h6): it finds the few candidate rows, the test
+            # above keeps the exact ones. 100,000 cases: ~2 ms for a name instead of a
+            # 0.2-0.5 s scan (bench/dashboard.py).
+            query = query.where(searched_text().icontains(text, autoescape=True))
     return query
+
+
+#: the columns the text filter searches
+SEARCHED = (Case.respondent_name, Case.office, Case.dzongkhag)
+
+
+def searched_text() -> ColumnElement[str]:
+    """name || ' ' || office || ' ' || dzongkhag: the expression of the trigram index
+    ix_cases_search_trgm, written as the migration writes it so PostgreSQL matches the two."""
+    space: ColumnElement[str] = literal_column("' '")
+    return (Case.respondent_name.concat(space).concat(Case.office).concat(space)
+            .concat(Case.dzongkhag))
 
 
 def _case_row(case: Case, service_code: str, holder: str | None, marks: _Marks | None

@@ -10,6 +10,7 @@ password travels in the environment, never on the command line where ``ps`` show
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -104,7 +105,14 @@ def _verify(path: Path) -> int:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
+#: extensions the schema needs (the case search's trigram index, migration 0006_h6). A dump of
+#: one schema leaves extensions out (they belong to the database), so a restore into a new
+#: database would lose that index; ``--extension`` (pg_dump 14 or newer) puts them back in.
+SCHEMA_EXTENSIONS = ("pg_trgm",)
+
+
+def pg_dump_command(url: URL, target: Path, *, with_extensions: bool = True
+                    ) -> tuple[list[str], dict[str, str]]:
     """The pg_dump command line and the extra environment (password) for this database."""
     args = ["pg_dump", "--format=custom", "--no-owner", f"--file={target}"]
     if url.host:
@@ -116,6 +124,8 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
     schema = _search_path_schema(url)
     if schema:
         args.append(f"--schema={schema}")
+        if with_extensions:
+            args += [f"--extension={name}" for name in SCHEMA_EXTENSIONS]
     args.append(f"--dbname={url.database or 'postgres'}")
     env = {"PGPASSWORD": url.password} if url.password else {}
     return args, env
@@ -131,6 +141,15 @@ def _search_path_schema(url: URL) -> str | None:
     return None
 
 
+def _pg_dump_major() -> int:
+    """The major version of the pg_dump on the PATH ("pg_dump (PostgreSQL) 15.20 ..."), 0 when
+    it cannot be read."""
+    done = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True,
+                          check=False)
+    found = re.search(r"\)\s*(\d+)", done.stdout)
+    return int(found.group(1)) if found else 0
+
+
 def pg_dump_recipe(url: URL, target: Path) -> str:
     args, env = pg_dump_command(url, target)
     password = "PGPASSWORD=... " if env else ""
@@ -141,7 +160,7 @@ def backup_postgres(url: URL, target: Path) -> BackupResult:
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump is not installed here (package postgresql-client). Run "
                           f"this where it is:\n  {pg_dump_recipe(url, target)}")
-    args, env = pg_dump_command(url, target)
+    args, env = pg_dump_command(url, target, with_extensions=_pg_dump_major() >= 14)
     done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:

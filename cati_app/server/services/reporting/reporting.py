@@ -1,25 +1,24 @@
 """Report queries for analysts and supervisors: fieldwork progress and AAPOR response rates.
 
 All counting is done by the database with GROUP BY; no case is loaded into Python, so the
-reports stay quick with hundreds of thousands of cases.
+reports stay quick with hundreds of thousands of cases. Scores are added up from the ones
+stored with each interview version (services.reporting.stored_scores), never re-scored here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.clock import THIMPHU, to_thimphu
 from cati_app.core.dispositions import bucket_of
 from cati_app.core.protocol import Role
-from cati_app.core.questionnaire import Questionnaire
-from cati_app.core.questionnaire.scoring import score
 from cati_app.core.rates import COUNT_KEYS, aapor_rates, eligibility_rate
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import (
@@ -37,7 +36,7 @@ from cati_app.server.schemas import (
     ResponseRates,
     ServiceProgress,
 )
-from cati_app.server.services.catalogue.catalogue import questionnaire, service_by_code
+from cati_app.server.services.catalogue.catalogue import service_by_code
 
 COMPLETE = "complete"
 
@@ -54,44 +53,24 @@ def thimphu_day(now: datetime) -> tuple[date, datetime, datetime]:
 def progress(session: Session, now: datetime) -> ProgressReport:
     """Per service and per enumerator: cases by state, completes today (primary interview
     versions judged complete that the server received today, Thimphu time), attempts in all
-    and today (received today).
+    and today (received today), and the mean composite score.
     An enumerator's cases are the ones it holds now, and each other case counts for the
     enumerator who held it last (handed back to the pool, gone to a supervisor, closed)."""
     day, start, end = thimphu_day(now)
     window = _Window(start, end, now - timedelta(hours=1), now)
-    tallies = {
-        "service": _tallies(session, Case.service_id, Case.service_id, Case.service_id,
-                            window),
-        "user": _tallies(session, _holder_or_last_holder(), ContactAttempt.user_id,
-                         InterviewVersion.user_id, window),
-    }
+    tallies = _tallies(session, window)
     services = [
         ServiceProgress(service_code=s.code, service_name=s.name,
-                        total_cases=sum(tallies["service"][s.id]["cases_by_state"].values()),
-                        **tallies["service"][s.id])
+                        total_cases=sum(tallies.service(s.id)["cases_by_state"].values()),
+                        **tallies.service(s.id))
         for s in session.scalars(select(ServiceRow).order_by(ServiceRow.code))]
     enumerators = [
         EnumeratorProgress(username=u.username, full_name=u.full_name, active=u.active,
-                           **tallies["user"][u.id])
+                           **tallies.user(u.id))
         for u in session.scalars(select(User).where(User.role == Role.enumerator.value)
                                  .order_by(User.username))]
     return ProgressReport(day=day, generated_at=now, services=services,
                           enumerators=enumerators)
-
-
-Key = Any  # a column holding a service id or a user id
-
-
-def _holder_or_last_holder() -> Key:
-    """The case's holder; for a case nobody holds, the enumerator of its latest assignment
-    (closing or returning a case clears the holder, so holder_id alone left an enumerator's
-    queued and closed cases at 0). The lookup runs only for cases without a holder, on the
-    (case_id, version) unique index."""
-    last = (select(Assignment.user_id).where(Assignment.case_id == Case.id)
-            .order_by(Assignment.version.desc()).limit(1).scalar_subquery())
-    # a case never assigned has no assignment to look up (most cases early in fieldwork)
-    return func.coalesce(Case.holder_id,
-                         case((Case.assignment_version > 0, last), else_=None))
 
 
 @dataclass(frozen=True)
@@ -104,78 +83,114 @@ class _Window:
     hour_end: datetime
 
 
-def _tallies(session: Session, case_key: Key, attempt_key: Key, interview_key: Key,
-             window: _Window) -> dict[int, dict[str, Any]]:
-    """Counts per key, each kind from one GROUP BY query; a key with nothing counts zero."""
-    start, end = window.start, window.end
-    states: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CaseState.ALL, 0))
-    # the key worked out once per case, however costly (a user's key may look one up)
-    keyed = select(case_key.label("key"), Case.state.label("state")).subquery()
-    for key, state, n in session.execute(
-            select(keyed.c.key, keyed.c.state, func.count()).where(keyed.c.key.is_not(None))
-            .group_by(keyed.c.key, keyed.c.state)):
-        states[key][state] = n
+@dataclass
+class _Counts:
+    """What the report shows for one service or one enumerator, added up from the grouped
+    rows (one row per service and user) of the three queries."""
+
+    cases_by_state: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(CaseState.ALL, 0))
+    completes_today: int = 0
+    attempts_total: int = 0
+    attempts_today: int = 0
+    attempts_last_hour: int = 0
+    composite_sum: float = 0.0
+    interviews_scored: int = 0
+
+    def report(self) -> dict[str, Any]:
+        composite = (self.composite_sum / self.interviews_scored if self.interviews_scored
+                     else None)
+        return {"cases_by_state": dict(self.cases_by_state),
+                "completes_today": self.completes_today, "attempts_total": self.attempts_total,
+                "attempts_today": self.attempts_today,
+                "attempts_last_hour": self.attempts_last_hour, "composite": composite,
+                "interviews_scored": self.interviews_scored}
+
+
+@dataclass
+class _Tallies:
+    by_service: dict[int, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
+    by_user: dict[int, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
+
+    def both(self, service_id: int, user_id: int | None) -> tuple[_Counts, ...]:
+        """The service's counts and, when there is a user, the user's."""
+        if user_id is None:
+            return (self.by_service[service_id],)
+        return self.by_service[service_id], self.by_user[user_id]
+
+    def service(self, service_id: int) -> dict[str, Any]:
+        return self.by_service.get(service_id, _Counts()).report()
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        return self.by_user.get(user_id, _Counts()).report()
+
+
+def _holder_or_last_holder() -> ColumnElement[int | None]:
+    """The case's holder; for a case nobody holds, the enumerator of its latest assignment
+    (closing or returning a case clears the holder, so holder_id alone left an enumerator's
+    queued and closed cases at 0). The lookup runs only for cases without a holder, on the
+    (case_id, version) unique index."""
+    last = (select(Assignment.user_id).where(Assignment.case_id == Case.id)
+            .order_by(Assignment.version.desc()).limit(1).scalar_subquery())
+    # a case never assigned has no assignment to look up (most cases early in fieldwork)
+    return func.coalesce(Case.holder_id,
+                         case((Case.assignment_version > 0, last), else_=None))
+
+
+def _tallies(session: Session, window: _Window) -> _Tallies:
+    """Each kind of count is one GROUP BY (service, user) query, folded here into per-service
+    and per-user counts: the big tables (cases, attempts, interviews) are read once each."""
+    tallies = _Tallies()
+    # the key worked out once per case: the holder, or for a case nobody holds the last one
+    keyed = select(Case.service_id, _holder_or_last_holder().label("user_id"),
+                   Case.state).subquery()
+    for service_id, holder_id, state, n in session.execute(
+            select(keyed.c.service_id, keyed.c.user_id, keyed.c.state, func.count())
+            .group_by(keyed.c.service_id, keyed.c.user_id, keyed.c.state)):
+        for counts in tallies.both(service_id, holder_id):
+            counts.cases_by_state[state] = counts.cases_by_state.get(state, 0) + n
+    for service_id, user_id, total, n_today, n_hour in session.execute(_attempts(window)):
+        for counts in tallies.both(service_id, user_id):
+            counts.attempts_total += total
+            counts.attempts_today += int(n_today or 0)
+            counts.attempts_last_hour += int(n_hour or 0)
+    for service_id, user_id, n_today, total, n_scored in session.execute(_interviews(window)):
+        for counts in tallies.both(service_id, user_id):
+            counts.completes_today += int(n_today or 0)
+            counts.composite_sum += float(total or 0.0)
+            counts.interviews_scored += int(n_scored or 0)
+    return tallies
+
+
+def _attempts(window: _Window) -> Select[Any, Any, Any, Any, Any]:
     # "today" is when the server received the work: a device's clock may be wrong, and work
     # done offline yesterday and sent this morning is this morning's news to a supervisor
-    today = case((and_(ContactAttempt.received_at >= start, ContactAttempt.received_at < end),
-                  1), else_=0)
+    today = case((and_(ContactAttempt.received_at >= window.start,
+                       ContactAttempt.received_at < window.end), 1), else_=0)
     last_hour = case((and_(ContactAttempt.started_at >= window.hour_start,
                            ContactAttempt.started_at < window.hour_end), 1), else_=0)
-    attempts = {key: (total, int(n_today or 0), int(n_hour or 0))
-                for key, total, n_today, n_hour in session.execute(
-                    select(attempt_key, func.count(), func.sum(today), func.sum(last_hour))
-                    .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
-                    .group_by(attempt_key))}
-    ended = InterviewVersion.received_at  # received today (see "today" above)
-    completes: dict[int, int] = dict(session.execute(
-        select(interview_key, func.count()).select_from(InterviewVersion)
-        .join(Case, Case.id == InterviewVersion.case_id)
-        .where(InterviewVersion.completion == COMPLETE, InterviewVersion.primary.is_(True),
-               ended >= start, ended < end)
-        .group_by(interview_key)).all())
-    composites = _composites(session, interview_key)
-    keys = set(states) | set(attempts) | set(completes) | set(composites)
-
-    def counts(key: int) -> dict[str, Any]:
-        total, n_today, n_hour = attempts.get(key, (0, 0, 0))
-        composite, scored = composites.get(key, (None, 0))
-        return {"cases_by_state": states[key], "completes_today": completes.get(key, 0),
-                "attempts_total": total, "attempts_today": n_today,
-                "attempts_last_hour": n_hour, "composite": composite,
-                "interviews_scored": scored}
-
-    return defaultdict(lambda: counts(-1), {key: counts(key) for key in keys})
+    return (select(Case.service_id, ContactAttempt.user_id, func.count(), func.sum(today),
+                   func.sum(last_hour))
+            .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
+            .group_by(Case.service_id, ContactAttempt.user_id))
 
 
 SCORED = ("complete", "partial")
 
 
-def _composites(session: Session, interview_key: Key) -> dict[int, tuple[float | None, int]]:
-    """Mean composite score (1–5) per key over the primary complete and partial interviews.
-
-    Scoring needs the questionnaire (skip logic decides which answers count), so answers are
-    streamed through Python in chunks, one questionnaire parse per version, never all at once.
-    """
-    scored = (InterviewVersion.primary.is_(True), InterviewVersion.completion.in_(SCORED))
-    # the scripts first, so no query runs while the answers stream
-    scripts: dict[tuple[str, int], Questionnaire | None] = {
-        (qid, version): questionnaire(session, qid, version)
-        for qid, version in session.execute(
-            select(InterviewVersion.questionnaire_id, InterviewVersion.questionnaire_version)
-            .where(*scored).distinct())}
-    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    rows = session.execute(
-        select(interview_key, InterviewVersion.questionnaire_id,
-               InterviewVersion.questionnaire_version, InterviewVersion.answers)
-        .select_from(InterviewVersion).join(Case, Case.id == InterviewVersion.case_id)
-        .where(*scored).execution_options(yield_per=1000))
-    for key, qid, version, answers in rows:
-        script = scripts.get((qid, version))
-        composite = score(script, answers).composite if script is not None else None
-        if composite is not None:
-            sums[key][0] += composite
-            sums[key][1] += 1
-    return {key: (total / n, int(n)) for key, (total, n) in sums.items()}
+def _interviews(window: _Window) -> Select[Any, Any, Any, Any, Any]:
+    """Over the primary complete and partial interviews: completes received today (see
+    "today" above) and the sum and number of their stored composite scores (NULL, not
+    counted, where nothing scored; services.reporting.stored_scores)."""
+    received = InterviewVersion.received_at
+    today = case((and_(InterviewVersion.completion == COMPLETE, received >= window.start,
+                       received < window.end), 1), else_=0)
+    composite = InterviewVersion.score_composite
+    return (select(Case.service_id, InterviewVersion.user_id, func.sum(today),
+                   func.sum(composite), func.count(composite))
+            .select_from(InterviewVersion).join(Case, Case.id == InterviewVersion.case_id)
+            .where(InterviewVersion.primary.is_(True), InterviewVersion.completion.in_(SCORED))
+            .group_by(Case.service_id, InterviewVersion.user_id))
 
 
 # --- response rates ------------------------------------------------------------------------

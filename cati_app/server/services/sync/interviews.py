@@ -25,6 +25,7 @@ from cati_app.server.models import (
     ReviewStatus,
 )
 from cati_app.server.services.cases import case_plan
+from cati_app.server.services.reporting.stored_scores import scores_for
 from cati_app.server.services.sync.push_common import (
     AFTER_NEW_ATTEMPTS,
     Applied,
@@ -56,7 +57,8 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
     first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
     times = check_item_times(pc, case, p.started_at, p.ended_at)
     version = _version_row(pc, item, case, p, answers, outcome.key,
-                           problems + answer_problems(q, answers) + times.flags)
+                           problems + answer_problems(q, answers) + times.flags,
+                           scores_for(q, answers))
     pc.session.add(ContactAttempt(
         item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
         device_id=pc.device_id, assignment_version=item.assignment_version,
@@ -138,7 +140,7 @@ def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersion
     answers = normalised(q, p.answers)
     outcome = outcomes.outcome(completion(q, answers))
     version = _version_row(pc, item, case, p, answers, outcome.key,
-                           problems + answer_problems(q, answers))
+                           problems + answer_problems(q, answers), scores_for(q, answers))
     if not current:
         conflict = raise_conflict(pc, case, "stale_correction",
                                   "a correction arrived from someone who no longer holds the "
@@ -175,8 +177,8 @@ def normalised(q: Questionnaire, answers: dict[str, object]) -> dict[str, object
 
 
 def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
-                 answers: dict[str, object], completion_key: str, problems: list[str]
-                 ) -> InterviewVersion:
+                 answers: dict[str, object], completion_key: str, problems: list[str],
+                 scores: dict[str, float | None]) -> InterviewVersion:
     version = InterviewVersion(
         version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
         interview_uuid=str(p.interview_uuid),
@@ -186,7 +188,7 @@ def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersio
         questionnaire_version=p.questionnaire_version, language=p.language,
         started_at=p.started_at, ended_at=p.ended_at, answers=answers,
         completion=completion_key, problems=problems[:50], primary=False,
-        stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now)
+        stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now, **scores)
     version.stale = not (case.holder_id == pc.user.id
                          and case.assignment_version == item.assignment_version)
     pc.session.add(version)

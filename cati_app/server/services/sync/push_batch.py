@@ -46,6 +46,7 @@ from cati_app.server.models import (
 )
 from cati_app.server.services.cases import assignments, case_plan
 from cati_app.server.services.cases.appointment_bounds import appointment_problem
+from cati_app.server.services.reporting.stored_scores import scores_for
 from cati_app.server.services.sync.interviews import phone_index_of, questionnaire_for
 from cati_app.server.services.sync.push_common import PushContext, check_item_times
 
@@ -182,7 +183,7 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
         started_at=p.started_at, ended_at=p.ended_at, answers=answers,
         completion=kind.key, problems=(problems + answer_problems(q, answers))[:50],
         primary=primary, stale=False, review_status=ReviewStatus.PENDING,
-        review_comment="", received_at=pc.now))
+        review_comment="", received_at=pc.now, **scores_for(q, answers)))
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, phone_index,
                                       kind, interview_version_uuid=str(p.version_uuid)))
     record = AttemptRecord(p.started_at, kind.key, phone_index, pc.user.id)
