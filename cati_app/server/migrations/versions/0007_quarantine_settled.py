@@ -1,7 +1,7 @@
 """a quarantined item can be settled by a supervisor
 
 Revision ID: 0006_lead_quarantine
-Revises: 0002_h4_time
+Revises: 0006_h6
 Create Date: 2026-12-01 16:00:00
 
 Issue 13, "A quarantine view": the items the server kept aside stay forever (G4), and a
@@ -15,7 +15,7 @@ import cati_app.server.models.base
 
 
 revision = '0006_lead_quarantine'
-down_revision = '0002_h4_time'
+down_revision = '0006_h6'
 branch_labels = None
 depends_on = None
 
