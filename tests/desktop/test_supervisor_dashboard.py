@@ -94,6 +94,13 @@ def test_figures_per_service_and_enumerator(qtbot, qtmodeltester, seeded: Server
         ("Karma Dorji", (2,)), ("Pema Choden", (0,))]
     assert not page.state_chart.grab().isNull()  # paints without error
     assert "RR3 overall" in page.status.text()
+    # the trends: today is the last day shown, with what reached the server today
+    assert page.daily_chart.days[-1] == page.data.report.day
+    assert page.daily_chart.series["Completes"][-1] == 2
+    assert page.daily_chart.series["Attempts"][-1] == 3
+    [weekly] = page.weekly_chart.series.values()
+    assert weekly[-1] == pytest.approx(expected)  # this week's mean composite
+    assert not page.weekly_chart.grab().isNull()
 
 
 def test_refreshes_by_itself_and_keeps_figures_when_the_server_fails(

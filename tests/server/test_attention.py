@@ -5,7 +5,10 @@ reassign. Real pushes make both, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
+
+import pytest
 
 from cati_app.core.protocol import Role
 from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
@@ -103,3 +106,52 @@ def test_room_status_counts_what_waits_and_says_when_each_enumerator_was_last_se
     assert seen["enum1"] is not None and seen["enum2"] is None
     assert (room["open_conflicts"], room["waiting_review"], room["released_waiting"],
             room["quarantined_open"]) == (0, 0, 0, 1)
+
+
+def test_trends_count_work_per_thimphu_day_and_average_stored_scores_per_week(
+        ctx, client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from cati_app.core.clock import to_thimphu
+    from cati_app.server.models import InterviewVersion
+    from tests.server.factories import interview_item
+
+    make_user("enum1")
+    make_user("ana", Role.analyst)
+    seed_cases(ctx, seed_service(ctx), 6)
+    enum = login("enum1")
+    cases = claim(client, enum, 6)
+    first_day = to_thimphu(ctx.clock.now()).date()
+    push(client, enum, [attempt_item(cases[0], ctx.clock.now()),
+                        interview_item(cases[1], ctx.clock.now())])
+    ctx.clock.advance(timedelta(days=1))
+    enum = login("enum1")  # a new day, a new login
+    push(client, enum, [attempt_item(cases[2], ctx.clock.now()),
+                        attempt_item(cases[3], ctx.clock.now())])
+    ctx.clock.advance(timedelta(days=7))  # the next week
+    enum = login("enum1")
+    push(client, enum, [interview_item(cases[4], ctx.clock.now())])
+
+    body = client.get("/v1/reports/trends", params={"days": 9, "weeks": 3},
+                      headers=login("ana")).json()
+    days = {d["day"]: (d["completes"], d["attempts"]) for d in body["days"]}
+    assert len(days) == 9
+    # an interview is a call too: it brings its contact attempt
+    assert days[first_day.isoformat()] == (1, 2)
+    assert days[(first_day + timedelta(days=1)).isoformat()] == (0, 2)
+    assert days[(first_day + timedelta(days=8)).isoformat()] == (1, 1)
+    assert sum(c for c, _ in days.values()) == 2 and sum(a for _, a in days.values()) == 5
+
+    with ctx.sessions() as session:
+        stored = list(session.scalars(select(InterviewVersion.score_composite)
+                                      .order_by(InterviewVersion.received_at)))
+    [service] = body["services"]
+    weeks = [date.fromisoformat(w) for w in body["weeks"]]
+    assert weeks == sorted(weeks) and all(w.weekday() == 0 for w in weeks)
+    by_week = dict(zip(weeks, service["composite"], strict=True))
+    monday = first_day - timedelta(days=first_day.weekday())
+    assert by_week[monday] == pytest.approx(stored[0])
+    assert by_week[monday + timedelta(weeks=1)] == pytest.approx(stored[1])
+    assert service["interviews"][weeks.index(monday)] == 1
