@@ -74,35 +74,33 @@ class SupervisorApi:
 
     def cases(self, query: CaseQuery, *, limit: int = 100, offset: int = 0) -> CasePage:
         params = {**query.params(), "limit": limit, "offset": offset}
-        return self.api._call("GET", "/v1/cases", CasePage, params=params)
+        return self.api.request("GET", "/v1/cases", CasePage, params=params)
 
     def assign(self, case_ids: list[int], to_user: str | None, *, force: bool = False,
                reason: str = "") -> AssignResponse:
         """``to_user=None`` returns the cases to the pool."""
         body = AssignRequest(case_ids=case_ids, to_user=to_user, force=force, reason=reason)
-        return self.api._call("POST", "/v1/cases/assign", AssignResponse,
-                              data=body.model_dump_json())
+        return self.api.request("POST", "/v1/cases/assign", AssignResponse, body=body)
 
     def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:
         body = PriorityRequest(case_ids=case_ids, priority=priority)
-        return self.api._call("POST", "/v1/cases/priority", PriorityResponse,
-                              data=body.model_dump_json())
+        return self.api.request("POST", "/v1/cases/priority", PriorityResponse, body=body)
 
     # --- conflicts and review --------------------------------------------------------------
 
     def conflicts(self, status: str = "open", *, limit: int = 100, offset: int = 0
                   ) -> ConflictList:
-        return self.api._call("GET", "/v1/conflicts", ConflictList,
-                              params={"status": status, "limit": limit, "offset": offset})
+        return self.api.request("GET", "/v1/conflicts", ConflictList,
+                                params={"status": status, "limit": limit, "offset": offset})
 
     def conflict(self, conflict_id: int) -> ConflictDetail:
-        return self.api._call("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
+        return self.api.request("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
 
     def resolve(self, conflict_id: int, *, primary_version_uuid: str | None,
                 resolution: str) -> ConflictDetail:
         body = ResolveRequest(primary_version_uuid=primary_version_uuid, resolution=resolution)
-        return self.api._call("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
-                              ConflictDetail, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
+                                ConflictDetail, body=body)
 
     def interviews_for_review(self, review_status: str = "pending", service: str | None = None,
                               *, limit: int = 100, offset: int = 0) -> ReviewList:
@@ -111,28 +109,28 @@ class SupervisorApi:
                                   "offset": offset}
         if service:
             params["service"] = service
-        return self.api._call("GET", "/v1/interviews", ReviewList, params=params)
+        return self.api.request("GET", "/v1/interviews", ReviewList, params=params)
 
     def approve(self, interview_uuid: str, comment: str = "") -> ReviewResponse:
         body = ReviewRequest(comment=comment)
-        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
-                              ReviewResponse, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
+                                ReviewResponse, body=body)
 
     def reject(self, interview_uuid: str, comment: str) -> ReviewResponse:
         """Back to the enumerator who made it, for correction; ``comment`` is required."""
         body = RejectRequest(comment=comment)
-        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
-                              ReviewResponse, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
+                                ReviewResponse, body=body)
 
     # --- reports ---------------------------------------------------------------------------
 
     def progress(self) -> ProgressReport:
-        return self.api._call("GET", "/v1/reports/progress", ProgressReport)
+        return self.api.request("GET", "/v1/reports/progress", ProgressReport)
 
     def response_rates(self, service: str | None = None, date_from: date | None = None,
                        date_to: date | None = None) -> ResponseRates:
-        return self.api._call("GET", "/v1/reports/response-rates", ResponseRates,
-                              params=_date_params(service, date_from, date_to))
+        return self.api.request("GET", "/v1/reports/response-rates", ResponseRates,
+                                params=_date_params(service, date_from, date_to))
 
     # --- import and export -----------------------------------------------------------------
 
@@ -146,9 +144,9 @@ class SupervisorApi:
             form["batch_name"] = batch_name.strip()
         try:
             with path.open("rb") as stream:
-                return self.api._call("POST", "/v1/samples/import", SampleImportResult,
-                                      content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
-                                      files={"file": (path.name, stream)}, data=form)
+                return self.api.request("POST", "/v1/samples/import", SampleImportResult,
+                                        content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
+                                        files={"file": (path.name, stream)}, data=form)
         except OSError as exc:
             raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         except RequestRejected as exc:
@@ -167,10 +165,10 @@ class SupervisorApi:
         path = Path(path)
         try:
             with path.open("rb") as stream:
-                return self.api._call("POST", "/v1/admin/questionnaires/xlsform",
-                                      QuestionnaireImportResult, content_type=None,
-                                      files={"file": (path.name, stream)},
-                                      data={"service": service_code})
+                return self.api.request("POST", "/v1/admin/questionnaires/xlsform",
+                                        QuestionnaireImportResult, content_type=None,
+                                        files={"file": (path.name, stream)},
+                                        data={"service": service_code})
         except OSError as exc:
             raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
 
@@ -184,8 +182,8 @@ class SupervisorApi:
         download never leaves half a workbook where the person expects a whole one."""
         destination = Path(destination)
         params = _date_params(service, date_from, date_to)
-        response = self.api._send("GET", EXPORTS[kind], params=params, stream=True,
-                                  read_timeout=EXPORT_READ_TIMEOUT)
+        response = self.api.send("GET", EXPORTS[kind], params=params, stream=True,
+                                 read_timeout=EXPORT_READ_TIMEOUT)
         partial = destination.with_name(destination.name + ".part")
         try:
             with response, partial.open("wb") as out:

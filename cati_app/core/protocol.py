@@ -266,6 +266,15 @@ class AppointmentPayload(Lenient):
     note: str = Field(default="", max_length=4000)
 
 
+def _phone_index_or_first(value: Any) -> Any:
+    """An interview's number is read leniently, as servers always have: a payload without it
+    (or with something that is not a number's position) was called on the first number. The
+    position is still checked against the case's numbers when the item is stored."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return 0
+
+
 class InterviewVersionPayload(Lenient):
     interview_uuid: uuid.UUID
     version_uuid: uuid.UUID
@@ -277,6 +286,8 @@ class InterviewVersionPayload(Lenient):
     started_at: UtcDatetime
     ended_at: UtcDatetime | None = None
     answers: dict[str, Any]
+    #: 0-based position of the number the interview was held on (in the case's phones)
+    phone_index: Annotated[int, BeforeValidator(_phone_index_or_first)] = 0
 
     @field_validator("answers")
     @classmethod
