@@ -27,7 +27,7 @@ from cati_app.core.protocol import (
     ClaimRequest,
     ClaimResponse,
     Hello,
-    PullResponse,
+    PulledPage,
     PushRequest,
     PushResponse,
     SnapshotRequest,
@@ -122,8 +122,8 @@ class ApiClient:
                  len(request.items), len(reply.results))
         return reply
 
-    def pull(self, cursor: str, limit: int = 200) -> PullResponse:
-        return self.request("GET", "/v1/sync/pull", PullResponse,
+    def pull(self, cursor: str, limit: int = 200) -> PulledPage:
+        return self.request("GET", "/v1/sync/pull", PulledPage,
                             params={"cursor": cursor, "limit": limit})
 
     def snapshot(self, device_id: str) -> SnapshotResponse:

@@ -29,7 +29,14 @@ from cati_app.client.api import (
     retry_after_seconds,
 )
 from cati_app.client.backoff import Backoff
-from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest
+from cati_app.core.protocol import (
+    CaseRevoked,
+    CaseRevokedBody,
+    ItemKind,
+    ItemStatus,
+    PushItem,
+    PushRequest,
+)
 
 NOW = "2026-06-02T04:00:00Z"
 TOKEN = "tok-secret-0123456789"
@@ -203,7 +210,9 @@ def test_push_ack_and_pull_round_trip(fake: FakeServer, api: ApiClient) -> None:
     assert fake.seen[1].body == {"grant_id": "g-1", "case_ids": [7]}
     assert fake.seen[2].path == "/v1/sync/pull?cursor=3&limit=50"
     assert acked.acknowledged == [7]
-    assert page.changes[0].body == {"reason": "reassigned"} and page.next_cursor == "4"
+    assert page.changes[0] == CaseRevoked(seq=4, case_id=7, assignment_version=2,
+                                          body=CaseRevokedBody(reason="reassigned"))
+    assert page.next_cursor == "4"
 
 
 def test_questionnaire_path_is_escaped(fake: FakeServer, api: ApiClient) -> None:

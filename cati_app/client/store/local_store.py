@@ -30,7 +30,7 @@ from cati_app.client.store.models import (
 from cati_app.client.store.records import ACTIVE, DONE, OPEN, REVOKED
 from cati_app.client.store.views import InterviewDraft, LocalCase, OutboxItem, SyncLogEntry
 from cati_app.core.clock import Clock, as_utc
-from cati_app.core.protocol import Change, ItemResult, QueueCase
+from cati_app.core.protocol import ItemResult, QueueCase, ReceivedChange
 from cati_app.core.questionnaire import Questionnaire, load_questionnaire
 from cati_app.core.queue_order import order_queue
 from cati_app.core.scheduling import CallingRules
@@ -196,7 +196,7 @@ class LocalStore:
             incoming.store_claim(session, self._rules, grant_id, cases, self._clock.now())
             _set_meta(session, "claim_request_uuid", None)
 
-    def apply_changes(self, changes: list[Change], next_cursor: str) -> None:
+    def apply_changes(self, changes: list[ReceivedChange], next_cursor: str) -> None:
         """Apply a pull page and move the cursor in ONE transaction (G6). Changes at or below
         the last applied sequence number are skipped, so a page applied twice changes
         nothing."""

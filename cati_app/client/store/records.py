@@ -16,6 +16,7 @@ from cati_app.client.store.views import (
     LocalAppointment,
     LocalAttempt,
     LocalCase,
+    LocalCorrection,
 )
 from cati_app.core.queue_order import QueueEntry
 from cati_app.core.scheduling import AppointmentRecord, AttemptRecord, CallingRules, plan_next_call
@@ -89,10 +90,19 @@ def _view(row: Any, attempts: list[Any], pending: set[str]) -> LocalCase:
         priority=row.priority, respondent_name=row.respondent_name, phones=tuple(row.phones),
         office=row.office, dzongkhag=row.dzongkhag, date_availed=row.date_availed,
         language=row.language, attempts=views, next_call_at=row.next_call_at,
-        appointment=appointment, state=row.state, correction=row.correction,
+        appointment=appointment, state=row.state, correction=local_correction(row.correction),
         last_outcome=attempts[-1].outcome if attempts else None,
         next_phone_index=row.next_phone_index,
     )
+
+
+def local_correction(stored: dict[str, Any] | None) -> LocalCorrection | None:
+    """The correction kept with a case (``Correction`` without its answers, which went into
+    the new draft)."""
+    if stored is None:
+        return None
+    return LocalCorrection(version_uuid=str(stored.get("version_uuid") or ""),
+                           comment=str(stored.get("comment") or ""))
 
 
 def _to_attempt(row: Any, pending: set[str]) -> LocalAttempt:

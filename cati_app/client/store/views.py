@@ -29,6 +29,15 @@ class LocalAppointment:
 
 
 @dataclass(frozen=True)
+class LocalCorrection:
+    """A supervisor sent the case's interview back: the new draft is chained to
+    ``version_uuid``; ``comment`` says what to correct."""
+
+    version_uuid: str
+    comment: str
+
+
+@dataclass(frozen=True)
 class LocalCase:
     case_id: int
     assignment_version: int
@@ -48,7 +57,7 @@ class LocalCase:
     appointment: LocalAppointment | None
     #: 'active' | 'done' | 'revoked'
     state: str
-    correction: dict | None
+    correction: LocalCorrection | None
     last_outcome: str | None
     next_phone_index: int
 

@@ -11,12 +11,25 @@ One module per topic: ``wire`` (what all share), ``session`` (sign-in, hello), `
 """
 
 from cati_app.core.protocol.feed import (
+    CHANGE,
     CURSOR_AHEAD,
+    CaseRevoked,
+    CaseRevokedBody,
+    CaseUpsert,
     Change,
     ChangeType,
+    ConflictNotice,
+    ConflictNoticeBody,
+    FeedBody,
+    InterviewRejected,
+    PulledPage,
     PullResponse,
+    QuestionnaireAvailable,
+    QuestionnaireAvailableBody,
+    ReceivedChange,
     SnapshotRequest,
     SnapshotResponse,
+    UnreadableChange,
 )
 from cati_app.core.protocol.push import (
     MAX_ANSWER_CHARS,
@@ -44,6 +57,7 @@ from cati_app.core.protocol.queue import (
     AttemptSummary,
     ClaimRequest,
     ClaimResponse,
+    Correction,
     HoldsToReview,
     HoldToReview,
     QueueCase,
@@ -68,6 +82,20 @@ from cati_app.core.protocol.wire import (
 )
 
 __all__ = [
+    "Correction",
+    "UnreadableChange",
+    "ReceivedChange",
+    "QuestionnaireAvailableBody",
+    "QuestionnaireAvailable",
+    "PulledPage",
+    "InterviewRejected",
+    "FeedBody",
+    "ConflictNoticeBody",
+    "ConflictNotice",
+    "CaseUpsert",
+    "CaseRevokedBody",
+    "CaseRevoked",
+    "CHANGE",
     "API_VERSION",
     "AckRequest",
     "AckResponse",

@@ -39,6 +39,22 @@ class ClaimRequest(Strict):
     max_cases: int = Field(ge=1, le=500)
 
 
+class Correction(BaseModel):
+    """A completed interview a supervisor sent back to the enumerator who made it: their device
+    opens a new draft pre-filled with ``answers``, chained to ``version_uuid``. It travels in
+    the case's view (``QueueCase.correction``: claim, snapshot, feed), nowhere else."""
+
+    interview_uuid: str
+    #: the rejected version; the corrected one names it as its ``base_version_uuid``
+    version_uuid: str
+    comment: str = ""
+    answers: dict[str, Any] = {}
+    #: the rejected version's questionnaire; absent from corrections stored before it was
+    #: sent (the device then takes the draft's or the case's)
+    questionnaire_id: str | None = None
+    questionnaire_version: int | None = None
+
+
 class QueueCase(BaseModel):
     """A case as the holder's device sees it, contact details included."""
 
@@ -60,7 +76,7 @@ class QueueCase(BaseModel):
     appointment: Appointment | None = None
     state: str = "held"
     #: set when a supervisor sent a completed interview back for correction
-    correction: dict[str, Any] | None = None
+    correction: Correction | None = None
 
 
 class ClaimResponse(BaseModel):

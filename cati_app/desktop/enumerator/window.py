@@ -374,7 +374,7 @@ class EnumeratorWindow(QMainWindow):
 def _correction_note(case: LocalCase) -> str:
     if not case.correction:
         return ""
-    comment = case.correction.get("comment") or case.correction.get("reason") or ""
+    comment = case.correction.comment
     if comment:
         return QCoreApplication.translate(
             "EnumeratorWindow", "Correction asked by the supervisor: {comment}").format(
