@@ -47,7 +47,7 @@ from cati_app.desktop.settings import (
 from cati_app.desktop.theme import apply_theme
 
 if TYPE_CHECKING:
-    from cati_app.client.store.views import LocalCase
+    from cati_app.client.store.views import LocalCase, QueueItem
 
 
 class EnumeratorWindow(QMainWindow):
@@ -151,7 +151,7 @@ class EnumeratorWindow(QMainWindow):
 
     # --- queue and case ------------------------------------------------------------------
 
-    def _queue_cases(self) -> list[LocalCase]:
+    def _queue_cases(self) -> list[QueueItem]:
         model = self.queue.model
         return [model.case_at(row) for row in range(model.rowCount())]
 
@@ -172,7 +172,7 @@ class EnumeratorWindow(QMainWindow):
         self.interview_button.setText(self.tr("Resume interview (Ctrl+I)") if has_draft
                                       else self.tr("Start interview (Ctrl+I)"))
 
-    def _show_reminder(self, case: LocalCase) -> None:
+    def _show_reminder(self, case: QueueItem) -> None:
         at = thimphu_time(case.appointment.at, with_date=False) if case.appointment else ""
         self.notice.setText(self.tr("<b>Reminder:</b> appointment at {time} with {respondent} "
                                     "({service}). It is in your queue.").format(
