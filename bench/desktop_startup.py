@@ -9,6 +9,7 @@ figure next to its target, and the load average. Run:
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -65,10 +66,15 @@ store.close()
 """
 
 
-def launch_to_usable(tmp: Path) -> float:
+def launch_to_usable(tmp: Path) -> tuple[float, float]:
+    """(wall, cpu) seconds from starting the interpreter to a shown window; the CPU time is
+    the child's own (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", CHILD, str(tmp)], check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def filled_store(folder: Path, cases: int = QUEUE_CASES) -> LocalStore:
@@ -158,10 +164,11 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         launch_to_usable(Path(tmp))  # first run creates and migrates the store
-        runs = sorted(launch_to_usable(Path(tmp)) for _ in range(3))
-    startup = runs[1]
-    print(f"launch to usable (median of 3): {startup:.2f} s  target <= {STARTUP_TARGET_S} s  "
-          f"ratio {startup / STARTUP_TARGET_S:.2f}")
+        runs = [launch_to_usable(Path(tmp)) for _ in range(3)]
+    for clock, i in (("wall", 0), ("cpu", 1)):
+        startup = sorted(run[i] for run in runs)[1]
+        print(f"launch to usable ({clock}, median of 3): {startup:.2f} s  target <= "
+              f"{STARTUP_TARGET_S} s  ratio {startup / STARTUP_TARGET_S:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         store = filled_store(Path(tmp))
         try:
