@@ -10,6 +10,8 @@ tokens: log lines carry paths, status codes and counts only.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -26,7 +28,7 @@ from cati_app.core.protocol import (
     ClaimRequest,
     ClaimResponse,
     Hello,
-    PullResponse,
+    PulledPage,
     PushRequest,
     PushResponse,
     SnapshotRequest,
@@ -97,67 +99,78 @@ class ApiClient:
 
     def login(self, username: str, password: str, device_id: str) -> TokenResponse:
         body = TokenRequest(username=username, password=password, device_id=device_id)
-        reply = self._call("POST", "/v1/auth/token", TokenResponse, data=_dump(body),
-                           authenticated=False)
+        reply = self.request("POST", "/v1/auth/token", TokenResponse, body=body,
+                             authenticated=False)
         self.token = reply.access_token
         return reply
 
     def hello(self) -> Hello:
-        return self._call("GET", "/v1/sync/hello", Hello)
+        return self.request("GET", "/v1/sync/hello", Hello)
 
     def claim(self, request_uuid: str, device_id: str, max_cases: int) -> ClaimResponse:
-        body = ClaimRequest(request_uuid=request_uuid, device_id=device_id, max_cases=max_cases)
-        reply = self._call("POST", "/v1/queue/claim", ClaimResponse, data=_dump(body))
+        body = ClaimRequest(request_uuid=uuid.UUID(request_uuid), device_id=device_id,
+                            max_cases=max_cases)
+        reply = self.request("POST", "/v1/queue/claim", ClaimResponse, body=body)
         log.info("claim %s: %d cases in grant %s", request_uuid, len(reply.cases), reply.grant_id)
         return reply
 
     def ack(self, grant_id: str, case_ids: list[int]) -> AckResponse:
         body = AckRequest(grant_id=grant_id, case_ids=case_ids)
-        return self._call("POST", "/v1/queue/ack", AckResponse, data=_dump(body))
+        return self.request("POST", "/v1/queue/ack", AckResponse, body=body)
 
     def push(self, request: PushRequest) -> PushResponse:
-        reply = self._call("POST", "/v1/sync/push", PushResponse, data=_dump(request))
+        reply = self.request("POST", "/v1/sync/push", PushResponse, body=request)
         log.info("push batch %s: %d items sent, %d results", request.batch_uuid,
                  len(request.items), len(reply.results))
         return reply
 
-    def pull(self, cursor: str, limit: int = 200) -> PullResponse:
-        return self._call("GET", "/v1/sync/pull", PullResponse,
-                          params={"cursor": cursor, "limit": limit})
+    def pull(self, cursor: str, limit: int = 200) -> PulledPage:
+        return self.request("GET", "/v1/sync/pull", PulledPage,
+                            params={"cursor": cursor, "limit": limit})
 
     def snapshot(self, device_id: str) -> SnapshotResponse:
         body = SnapshotRequest(device_id=device_id)
-        reply = self._call("POST", "/v1/sync/snapshot", SnapshotResponse, data=_dump(body))
+        reply = self.request("POST", "/v1/sync/snapshot", SnapshotResponse, body=body)
         log.info("snapshot: %d cases (%d handed over, %d kept on another device), cursor %s",
                  len(reply.cases), reply.handed_over, reply.kept_on_other_device, reply.cursor)
         return reply
 
     def questionnaire(self, qid: str, version: int) -> dict[str, Any]:
         path = f"/v1/questionnaires/{quote(qid, safe='')}/{int(version)}"
-        data = self._send("GET", path).json()
+        data = self.send("GET", path).json()
         if not isinstance(data, dict):
             raise ServerUnavailable("the server sent a questionnaire that is not a JSON object")
         return data
 
-    # --- plumbing ------------------------------------------------------------------------
+    # --- requests (also used by SupervisorApi) ------------------------------------------------
 
-    def _call(self, method: str, path: str, model: type[Model], *,
-              authenticated: bool = True, **kwargs: Any) -> Model:
-        response = self._send(method, path, authenticated=authenticated, **kwargs)
+    def request(self, method: str, path: str, reply: type[Model], *,
+                body: BaseModel | None = None, params: Mapping[str, Any] | None = None,
+                authenticated: bool = True, **options: Any) -> Model:
+        """Send a request and read its reply as ``reply``. ``body`` goes as compact JSON;
+        ``options`` are those of ``send`` (an upload's ``files`` and ``data``, a longer
+        ``read_timeout``). A reply that does not match ``reply`` is ``ServerUnavailable``."""
+        if body is not None:
+            options["data"] = _dump(body)
+        response = self.send(method, path, params=params, authenticated=authenticated,
+                             **options)
         try:
-            return model.model_validate_json(response.content)
+            return reply.model_validate_json(response.content)
         except ValidationError as exc:
             log.warning("%s %s: reply does not match %s (%d problems)", method, path,
-                        model.__name__, exc.error_count())
+                        reply.__name__, exc.error_count())
             raise ServerUnavailable(
                 f"the server at {self.base_url} sent a reply this app cannot read: check the "
                 "server address, or update the app if the server is newer") from None
 
-    def _send(self, method: str, path: str, *, authenticated: bool = True,
-              content_type: str | None = "application/json", read_timeout: float | None = None,
-              **kwargs: Any) -> requests.Response:
-        """``content_type=None`` lets requests set it (multipart uploads); ``read_timeout``
-        overrides the default for a request the server needs longer to answer (an import)."""
+    def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+             authenticated: bool = True, content_type: str | None = "application/json",
+             read_timeout: float | None = None, **options: Any) -> requests.Response:
+        """The raw reply of a request that succeeded (a download streams it with
+        ``stream=True``); every failure is an ``ApiError``. ``content_type=None`` lets
+        requests set it (multipart uploads); ``read_timeout`` overrides the default for a
+        request the server needs longer to answer (an import). ``options`` go to
+        ``requests`` as they are (``data``, ``files``, ``stream``)."""
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
@@ -168,7 +181,7 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self.session.request(method, self.base_url + path, headers=headers,
-                                            timeout=timeouts, **kwargs)
+                                            params=params, timeout=timeouts, **options)
         except requests.Timeout:
             log.info("%s %s: timed out", method, path)
             raise ServerUnavailable(
@@ -213,10 +226,10 @@ def error_for(response: requests.Response) -> ApiError:
         wait = retry_after_seconds(response.headers.get("Retry-After")) or 60.0
         return Throttled(detail or f"too many requests: try again in {wait:.0f} seconds", wait)
     if status >= 500:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        retry = retry_after_seconds(response.headers.get("Retry-After"))
         return ServerUnavailable(
             f"the server had a problem (HTTP {status}){': ' + detail if detail else ''}; "
-            "your work is kept and will be sent later", wait)
+            "your work is kept and will be sent later", retry)
     return RequestRejected(detail or f"the server refused the request (HTTP {status})",
                            status, error, fields)
 
@@ -229,7 +242,8 @@ def _error_body(response: requests.Response) -> tuple[str, str, list[dict[str, A
     if not isinstance(data, dict):
         return "", "", []
     detail = data.get("detail")
-    fields = data.get("fields") if isinstance(data.get("fields"), list) else []
+    raw_fields = data.get("fields")
+    fields = raw_fields if isinstance(raw_fields, list) else []
     return str(data.get("error") or ""), detail if isinstance(detail, str) else "", fields
 
 

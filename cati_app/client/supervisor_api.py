@@ -88,11 +88,11 @@ class SupervisorApi:
 
     def cases(self, query: CaseQuery, *, limit: int = 100, offset: int = 0) -> CasePage:
         params = {**query.params(), "limit": limit, "offset": offset}
-        return self.api._call("GET", "/v1/cases", CasePage, params=params)
+        return self.api.request("GET", "/v1/cases", CasePage, params=params)
 
     def matching(self, query: CaseQuery) -> MatchingCases:
         """Every case the filters match (no personal data), for a change to all of them."""
-        return self.api._call("GET", "/v1/cases/matching", MatchingCases, params=query.params())
+        return self.api.request("GET", "/v1/cases/matching", MatchingCases, params=query.params())
 
     def assign(self, case_ids: list[int], to_user: str | None, *, force: bool = False,
                reason: str = "") -> AssignResponse:
@@ -101,47 +101,47 @@ class SupervisorApi:
         results = []
         for chunk in _chunks(case_ids):
             body = AssignRequest(case_ids=chunk, to_user=to_user, force=force, reason=reason)
-            results += self.api._call("POST", "/v1/cases/assign", AssignResponse,
-                                      data=body.model_dump_json()).results
+            results += self.api.request("POST", "/v1/cases/assign", AssignResponse,
+                                        body=body).results
         return AssignResponse(results=results)
 
     def reveal_phones(self, case_id: int, reason: str) -> RevealedPhones:
         """A case's numbers in full; the server audits the request with its reason."""
         body = PhoneRevealRequest(reason=reason)
-        return self.api._call("POST", f"/v1/cases/{int(case_id)}/phones", RevealedPhones,
-                              data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/cases/{int(case_id)}/phones", RevealedPhones,
+                                body=body)
 
     def released_cases(self) -> ReleasedList:
-        return self.api._call("GET", "/v1/cases/released", ReleasedList)
+        return self.api.request("GET", "/v1/cases/released", ReleasedList)
 
     def quarantine(self, status: str = "open", *, limit: int = 100, offset: int = 0
                    ) -> QuarantineList:
-        return self.api._call("GET", "/v1/quarantine", QuarantineList,
-                              params={"status": status, "limit": limit, "offset": offset})
+        return self.api.request("GET", "/v1/quarantine", QuarantineList,
+                                params={"status": status, "limit": limit, "offset": offset})
 
     def settle_quarantined(self, item_id: int, settlement: Settlement, note: str = ""
                            ) -> QuarantineRow:
         body = SettleRequest(settlement=settlement, note=note)
-        return self.api._call("POST", f"/v1/quarantine/{int(item_id)}/settle", QuarantineRow,
-                              data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/quarantine/{int(item_id)}/settle", QuarantineRow,
+                                body=body)
 
     def set_priority(self, case_ids: list[int], priority: int) -> PriorityResponse:
         changed = 0
         for chunk in _chunks(case_ids):
             body = PriorityRequest(case_ids=chunk, priority=priority)
-            changed += self.api._call("POST", "/v1/cases/priority", PriorityResponse,
-                                      data=body.model_dump_json()).changed
+            changed += self.api.request("POST", "/v1/cases/priority", PriorityResponse,
+                                        body=body).changed
         return PriorityResponse(changed=changed)
 
     # --- conflicts and review --------------------------------------------------------------
 
     def conflicts(self, status: str = "open", *, limit: int = 100, offset: int = 0
                   ) -> ConflictList:
-        return self.api._call("GET", "/v1/conflicts", ConflictList,
-                              params={"status": status, "limit": limit, "offset": offset})
+        return self.api.request("GET", "/v1/conflicts", ConflictList,
+                                params={"status": status, "limit": limit, "offset": offset})
 
     def conflict(self, conflict_id: int) -> ConflictDetail:
-        return self.api._call("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
+        return self.api.request("GET", f"/v1/conflicts/{int(conflict_id)}", ConflictDetail)
 
     def resolve(self, conflict_id: int, *, primary_version_uuid: str | None,
                 resolution: str, decision: Decision | None = None) -> ConflictDetail:
@@ -149,8 +149,8 @@ class SupervisorApi:
         server's default) closes the case with it, ``dismiss`` gives the case back."""
         body = ResolveRequest(primary_version_uuid=primary_version_uuid, resolution=resolution,
                               decision=decision)
-        return self.api._call("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
-                              ConflictDetail, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/conflicts/{int(conflict_id)}/resolve",
+                              ConflictDetail, body=body)
 
     def interviews_for_review(self, review_status: str = "pending", service: str | None = None,
                               *, limit: int = 100, offset: int = 0) -> ReviewList:
@@ -159,41 +159,41 @@ class SupervisorApi:
                                   "offset": offset}
         if service:
             params["service"] = service
-        return self.api._call("GET", "/v1/interviews", ReviewList, params=params)
+        return self.api.request("GET", "/v1/interviews", ReviewList, params=params)
 
     def approve(self, interview_uuid: str, comment: str = "") -> ReviewResponse:
         body = ReviewRequest(comment=comment)
-        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
-                              ReviewResponse, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/approve",
+                                ReviewResponse, body=body)
 
     def reject(self, interview_uuid: str, comment: str) -> ReviewResponse:
         """Back to the enumerator who made it, for correction; ``comment`` is required."""
         body = RejectRequest(comment=comment)
-        return self.api._call("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
-                              ReviewResponse, data=body.model_dump_json())
+        return self.api.request("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
+                                ReviewResponse, body=body)
 
     # --- reports ---------------------------------------------------------------------------
 
     def rates_by(self, by: str, service: str | None = None, date_from: date | None = None,
                  date_to: date | None = None) -> RateBreakdown:
         params = {"by": by, **_date_params(service, date_from, date_to)}
-        return self.api._call("GET", "/v1/reports/response-rates/by", RateBreakdown,
-                              params=params)
+        return self.api.request("GET", "/v1/reports/response-rates/by", RateBreakdown,
+                                params=params)
 
     def trends(self, days: int = 28, weeks: int = 12) -> Trends:
-        return self.api._call("GET", "/v1/reports/trends", Trends,
-                              params={"days": days, "weeks": weeks})
+        return self.api.request("GET", "/v1/reports/trends", Trends,
+                                params={"days": days, "weeks": weeks})
 
     def room(self) -> RoomStatus:
-        return self.api._call("GET", "/v1/reports/room", RoomStatus)
+        return self.api.request("GET", "/v1/reports/room", RoomStatus)
 
     def progress(self) -> ProgressReport:
-        return self.api._call("GET", "/v1/reports/progress", ProgressReport)
+        return self.api.request("GET", "/v1/reports/progress", ProgressReport)
 
     def response_rates(self, service: str | None = None, date_from: date | None = None,
                        date_to: date | None = None) -> ResponseRates:
-        return self.api._call("GET", "/v1/reports/response-rates", ResponseRates,
-                              params=_date_params(service, date_from, date_to))
+        return self.api.request("GET", "/v1/reports/response-rates", ResponseRates,
+                                params=_date_params(service, date_from, date_to))
 
     # --- import and export -----------------------------------------------------------------
 
@@ -207,9 +207,9 @@ class SupervisorApi:
             form["batch_name"] = batch_name.strip()
         try:
             with path.open("rb") as stream:
-                return self.api._call("POST", "/v1/samples/import", SampleImportResult,
-                                      content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
-                                      files={"file": (path.name, stream)}, data=form)
+                return self.api.request("POST", "/v1/samples/import", SampleImportResult,
+                                        content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
+                                        files={"file": (path.name, stream)}, data=form)
         except OSError as exc:
             raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         except RequestRejected as exc:
@@ -228,10 +228,10 @@ class SupervisorApi:
         path = Path(path)
         try:
             with path.open("rb") as stream:
-                return self.api._call("POST", "/v1/admin/questionnaires/xlsform",
-                                      QuestionnaireImportResult, content_type=None,
-                                      files={"file": (path.name, stream)},
-                                      data={"service": service_code})
+                return self.api.request("POST", "/v1/admin/questionnaires/xlsform",
+                                        QuestionnaireImportResult, content_type=None,
+                                        files={"file": (path.name, stream)},
+                                        data={"service": service_code})
         except OSError as exc:
             raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
 
@@ -248,7 +248,7 @@ class SupervisorApi:
         params: dict[str, Any] = _date_params(None, date_from, date_to)
         if services:
             params["service"] = list(services)  # requests repeats the key for a list
-        response = self.api._send("GET", EXPORTS[kind], params=params, stream=True,
+        response = self.api.send("GET", EXPORTS[kind], params=params, stream=True,
                                   read_timeout=EXPORT_READ_TIMEOUT)
         partial = destination.with_name(destination.name + ".part")
         try:

@@ -13,7 +13,7 @@ from cati_app.core.outcomes import BY_KEY
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
-    from cati_app.client.store.views import LocalCase
+    from cati_app.client.store.views import QueueItem
 
 
 class QueueGroup(StrEnum):
@@ -36,15 +36,15 @@ def group_label(group: QueueGroup) -> str:
 DUE_GROUPS = (QueueGroup.APPOINTMENT, QueueGroup.CORRECTION, QueueGroup.RETRY, QueueGroup.FRESH)
 
 
-def queue_group(case: LocalCase, now: datetime) -> QueueGroup:
+def queue_group(case: QueueItem, now: datetime) -> QueueGroup:
     due = case.next_call_at is None or as_utc(case.next_call_at) <= as_utc(now)
-    if case.correction is not None:
+    if case.returned_for_correction:
         return QueueGroup.CORRECTION
     if not due:
         return QueueGroup.LATER
     if case.appointment is not None:
         return QueueGroup.APPOINTMENT
-    return QueueGroup.RETRY if case.attempts else QueueGroup.FRESH
+    return QueueGroup.RETRY if case.attempt_count else QueueGroup.FRESH
 
 
 def thimphu_time(when: datetime | None, *, with_date: bool = True) -> str:

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import Change, ChangeType
+from cati_app.core.protocol import (
+    CHANGE,
+    CaseRevoked,
+    CaseRevokedBody,
+    Change,
+    ChangeType,
+    FeedBody,
+)
 from cati_app.server.models import Case, FeedChange, User
 
 #: entries whose body holds the case's contact details or a respondent's answers
@@ -25,20 +31,20 @@ MOVED_ON = "this case is no longer yours on this device"
 
 
 def append_change(session: Session, *, user_id: int, type: ChangeType, at: datetime,
-                  case_id: int | None = None, assignment_version: int | None = None,
-                  body: dict[str, Any] | None = None) -> int:
+                  body: FeedBody, case_id: int | None = None,
+                  assignment_version: int | None = None) -> int:
     seq = session.execute(
         update(User).where(User.id == user_id).values(feed_seq=User.feed_seq + 1)
         .returning(User.feed_seq).execution_options(synchronize_session=False)
     ).scalar_one()
     session.add(FeedChange(user_id=user_id, seq=seq, type=type.value, case_id=case_id,
-                           assignment_version=assignment_version, body=body or {},
-                           created_at=at))
+                           assignment_version=assignment_version,
+                           body=body.model_dump(mode="json"), created_at=at))
     return seq
 
 
 def append_changes(session: Session, *, user_id: int, type: ChangeType, at: datetime,
-                   entries: list[tuple[int | None, int | None, dict[str, Any]]]) -> None:
+                   entries: list[tuple[int | None, int | None, FeedBody]]) -> None:
     """``append_change`` for many entries of one type: one row-locking UPDATE takes all their
     numbers, one INSERT writes them. ``entries``: (case_id, assignment_version, body)."""
     if not entries:
@@ -50,7 +56,7 @@ def append_changes(session: Session, *, user_id: int, type: ChangeType, at: date
     first = end - len(entries) + 1
     session.execute(insert(FeedChange), [
         dict(user_id=user_id, seq=first + i, type=type.value, case_id=case_id,
-             assignment_version=version, body=body, created_at=at)
+             assignment_version=version, body=body.model_dump(mode="json"), created_at=at)
         for i, (case_id, version, body) in enumerate(entries)])
 
 
@@ -92,15 +98,16 @@ def read_feed(session: Session, user_id: int, device_id: str, cursor: int, limit
     ids = {r.case_id for r in rows if r.type in _PERSONAL and r.case_id is not None}
     cases: dict[int | None, Case] = {
         c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
-    changes = []
+    changes: list[Change] = []
     for row in rows:
         case = cases.get(row.case_id) if row.type in _PERSONAL else None
         if row.type in _PERSONAL and (case is None or not case.held_on(user_id, device_id)):
-            changes.append(Change(seq=row.seq, type=ChangeType.case_revoked,
-                                  case_id=row.case_id,
-                                  assignment_version=row.assignment_version,
-                                  body={"reason": MOVED_ON}))
+            changes.append(CaseRevoked(seq=row.seq, case_id=row.case_id,
+                                       assignment_version=row.assignment_version,
+                                       body=CaseRevokedBody(reason=MOVED_ON)))
             continue
-        changes.append(Change(seq=row.seq, type=ChangeType(row.type), case_id=row.case_id,
-                              assignment_version=row.assignment_version, body=row.body))
+        # every body was written from its model (append_change), so it reads back as one
+        changes.append(CHANGE.validate_python({
+            "seq": row.seq, "type": row.type, "case_id": row.case_id,
+            "assignment_version": row.assignment_version, "body": row.body}))
     return changes, has_more

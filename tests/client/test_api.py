@@ -29,7 +29,16 @@ from cati_app.client.api import (
     retry_after_seconds,
 )
 from cati_app.client.backoff import Backoff
-from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest
+from cati_app.core.protocol import (
+    CaseRevoked,
+    CaseRevokedBody,
+    ItemKind,
+    ItemStatus,
+    PushItem,
+    PushRequest,
+    QuestionnaireAvailable,
+    UnreadableChange,
+)
 
 NOW = "2026-06-02T04:00:00Z"
 TOKEN = "tok-secret-0123456789"
@@ -203,7 +212,30 @@ def test_push_ack_and_pull_round_trip(fake: FakeServer, api: ApiClient) -> None:
     assert fake.seen[1].body == {"grant_id": "g-1", "case_ids": [7]}
     assert fake.seen[2].path == "/v1/sync/pull?cursor=3&limit=50"
     assert acked.acknowledged == [7]
-    assert page.changes[0].body == {"reason": "reassigned"} and page.next_cursor == "4"
+    assert page.changes[0] == CaseRevoked(seq=4, case_id=7, assignment_version=2,
+                                          body=CaseRevokedBody(reason="reassigned"))
+    assert page.next_cursor == "4"
+
+
+def test_a_change_whose_body_cannot_be_read_does_not_sink_the_page(
+        fake: FakeServer, api: ApiClient) -> None:
+    """A known type with a body this app cannot read comes as UnreadableChange (the store logs
+    it and reads on); a type it does not know makes the page unreadable, as before."""
+    good = {"seq": 5, "type": "questionnaire_available", "body": {"questionnaire_id": "set",
+                                                                  "version": 2}}
+    broken = {"seq": 4, "type": "case_upsert", "case_id": 7, "assignment_version": 2,
+              "body": {"case_id": 7}}
+    page = {"next_cursor": "5", "has_more": False, "server_time": NOW}
+    fake.routes["/v1/sync/pull"] = Canned(body={**page, "changes": [broken, good]})
+    unreadable, announced = api.pull("3").changes
+    assert isinstance(unreadable, UnreadableChange)
+    assert (unreadable.seq, unreadable.type, unreadable.case_id) == (4, "case_upsert", 7)
+    assert unreadable.problems > 0
+    assert isinstance(announced, QuestionnaireAvailable) and announced.body.version == 2
+    fake.routes["/v1/sync/pull"] = Canned(body={**page, "changes": [
+        {**good, "type": "from_a_newer_server"}]})
+    with pytest.raises(ServerUnavailable, match="cannot read"):
+        api.pull("3")
 
 
 def test_questionnaire_path_is_escaped(fake: FakeServer, api: ApiClient) -> None:

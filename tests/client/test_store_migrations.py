@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from cati_app.client.store import LocalStore, StoreError
-from cati_app.client.store.database import head_revision, make_engine
+from cati_app.client.store.database import alembic_config, head_revision, make_engine
 from cati_app.client.store.models import Base
 from cati_app.core.clock import FixedClock
 from tests.client.conftest import USERNAME, queue_case
@@ -25,7 +27,7 @@ def _revision(path: Path) -> str | None:
 def test_new_file_is_created_at_head_without_a_backup(tmp_path: Path, clock: FixedClock) -> None:
     path = tmp_path / "sub" / "new.sqlite3"
     LocalStore.open(path, username=USERNAME, clock=clock).close()
-    assert _revision(path) == head_revision() == "0001"
+    assert _revision(path) == head_revision() == "0002"
     assert not list(path.parent.glob("*.bak-*"))
 
 
@@ -70,7 +72,7 @@ def test_an_older_file_is_copied_before_it_is_migrated(tmp_path: Path,
         assert db.execute("SELECT body FROM notes").fetchall() == [("answers from last year",)]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "cases" not in tables and "alembic_version" not in tables
-    assert _revision(path) == "0001"
+    assert _revision(path) == "0002"
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT body FROM notes").fetchall() == [("answers from last year",)]
 
@@ -84,3 +86,30 @@ def test_a_file_from_a_newer_version_is_refused_untouched(store: LocalStore, sto
         LocalStore.open(store_path, username=USERNAME, clock=clock)
     assert _revision(store_path) == "0099"
     assert not list(store_path.parent.glob("*.bak-*"))
+
+
+def test_a_store_from_before_the_history_summary_shows_its_attempts(
+        store: LocalStore, store_path: Path, clock: FixedClock) -> None:
+    """0002 fills each case's attempt count and last call from the attempts already there."""
+    store.store_claim("g", [queue_case(1), queue_case(2)])
+    for minutes, outcome in ((0, "no_answer"), (30, "busy")):
+        at = clock.now() - timedelta(hours=3) + timedelta(minutes=minutes)
+        store.record_attempt(1, outcome=outcome, phone_index=0, started_at=at, ended_at=at)
+    expected = {item.case_id: item for item in store.queue(clock.now())}
+    store.close()
+    engine = make_engine(store_path)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    engine.dispose()
+    assert _revision(store_path) == "0001"
+
+    reopened = LocalStore.open(store_path, username=USERNAME, clock=clock)
+    try:
+        items = {item.case_id: item for item in reopened.queue(clock.now())}
+    finally:
+        reopened.close()
+    assert items == expected
+    assert (items[1].attempt_count, items[1].last_outcome) == (2, "busy")
+    assert (items[2].attempt_count, items[2].last_called_at) == (0, None)

@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from cati_app.client.store import LocalStore
 from cati_app.core.protocol import (
     AttemptSummary,
-    Change,
     ChangeType,
+    Correction,
     ItemResult,
     ItemStatus,
+    ReceivedChange,
 )
 from cati_app.core.questionnaire import Questionnaire
 from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, queue_case
@@ -43,16 +45,25 @@ def _table(path: Path, sql: str) -> list[tuple[Any, ...]]:
         return db.execute(sql).fetchall()
 
 
-def _change(seq: int, kind: ChangeType, case: int | None = None,
-            assignment_version: int | None = None, **body: Any) -> Change:
-    return Change(seq=seq, type=kind, case_id=case, assignment_version=assignment_version,
-                  body=body)
+_RECEIVED = TypeAdapter[ReceivedChange](ReceivedChange)
 
 
-def _upsert(seq: int, case_id: int, **fields: Any) -> Change:
+def _change(seq: int, change_type: ChangeType, case: int | None = None,
+            assignment_version: int | None = None, **body: Any) -> ReceivedChange:
+    return _received(seq, change_type, case, assignment_version, body)
+
+
+def _received(seq: int, change_type: ChangeType, case: int | None,
+              assignment_version: int | None, body: dict[str, Any]) -> ReceivedChange:
+    """A change read as the client reads a pull page (a body it cannot read: unreadable)."""
+    return _RECEIVED.validate_python({"seq": seq, "type": change_type.value, "case_id": case,
+                                      "assignment_version": assignment_version, "body": body})
+
+
+def _upsert(seq: int, case_id: int, **fields: Any) -> ReceivedChange:
     case = queue_case(case_id, **fields)
-    return Change(seq=seq, type=ChangeType.case_upsert, case_id=case_id,
-                  assignment_version=case.assignment_version, body=case.model_dump(mode="json"))
+    return _received(seq, ChangeType.case_upsert, case_id, case.assignment_version,
+                     case.model_dump(mode="json"))
 
 
 # --- outbox ----------------------------------------------------------------------------------
@@ -128,7 +139,7 @@ def test_apply_changes_twice_changes_nothing(store: LocalStore, claim: Claim,
     claim(1, 2)
     page = [_upsert(1, 1, assignment_version=1, priority=99),
             _change(2, ChangeType.case_revoked, 2, 2, reason="reassigned to pema"),
-            _change(3, ChangeType.conflict_notice, 1, 1, conflict_id=4, type="double",
+            _change(3, ChangeType.conflict_notice, 1, 1, conflict_id=4, kind="double",
                     description="two completions"),
             _change(4, ChangeType.questionnaire_available, questionnaire_id="set", version=2)]
     store.apply_changes(page, "4")
@@ -214,12 +225,14 @@ def test_interview_rejected_reopens_with_a_prefilled_correction_draft(
     version = pushed.payload["version_uuid"]
     store.settle([_result(pushed.item_uuid, ItemStatus.stored)])
     answers = {**COMPLETE_ANSWERS, "acc_info": "1"}
-    rejection = _change(7, ChangeType.interview_rejected, 1, 1, version_uuid=version,
+    # as servers sent corrections before they travelled in the case's view
+    rejection = _change(7, ChangeType.interview_rejected, 1, 1,
+                        interview_uuid=draft.interview_uuid, version_uuid=version,
                         answers=answers, comment="acc_info was misheard")
     store.apply_changes([rejection], "7")
     case = store.get_case(1)
     assert case.state == "active" and case.correction is not None
-    assert case.correction["comment"] == "acc_info was misheard"
+    assert case.correction.comment == "acc_info was misheard"
     assert [c.case_id for c in store.queue(T0)] == [1]
     fix = store.open_draft(1)
     assert fix is not None and fix.answers == answers
@@ -236,6 +249,25 @@ def test_interview_rejected_reopens_with_a_prefilled_correction_draft(
     assert corrected.payload["version_uuid"] != version
     assert corrected.payload["answers"]["acc_info"] == "2"
     assert store.get_case(1).state == "done" and store.get_case(1).correction is None
+
+
+def test_correction_in_the_case_view_reopens_the_case_once(
+        store: LocalStore, claim: Claim) -> None:
+    """How the server sends a correction: in the case's view, which every later view of the
+    case repeats until the corrected version arrives; one draft however often it comes."""
+    claim(1)
+    rejected = Correction(interview_uuid=str(uuid.uuid4()), version_uuid=str(uuid.uuid4()),
+                          answers={"consent": "yes"}, comment="check consent",
+                          questionnaire_id="set", questionnaire_version=1)
+    store.apply_changes([_upsert(1, 1, correction=rejected)], "1")
+    case = store.get_case(1)
+    assert case.state == "active" and case.correction is not None
+    assert case.correction.comment == "check consent"
+    draft = store.open_draft(1)
+    assert draft is not None and draft.base_version_uuid == rejected.version_uuid
+    assert draft.interview_uuid == rejected.interview_uuid and draft.answers == {"consent": "yes"}
+    store.apply_changes([_upsert(2, 1, correction=rejected, priority=90)], "2")
+    assert store.open_draft(1) == draft and store.get_case(1).priority == 90
 
 
 def test_claimed_case_with_correction_gets_a_draft(store: LocalStore) -> None:

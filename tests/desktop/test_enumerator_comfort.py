@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from cati_app.core.protocol import Appointment, Change, ChangeType
+from cati_app.core.protocol import Appointment, Correction, InterviewRejected
 from cati_app.desktop.enumerator.dialer import CallTimer, DialError, SystemDialer, command_for
 from cati_app.desktop.settings import (
     AUTO_SYNC_MINUTES,
@@ -156,8 +156,8 @@ def test_release_needs_a_reason_and_queues_the_case_for_the_supervisor(
 # --- correction ------------------------------------------------------------------------------
 
 
-def finish_case_101(qtbot, window, seeded_store) -> str:
-    """A complete interview of case 101, uploaded; its version uuid."""
+def finish_case_101(qtbot, window, seeded_store) -> tuple[str, str]:
+    """A complete interview of case 101, uploaded; its interview and version uuids."""
     runner = start_interview(qtbot, window, 101)
     session = runner.session
     for name, value in {"consent": "yes", "availed": "yes", **RATINGS, "complaint": "no"}.items():
@@ -166,19 +166,20 @@ def finish_case_101(qtbot, window, seeded_store) -> str:
     window.back_to_queue()
     [pushed] = [i for i in seeded_store.outbox_batch(100, 10**7)
                 if i.kind == "interview_version"]
-    return pushed.payload["version_uuid"]
+    return pushed.payload["interview_uuid"], pushed.payload["version_uuid"]
 
 
 def test_returned_interview_shows_the_comment_and_reopens_prefilled(
         qtbot, controller, dialer, settings, seeded_store) -> None:
     window = open_window(qtbot, controller, dialer, settings)
-    version = finish_case_101(qtbot, window, seeded_store)
+    interview, version = finish_case_101(qtbot, window, seeded_store)
     sent_back = {**RATINGS, "consent": "yes", "availed": "yes", "complaint": "no",
                  "acc_info": "1"}
-    seeded_store.apply_changes([Change(
-        seq=5, type=ChangeType.interview_rejected, case_id=101, assignment_version=1,
-        body={"version_uuid": version, "answers": sent_back,
-              "comment": "acc_info was misheard: ask it again"})], "5")
+    # as servers sent corrections before they travelled in the case's view
+    seeded_store.apply_changes([InterviewRejected(
+        seq=5, case_id=101, assignment_version=1,
+        body=Correction(interview_uuid=interview, version_uuid=version, answers=sent_back,
+                        comment="acc_info was misheard: ask it again"))], "5")
     window.refresh()
     assert window.queue.select_case(101)
     assert window.card.fields["correction"].text() == (

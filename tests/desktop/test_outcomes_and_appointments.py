@@ -59,7 +59,7 @@ def test_outcome_without_note_saves_on_enter_and_schedules_a_retry(qtbot, contro
     case = seeded_store.get_case(101)
     assert case.last_outcome == "no_answer"
     assert case.next_call_at == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)  # + 3 h
-    assert window.queue.model.case_at(window.queue.model.row_of(101)).attempts
+    assert window.queue.model.case_at(window.queue.model.row_of(101)).attempt_count
 
 
 def set_local(picker, day: QDate, hour: int, minute: int = 0) -> None:

@@ -7,26 +7,26 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 
-from cati_app.client.store.views import LocalAppointment, LocalAttempt, LocalCase
+from cati_app.client.store.views import LocalAppointment, QueueItem
 from cati_app.desktop.display import QueueGroup
 from cati_app.desktop.enumerator.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
 
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 
 
-def case(case_id: int, name: str, **changes) -> LocalCase:
-    base = LocalCase(
-        case_id=case_id, assignment_version=1, service_code="DCRC-CID",
-        service_name="Issuance of New CID Card", questionnaire_id="set", questionnaire_version=1,
-        priority=50, respondent_name=name, phones=("+97517123456",), office="Thimphu",
-        dzongkhag="Thimphu", date_availed=None, language="en", attempts=(), next_call_at=None,
-        appointment=None, state="active", correction=None, last_outcome=None,
-        next_phone_index=0)
+def case(case_id: int, name: str, **changes) -> QueueItem:
+    base = QueueItem(
+        case_id=case_id, respondent_name=name, service_code="DCRC-CID",
+        service_name="Issuance of New CID Card", office="Thimphu", dzongkhag="Thimphu",
+        priority=50, date_availed=None, next_call_at=None, appointment=None, attempt_count=0,
+        last_outcome=None, last_called_at=None, returned_for_correction=False)
     return replace(base, **changes)
 
 
-def attempt(outcome: str = "no_answer") -> LocalAttempt:
-    return LocalAttempt("a1", NOW - timedelta(hours=3), outcome, "3.13", 0, "", "enum1", False)
+def called(outcome: str = "no_answer") -> dict:
+    """The fields of a case called once, three hours ago."""
+    return {"attempt_count": 1, "last_outcome": outcome,
+            "last_called_at": NOW - timedelta(hours=3)}
 
 
 def names(proxy: QueueFilterProxy) -> list[str]:
@@ -46,8 +46,7 @@ def test_the_proxy_passes_the_model_tester_through_changes(qtmodeltester):
     model = QueueTableModel(lambda: NOW)
     proxy = QueueFilterProxy()
     proxy.setSourceModel(model)
-    model.set_cases([case(1, "Karma"), case(2, "Pema", attempts=(attempt(),),
-                                             last_outcome="no_answer")])
+    model.set_cases([case(1, "Karma"), case(2, "Pema", **called())])
     qtmodeltester.check(proxy, force_py=True)
     model.set_cases([case(2, "Pema", priority=80), case(3, "Sonam")])
     proxy.set_filter_text("so")
@@ -56,8 +55,7 @@ def test_the_proxy_passes_the_model_tester_through_changes(qtmodeltester):
 
 def test_model_shows_attempts_and_last_outcome(qtmodeltester):
     model, _proxy = make_model(qtmodeltester)
-    model.set_cases([case(1, "Karma"), case(2, "Pema", attempts=(attempt(),),
-                                             last_outcome="no_answer")])
+    model.set_cases([case(1, "Karma"), case(2, "Pema", **called())])
     assert model.index(1, 3).data() == "1"
     assert model.index(1, 4).data() == "No answer"
 
@@ -112,10 +110,10 @@ def test_groups_counts_and_thimphu_times(qtmodeltester):
     at = NOW + timedelta(hours=2)  # 12:00 in Thimphu
     model.set_cases([
         case(1, "Appointment due", appointment=LocalAppointment(NOW, "soft", "enum1"),
-             next_call_at=NOW, attempts=(attempt("appointment"),)),
-        case(2, "Retry", attempts=(attempt(),), next_call_at=NOW - timedelta(minutes=1)),
+             next_call_at=NOW, **called("appointment")),
+        case(2, "Retry", **called(), next_call_at=NOW - timedelta(minutes=1)),
         case(3, "Fresh"),
-        case(4, "Later", attempts=(attempt(),), next_call_at=at),
+        case(4, "Later", **called(), next_call_at=at),
     ])
     counts = model.group_counts()
     assert counts == {QueueGroup.APPOINTMENT: 1, QueueGroup.RETRY: 1, QueueGroup.FRESH: 1,

@@ -23,8 +23,11 @@ class ClientModel:
     acknowledged: dict[str, str] = field(default_factory=dict)
     #: every push body sent, for replays of old batches
     sent: list[dict[str, Any]] = field(default_factory=list)
-    #: corrections asked for by a supervisor: case_id -> the rejected version's body
+    #: corrections asked for by a supervisor: case_id -> the correction (Correction's keys)
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: rejected versions already corrected here: a later view of the case may still show
+    #: the correction until the server has the corrected version
+    corrected: set[str] = field(default_factory=set)
     cursor: int = 0
     clock_offset: timedelta = timedelta(0)
     pending_claim: dict[str, Any] | None = None
@@ -58,6 +61,7 @@ class ClientModel:
 
     def correct(self, case_id: int, at: datetime) -> dict[str, Any]:
         rejected = self.corrections.pop(case_id)
+        self.corrected.add(rejected["version_uuid"])
         case = {"case_id": case_id, "assignment_version": self.held.pop(case_id)}
         item = interview_item(case, at, answers=rejected["answers"],
                               interview_uuid=rejected["interview_uuid"],
@@ -75,6 +79,9 @@ class ClientModel:
         case_id, version = change["case_id"], change["assignment_version"]
         if change["type"] == "case_upsert":
             self.held[case_id] = version
+            correction = change["body"].get("correction")
+            if correction is not None and correction["version_uuid"] not in self.corrected:
+                self.corrections[case_id] = correction
         elif change["type"] == "case_revoked" and self.held.get(case_id, version) < version:
             del self.held[case_id]
             self.corrections.pop(case_id, None)

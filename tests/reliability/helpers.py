@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from cati_app.core.clock import SystemClock
-from cati_app.core.protocol import ChangeType
+from cati_app.core.protocol import ChangeType, ConflictNoticeBody
 from cati_app.server.db import make_session_factory, transaction
 from cati_app.server.feed import append_change
 from tests.e2e.live import ENUMERATOR
@@ -37,7 +37,8 @@ def inject_notices(engine: Engine, uid: int, count: int, first: int) -> None:
     with transaction(make_session_factory(engine)) as session:
         for n in range(first, first + count):
             append_change(session, user_id=uid, type=ChangeType.conflict_notice,
-                          at=at, body={"description": f"{MARKER} {n}"})
+                          at=at, body=ConflictNoticeBody(conflict_id=n, kind="test",
+                                                         description=f"{MARKER} {n}"))
 
 
 def rows(engine: Engine, sql: str, **params: object) -> list[tuple]:

@@ -77,7 +77,7 @@ def _work(desk: Desk, rng: random.Random, tracer: Tracer) -> None:
     cases = desk.store.queue(desk.clock.now())
     if not cases:
         return
-    case = rng.choice(cases)
+    case = desk.store.get_case(rng.choice(cases).case_id)
     now = desk.clock.now()
     script = desk.store.questionnaire(case.questionnaire_id, case.questionnaire_version)
     if script is None or rng.random() < 0.7:

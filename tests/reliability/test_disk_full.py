@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from cati_app.client.store import LocalStore, StoreError
 from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import MAX_ANSWER_CHARS, Change, ChangeType
+from cati_app.core.protocol import MAX_ANSWER_CHARS, ConflictNotice, ConflictNoticeBody
 from cati_app.core.questionnaire import default_questionnaire
 from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
 
@@ -130,6 +130,6 @@ def test_a_failing_disk_gives_a_clear_error_leaves_nothing_half_written_and_reco
     assert store.cursor() == "1"
 
 
-def _notice(seq: int, text: str) -> Change:
-    return Change(seq=seq, type=ChangeType.conflict_notice, case_id=1,
-                  body={"description": text})
+def _notice(seq: int, text: str) -> ConflictNotice:
+    return ConflictNotice(seq=seq, case_id=1,
+                          body=ConflictNoticeBody(conflict_id=seq, kind="test", description=text))

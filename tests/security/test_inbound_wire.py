@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from cati_app.core.protocol import AppointmentPayload, ContactAttemptPayload
+from cati_app.core.protocol import (
+    AppointmentPayload,
+    ContactAttemptPayload,
+    InterviewVersionPayload,
+)
 from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
@@ -107,3 +112,17 @@ def test_a_nul_in_a_request_field_is_a_clear_422_on_both_databases(ctx, client, 
     r = client.post("/v1/cases/assign", headers=login("boss"),
                     json={"case_ids": [1], "to_user": None, "reason": "moved\x00"})
     assert r.status_code == 422 and "NUL" in r.json()["detail"], r.text
+
+
+@pytest.mark.parametrize(("sent", "read"), [(1, 1), (0, 0), ("missing", 0), (-1, 0),
+                                             ("2", 0), (True, 0), (None, 0)])
+def test_an_interview_names_its_number_in_the_payload_model(sent, read):
+    """phone_index is a field of the interview payload (it was patched in after serialising
+    and read from the raw dict); read leniently as the server always did: what is not a
+    number's position means the first number (the case's numbers still bound it)."""
+    payload = {"interview_uuid": str(uuid.uuid4()), "version_uuid": str(uuid.uuid4()),
+               "questionnaire_id": "set", "questionnaire_version": 1,
+               "started_at": "2026-06-02T10:00:00+06:00", "answers": {}}
+    if sent != "missing":
+        payload["phone_index"] = sent
+    assert InterviewVersionPayload.model_validate(payload).phone_index == read

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Change, ChangeType, Role
+from cati_app.core.protocol import CaseUpsert, Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.models import QuestionnaireVersion, Service
@@ -204,8 +204,7 @@ def test_a_draft_finishes_on_the_version_it_started(tmp_path: Path, ctx: AppCont
         # sync brings version 2 and the case now points at it
         store.save_questionnaire(v2.model_dump(mode="json"))
         upsert = queue_case(1, questionnaire_version=2)
-        store.apply_changes([Change(seq=1, type=ChangeType.case_upsert, case_id=1,
-                                    assignment_version=1, body=upsert.model_dump(mode="json"))],
+        store.apply_changes([CaseUpsert(seq=1, case_id=1, assignment_version=1, body=upsert)],
                             "1")
         assert store.open_draft(1).questionnaire_version == 1
         store.finish_interview(draft.interview_uuid, ended_at=TUESDAY_10AM + timedelta(minutes=5))

@@ -10,6 +10,7 @@ from cati_app.client.store.views import (
     LocalAttempt,
     LocalCase,
     OutboxItem,
+    QueueItem,
     SyncLogEntry,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "LocalStore",
     "NotFound",
     "OutboxItem",
+    "QueueItem",
     "StoreError",
     "SyncLogEntry",
 ]

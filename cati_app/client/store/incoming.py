@@ -4,11 +4,9 @@ nothing, and stale news (an older assignment_version) never overwrites newer loc
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -31,7 +29,17 @@ from cati_app.client.store.records import (
     pending_uuids,
     replan,
 )
-from cati_app.core.protocol import Change, ChangeType, QueueCase
+from cati_app.core.protocol import (
+    CaseRevoked,
+    CaseUpsert,
+    ConflictNotice,
+    Correction,
+    InterviewRejected,
+    QuestionnaireAvailable,
+    QueueCase,
+    ReceivedChange,
+    UnreadableChange,
+)
 from cati_app.core.scheduling import CallingRules
 
 #: server case states in which nobody should call the respondent from this device
@@ -71,19 +79,25 @@ def apply_snapshot(session: Session, rules: CallingRules, cases: list[QueueCase]
             "longer lists it as yours (it was restored from a backup)")
 
 
-def apply_change(session: Session, rules: CallingRules, change: Change, at: datetime) -> None:
-    if change.type is ChangeType.case_upsert:
-        _apply_upsert(session, rules, change, at)
-    elif change.type is ChangeType.case_revoked:
-        _apply_revoked(session, change, at)
-    elif change.type is ChangeType.interview_rejected:
-        _apply_rejected(session, rules, change, at)
-    elif change.type is ChangeType.conflict_notice:
-        body = change.body
-        detail = body.get("description") or body.get("detail") or "your supervisor will decide"
-        log(session, at, "warning", f"case {change.case_id}: conflict: {detail}")
-    elif change.type is ChangeType.questionnaire_available:
-        _want_questionnaire(session, change.body)
+def apply_change(session: Session, rules: CallingRules, change: ReceivedChange,
+                 at: datetime) -> None:
+    match change:
+        case CaseUpsert():
+            upsert_case(session, rules, change.body, at)
+        case CaseRevoked():
+            _apply_revoked(session, change, at)
+        case InterviewRejected():
+            _apply_rejected(session, change, at)
+        case ConflictNotice():
+            detail = change.body.description or "your supervisor will decide"
+            log(session, at, "warning", f"case {change.case_id}: conflict: {detail}")
+        case QuestionnaireAvailable():
+            _want_questionnaire(session, change.body.questionnaire_id, change.body.version)
+        case UnreadableChange():
+            # keep syncing: one malformed change must not stop every later one from arriving
+            log(session, at, "error", f"change {change.seq} ({change.type}) for case "
+                f"{change.case_id} could not be read ({change.problems} problem(s)); tell "
+                "your supervisor")
 
 
 def upsert_case(session: Session, rules: CallingRules, case: QueueCase, at: datetime) -> None:
@@ -116,20 +130,16 @@ def _is_old_news(row: CaseRow, version: int) -> bool:
     return version < row.assignment_version
 
 
-def apply_correction(session: Session, row: CaseRow, correction: dict[str, Any],
+def apply_correction(session: Session, row: CaseRow, correction: Correction,
                      at: datetime) -> None:
     """Reopen the case for a correction and pre-fill a new draft with the rejected version's
     answers, chained to it by base_version_uuid. Done once per rejected version."""
-    rejected = str(correction.get("version_uuid") or "")
-    if not rejected:
-        log(session, at, "error", f"case {row.case_id}: a correction arrived without the "
-            "rejected version's id; ask your supervisor to send it again")
-        return
+    rejected = correction.version_uuid
     already = session.scalar(select(InterviewRow.id).where(
         InterviewRow.base_version_uuid == rejected))
     if already is not None:
         return
-    row.correction = {k: v for k, v in correction.items() if k != "answers"}
+    row.correction = correction.model_dump(mode="json", exclude={"answers"})
     row.state, row.updated_at = ACTIVE, at
     original = session.scalar(select(InterviewRow).where(InterviewRow.version_uuid == rejected))
     if open_draft_row(session, row.case_id) is not None:
@@ -139,8 +149,7 @@ def apply_correction(session: Session, row: CaseRow, correction: dict[str, Any],
     draft = _correction_draft(row, correction, original, rejected, at)
     session.add(draft)
     session.flush()
-    answers = correction.get("answers") or {}
-    for name, value in answers.items():
+    for name, value in correction.answers.items():
         if value is not None:
             session.add(AnswerRow(interview_id=draft.id, name=name, value=value))
 
@@ -151,18 +160,7 @@ def log(session: Session, at: datetime, level: str, message: str) -> None:
 
 # --- changes ---------------------------------------------------------------------------------
 
-def _apply_upsert(session: Session, rules: CallingRules, change: Change, at: datetime) -> None:
-    try:
-        case = QueueCase.model_validate(change.body)
-    except ValidationError as error:
-        # keep syncing: one malformed change must not stop every later one from arriving
-        log(session, at, "error", f"change {change.seq}: case {change.case_id} could not be "
-            f"read ({error.error_count()} problem(s)); tell your supervisor")
-        return
-    upsert_case(session, rules, case, at)
-
-
-def _apply_revoked(session: Session, change: Change, at: datetime) -> None:
+def _apply_revoked(session: Session, change: CaseRevoked, at: datetime) -> None:
     row = session.get(CaseRow, change.case_id) if change.case_id is not None else None
     if row is None:
         return
@@ -173,17 +171,15 @@ def _apply_revoked(session: Session, change: Change, at: datetime) -> None:
         return
     if row.state != REVOKED:
         log(session, at, "warning", f"case {row.case_id} was taken back: "
-            f"{change.body.get('reason') or 'no reason given'}")
+            f"{change.body.reason or 'no reason given'}")
     # drafts, attempts and outbox items stay: never lose what the respondent said (G4)
     row.state = REVOKED
-    row.revoked_reason = str(change.body.get("reason") or "")[:1000]
+    row.revoked_reason = change.body.reason[:1000]
     row.updated_at = at
 
 
-def _apply_rejected(session: Session, rules: CallingRules, change: Change, at: datetime) -> None:
-    case_body = change.body.get("case")
-    if isinstance(case_body, dict):
-        _apply_upsert(session, rules, change.model_copy(update={"body": case_body}), at)
+def _apply_rejected(session: Session, change: InterviewRejected, at: datetime) -> None:
+    """A correction as servers sent it before it travelled in the case's view."""
     row = session.get(CaseRow, change.case_id) if change.case_id is not None else None
     if row is None:
         log(session, at, "error", f"case {change.case_id}: an interview came back for "
@@ -191,13 +187,10 @@ def _apply_rejected(session: Session, rules: CallingRules, change: Change, at: d
         return
     if change.assignment_version is not None:
         row.assignment_version = max(row.assignment_version, change.assignment_version)
-    apply_correction(session, row, {k: v for k, v in change.body.items() if k != "case"}, at)
+    apply_correction(session, row, change.body, at)
 
 
-def _want_questionnaire(session: Session, body: dict[str, Any]) -> None:
-    qid, version = body.get("questionnaire_id"), body.get("version")
-    if not isinstance(qid, str) or not isinstance(version, int):
-        return
+def _want_questionnaire(session: Session, qid: str, version: int) -> None:
     if session.get(QuestionnaireRow, (qid, version)) is None:
         session.add(QuestionnaireRow(qid=qid, version=version, definition=None))
 
@@ -250,26 +243,26 @@ def _merge_attempts(session: Session, case: QueueCase, pending: set[str], new: b
                                note=attempt.note, enumerator=attempt.enumerator))
 
 
-def _correction_draft(row: CaseRow, correction: dict[str, Any],
+def _correction_draft(row: CaseRow, correction: Correction,
                       original: InterviewRow | None, rejected: str, at: datetime
                       ) -> InterviewRow:
-    def pick(key: str, from_original: Any, default: Any) -> Any:
-        value = correction.get(key)
-        if value is not None:
-            return value
+    """The new draft: the server's questionnaire of the rejected version, else the one the
+    device made it with, else the case's; language and number from the device's version."""
+    def pick(sent: Any, from_original: Any, default: Any) -> Any:
+        if sent is not None:
+            return sent
         return from_original if original is not None else default
 
     return InterviewRow(
-        interview_uuid=str(pick("interview_uuid", original and original.interview_uuid,
-                                uuid.uuid4())),
+        interview_uuid=correction.interview_uuid,
         case_id=row.case_id,
-        questionnaire_id=pick("questionnaire_id", original and original.questionnaire_id,
-                              row.questionnaire_id),
-        questionnaire_version=int(pick("questionnaire_version",
+        questionnaire_id=pick(correction.questionnaire_id,
+                              original and original.questionnaire_id, row.questionnaire_id),
+        questionnaire_version=int(pick(correction.questionnaire_version,
                                        original and original.questionnaire_version,
                                        row.questionnaire_version)),
-        language=pick("language", original and original.language, row.language),
+        language=original.language if original is not None else row.language,
         current_item=None,
         started_at=at,
-        phone_index=int(pick("phone_index", original and original.phone_index, 0)),
+        phone_index=original.phone_index if original is not None else 0,
         base_version_uuid=rejected, status=OPEN)

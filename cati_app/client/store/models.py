@@ -45,6 +45,10 @@ class CaseRow(Base):
     appointment_at: Mapped[datetime | None]
     appointment_kind: Mapped[str | None] = mapped_column(String(8))
     appointment_by: Mapped[str | None] = mapped_column(String(64))
+    #: the summary of the call history the queue shows, kept by ``records.replan``
+    attempt_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    last_called_at: Mapped[datetime | None]
     #: the supervisor's request when an interview came back (answers live in the new draft)
     correction: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     revoked_reason: Mapped[str] = mapped_column(String(1000), default="")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cati_app.client.store.models import AnswerRow, AttemptRow, CaseRow, InterviewRow, OutboxRow
@@ -16,6 +16,8 @@ from cati_app.client.store.views import (
     LocalAppointment,
     LocalAttempt,
     LocalCase,
+    LocalCorrection,
+    QueueItem,
 )
 from cati_app.core.queue_order import QueueEntry
 from cati_app.core.scheduling import AppointmentRecord, AttemptRecord, CallingRules, plan_next_call
@@ -89,10 +91,19 @@ def _view(row: Any, attempts: list[Any], pending: set[str]) -> LocalCase:
         priority=row.priority, respondent_name=row.respondent_name, phones=tuple(row.phones),
         office=row.office, dzongkhag=row.dzongkhag, date_availed=row.date_availed,
         language=row.language, attempts=views, next_call_at=row.next_call_at,
-        appointment=appointment, state=row.state, correction=row.correction,
+        appointment=appointment, state=row.state, correction=local_correction(row.correction),
         last_outcome=attempts[-1].outcome if attempts else None,
         next_phone_index=row.next_phone_index,
     )
+
+
+def local_correction(stored: dict[str, Any] | None) -> LocalCorrection | None:
+    """The correction kept with a case (``Correction`` without its answers, which went into
+    the new draft)."""
+    if stored is None:
+        return None
+    return LocalCorrection(version_uuid=str(stored.get("version_uuid") or ""),
+                           comment=str(stored.get("comment") or ""))
 
 
 def _to_attempt(row: Any, pending: set[str]) -> LocalAttempt:
@@ -101,6 +112,43 @@ def _to_attempt(row: Any, pending: set[str]) -> LocalAttempt:
         outcome=row.outcome, aapor_code=row.aapor_code, phone_index=row.phone_index,
         note=row.note, enumerator=row.enumerator, pending=row.item_uuid in pending,
     )
+
+
+def queue_items(session: Session) -> list[QueueItem]:
+    """The active cases as queue rows, in one query of the cases table: only the columns the
+    queue shows (the history's summary is kept on the case by ``replan``), no JSON decoded
+    (phones and the correction stay in the row). Through the connection, and the times read
+    as the text SQLite keeps: the ORM's row handling and the column types' converters cost
+    several times the query itself for 10,000 rows."""
+    case = CaseRow.__table__.c
+    rows = session.connection().execute(
+        select(case.case_id, case.respondent_name, case.service_code, case.service_name,
+               case.office, case.dzongkhag, case.priority, _text(case.date_availed),
+               _text(case.next_call_at), _text(case.appointment_at), case.appointment_kind,
+               case.appointment_by, case.attempt_count, _text(case.last_called_at),
+               case.last_outcome, case.correction.is_not(None))
+        .where(case.state == ACTIVE)).all()
+    return [QueueItem(case_id, name, code, service, office, dzongkhag, priority,
+                      date.fromisoformat(availed) if availed else None, _utc(next_call),
+                      None if at is None else LocalAppointment(_utc_time(at), kind or "soft",
+                                                               by or ""),
+                      attempts, outcome, _utc(last_called), bool(correction))
+            for (case_id, name, code, service, office, dzongkhag, priority, availed,
+                 next_call, at, kind, by, attempts, last_called, outcome, correction) in rows]
+
+
+def _text(column: ColumnElement[Any]) -> ColumnElement[str]:
+    return type_coerce(column, String)
+
+
+def _utc_time(stored: str) -> datetime:
+    """A time as ``types.UtcDateTime`` stores it (naive UTC text, e.g. ``2026-06-01
+    04:00:00.000000``), timezone-aware again."""
+    return datetime.fromisoformat(stored + "+00:00")
+
+
+def _utc(stored: str | None) -> datetime | None:
+    return None if stored is None else _utc_time(stored)
 
 
 def to_draft(session: Session, row: InterviewRow) -> InterviewDraft:
@@ -123,6 +171,9 @@ def replan(session: Session, row: CaseRow, rules: CallingRules) -> None:
     if row.appointment_at is not None:
         appointment = AppointmentRecord(row.appointment_at, row.appointment_kind or "soft")
     plan = plan_next_call(_records(attempts), len(row.phones), rules, appointment)
+    row.attempt_count = len(attempts)
+    row.last_outcome = attempts[-1].outcome if attempts else None
+    row.last_called_at = attempts[-1].started_at if attempts else None
     row.next_call_at = plan.next_call_at
     row.next_phone_index = plan.phone_index
     row.plan_reason = plan.reason[:200]
@@ -136,16 +187,13 @@ def _records(attempts: Sequence[AttemptRow]) -> list[AttemptRecord]:
     return [AttemptRecord(a.started_at, a.outcome, a.phone_index) for a in attempts]
 
 
-def queue_entry(row: Any, last_called_at: datetime | None, username: str) -> QueueEntry:
+def queue_entry(item: QueueItem, username: str) -> QueueEntry:
+    """The queue row as ``cati_app.core.queue_order`` sees it."""
     appointment = None
-    if row.appointment_at is not None:
+    if item.appointment is not None:
         booker = None
-        if row.appointment_by:
-            booker = ME if row.appointment_by == username else SOMEONE_ELSE
-        appointment = AppointmentRecord(row.appointment_at, row.appointment_kind or "soft",
-                                        booker)
-    return QueueEntry(
-        case_id=row.case_id, priority=row.priority, next_call_at=row.next_call_at,
-        last_called_at=last_called_at, date_availed=row.date_availed, appointment=appointment,
-        returned_for_correction=row.correction is not None,
-    )
+        if item.appointment.booked_by:
+            booker = ME if item.appointment.booked_by == username else SOMEONE_ELSE
+        appointment = AppointmentRecord(item.appointment.at, item.appointment.kind, booker)
+    return QueueEntry(item.case_id, item.priority, item.next_call_at, item.last_called_at,
+                      item.date_availed, appointment, item.returned_for_correction)

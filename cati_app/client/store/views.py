@@ -29,6 +29,15 @@ class LocalAppointment:
 
 
 @dataclass(frozen=True)
+class LocalCorrection:
+    """A supervisor sent the case's interview back: the new draft is chained to
+    ``version_uuid``; ``comment`` says what to correct."""
+
+    version_uuid: str
+    comment: str
+
+
+@dataclass(frozen=True)
 class LocalCase:
     case_id: int
     assignment_version: int
@@ -48,9 +57,31 @@ class LocalCase:
     appointment: LocalAppointment | None
     #: 'active' | 'done' | 'revoked'
     state: str
-    correction: dict[str, Any] | None
+    correction: LocalCorrection | None
     last_outcome: str | None
     next_phone_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One row of the queue: what the table, its counts, the order and the reminders need,
+    read in one query. The rest of a case (numbers, history, correction) is read when the
+    case is opened (``LocalStore.get_case``): 10,000 of these load in a few tens of ms."""
+
+    case_id: int
+    respondent_name: str
+    service_code: str
+    service_name: str
+    office: str
+    dzongkhag: str
+    priority: int
+    date_availed: date | None
+    next_call_at: datetime | None
+    appointment: LocalAppointment | None
+    attempt_count: int
+    last_outcome: str | None
+    last_called_at: datetime | None
+    returned_for_correction: bool
 
 
 @dataclass(frozen=True)

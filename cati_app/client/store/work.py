@@ -113,8 +113,8 @@ def finish_interview(session: Session, rules: CallingRules, username: str,
                            else None), questionnaire_id=draft.questionnaire_id,
         questionnaire_version=draft.questionnaire_version, language=draft.language,
         started_at=draft.started_at, ended_at=ended_at, answers=answers,
+        phone_index=draft.phone_index,
     ).model_dump(mode="json")
-    payload["phone_index"] = draft.phone_index
     item_uuid = outbox.add_item(session, kind=ItemKind.interview_version, case=case,
                                 payload=payload, at=now)
     # the interview is itself a contact attempt: it shows in the history and closes the plan

@@ -135,7 +135,7 @@ def _next_call_text(case: LocalCase) -> str:
 def _correction_text(case: LocalCase) -> str:
     if not case.correction:
         return ""
-    reason = case.correction.get("reason") or case.correction.get("comment") or ""
+    reason = case.correction.comment
     if reason:
         return translate("CaseCard", "returned for correction: {reason}").format(reason=reason)
     return translate("CaseCard", "returned for correction")

@@ -21,7 +21,7 @@ from cati_app.core.scheduling import AppointmentRecord, CallingRules
 
 if TYPE_CHECKING:
     from cati_app.client.store import LocalStore
-    from cati_app.client.store.views import InterviewDraft, LocalCase, SyncLogEntry
+    from cati_app.client.store.views import InterviewDraft, LocalCase, QueueItem, SyncLogEntry
 
 
 class QuestionnaireMissing(LookupError):
@@ -52,13 +52,13 @@ class EnumeratorController:
 
     # --- queue and cases ---------------------------------------------------------------
 
-    def queue(self) -> list[LocalCase]:
+    def queue(self) -> list[QueueItem]:
         return self.store.queue(self.now())
 
     def case(self, case_id: int) -> LocalCase:
         return self.store.get_case(case_id)
 
-    def reminders(self, cases: Sequence[LocalCase]) -> list[LocalCase]:
+    def reminders(self, cases: Sequence[QueueItem]) -> list[QueueItem]:
         """Cases whose appointment falls due within the next few minutes, soonest first."""
         by_id = {case.case_id: case for case in cases}
         entries = [_queue_entry(case) for case in cases if case.appointment is not None]
@@ -132,14 +132,13 @@ class EnumeratorController:
         return self.store.sync_log(limit)
 
 
-def _queue_entry(case: LocalCase) -> QueueEntry:
+def _queue_entry(case: QueueItem) -> QueueEntry:
     appointment = None
     if case.appointment is not None:
         # reminders do not filter by booker (the store only holds this enumerator's cases)
         appointment = AppointmentRecord(as_utc(case.appointment.at), case.appointment.kind)
-    last = max((a.started_at for a in case.attempts), default=None)
-    return QueueEntry(case.case_id, case.priority, case.next_call_at, last, case.date_availed,
-                      appointment, case.correction is not None)
+    return QueueEntry(case.case_id, case.priority, case.next_call_at, case.last_called_at,
+                      case.date_availed, appointment, case.returned_for_correction)
 
 
 def _spoken_date(day: date | None) -> str:

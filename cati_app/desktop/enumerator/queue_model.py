@@ -1,4 +1,4 @@
-"""The enumerator's queue as a table model fed LocalCase objects, and its filter proxy.
+"""The enumerator's queue as a table model fed QueueItem rows, and its filter proxy.
 
 ``set_cases`` updates the model in place (remove, dataChanged, insert, then a layout change to
 put rows in the store's queue order) instead of resetting it, so the selection and scroll
@@ -34,7 +34,7 @@ from cati_app.desktop.display import (
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
-    from cati_app.client.store.views import LocalCase
+    from cati_app.client.store.views import QueueItem
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -51,7 +51,7 @@ RANK_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
-def _cell_text(case: LocalCase, group: QueueGroup, column: int) -> str:
+def _cell_text(case: QueueItem, group: QueueGroup, column: int) -> str:
     if column == 0:
         return group_label(group)
     if column == 1:
@@ -59,7 +59,7 @@ def _cell_text(case: LocalCase, group: QueueGroup, column: int) -> str:
     if column == 2:
         return case.service_name or case.service_code
     if column == 3:
-        return str(len(case.attempts))
+        return str(case.attempt_count)
     if column == 4:
         return outcome_label(case.last_outcome)
     if column == 5:
@@ -73,7 +73,7 @@ class QueueTableModel(QAbstractTableModel):
     def __init__(self, now: Callable[[], datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._now = now
-        self._cases: list[LocalCase] = []
+        self._cases: list[QueueItem] = []
         self._groups: list[QueueGroup] = []
         self._rank: dict[int, int] = {}  # case_id → position in the store's queue order
 
@@ -111,7 +111,7 @@ class QueueTableModel(QAbstractTableModel):
 
     # --- our API ---------------------------------------------------------------------------
 
-    def case_at(self, row: int) -> LocalCase:
+    def case_at(self, row: int) -> QueueItem:
         return self._cases[row]
 
     def row_of(self, case_id: int) -> int | None:
@@ -120,7 +120,7 @@ class QueueTableModel(QAbstractTableModel):
     def group_counts(self) -> Counter[QueueGroup]:
         return Counter(self._groups)
 
-    def set_cases(self, cases: Sequence[LocalCase]) -> None:
+    def set_cases(self, cases: Sequence[QueueItem]) -> None:
         """Make the model show ``cases`` (in the store's queue order) with the fewest changes."""
         now = self._now()
         wanted = {case.case_id: case for case in cases}
@@ -131,7 +131,7 @@ class QueueTableModel(QAbstractTableModel):
         self._append([case for case in cases if case.case_id not in present], now)
         self._put_in_queue_order()
 
-    def _remove_rows_not_in(self, wanted: dict[int, LocalCase]) -> None:
+    def _remove_rows_not_in(self, wanted: dict[int, QueueItem]) -> None:
         row = len(self._cases) - 1
         while row >= 0:  # from the bottom, one contiguous run at a time
             if self._cases[row].case_id in wanted:
@@ -146,7 +146,7 @@ class QueueTableModel(QAbstractTableModel):
             self.endRemoveRows()
             row -= 1
 
-    def _update_changed_rows(self, wanted: dict[int, LocalCase], old_rank: dict[int, int],
+    def _update_changed_rows(self, wanted: dict[int, QueueItem], old_rank: dict[int, int],
                              now: datetime) -> None:
         last_column = len(COLUMNS) - 1
         for row, old in enumerate(self._cases):
@@ -160,7 +160,7 @@ class QueueTableModel(QAbstractTableModel):
             self._groups[row] = group
             self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
 
-    def _append(self, new_cases: list[LocalCase], now: datetime) -> None:
+    def _append(self, new_cases: list[QueueItem], now: datetime) -> None:
         if not new_cases:
             return
         first = len(self._cases)

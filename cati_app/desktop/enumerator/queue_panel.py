@@ -21,7 +21,7 @@ from cati_app.desktop.display import DUE_GROUPS, QueueGroup, group_label, queue_
 from cati_app.desktop.enumerator.queue_model import CASE_ID_ROLE, QueueFilterProxy, QueueTableModel
 
 if TYPE_CHECKING:
-    from cati_app.client.store.views import LocalCase
+    from cati_app.client.store.views import QueueItem
 
 
 # starting widths in pixels; the respondent column takes the rest
@@ -67,7 +67,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
 
-    def set_cases(self, cases: Sequence[LocalCase]) -> None:
+    def set_cases(self, cases: Sequence[QueueItem]) -> None:
         self.model.set_cases(cases)
         self._show_counts()
         if not self.table.selectionModel().hasSelection() and self.proxy.rowCount():
@@ -118,9 +118,9 @@ class ReminderWatcher(QObject):
     """Checks every ``interval_s`` for appointments falling due soon; each one is announced
     once (per case and appointment time), not on every tick."""
 
-    reminder = Signal(object)  # LocalCase
+    reminder = Signal(object)  # QueueItem
 
-    def __init__(self, due_soon: Callable[[], Sequence[LocalCase]], interval_s: int,
+    def __init__(self, due_soon: Callable[[], Sequence[QueueItem]], interval_s: int,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._due_soon = due_soon

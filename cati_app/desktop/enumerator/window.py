@@ -57,7 +57,7 @@ from cati_app.desktop.settings import (
 from cati_app.desktop.theme import apply_theme
 
 if TYPE_CHECKING:
-    from cati_app.client.store.views import LocalCase
+    from cati_app.client.store.views import LocalCase, QueueItem
 
 
 class EnumeratorWindow(QMainWindow):
@@ -170,7 +170,7 @@ class EnumeratorWindow(QMainWindow):
 
     # --- queue and case ------------------------------------------------------------------
 
-    def _queue_cases(self) -> list[LocalCase]:
+    def _queue_cases(self) -> list[QueueItem]:
         model = self.queue.model
         return [model.case_at(row) for row in range(model.rowCount())]
 
@@ -205,7 +205,7 @@ class EnumeratorWindow(QMainWindow):
         self.interview_button.setText(self.tr("Resume interview (Ctrl+I)") if has_draft
                                       else self.tr("Start interview (Ctrl+I)"))
 
-    def _show_reminder(self, case: LocalCase) -> None:
+    def _show_reminder(self, case: QueueItem) -> None:
         if case.appointment is None:
             return
         self._reminded = (case.case_id, case.appointment.at)
@@ -524,7 +524,7 @@ class EnumeratorWindow(QMainWindow):
 def _correction_note(case: LocalCase) -> str:
     if not case.correction:
         return ""
-    comment = case.correction.get("comment") or case.correction.get("reason") or ""
+    comment = case.correction.comment
     if comment:
         return QCoreApplication.translate(
             "EnumeratorWindow", "Correction asked by the supervisor: {comment}").format(

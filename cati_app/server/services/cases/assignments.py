@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import ChangeType
+from cati_app.core.protocol import CaseRevokedBody, ChangeType
 from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
 from cati_app.server.models import Assignment, Case, CaseState
@@ -67,7 +67,7 @@ def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
     if old_holder is not None and old_holder != by:
         append_change(session, user_id=old_holder, type=ChangeType.case_revoked, at=at,
                       case_id=case.id, assignment_version=case.assignment_version,
-                      body={"reason": reason})
+                      body=CaseRevokedBody(reason=reason))
     audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
           entity="case", entity_id=case.id,
           details={"from_user": old_holder, "reason": reason,

@@ -18,7 +18,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
 from cati_app.core.phones import masked_for_display
-from cati_app.core.protocol import Appointment, AppointmentKind, AttemptSummary, QueueCase
+from cati_app.core.protocol import (
+    Appointment,
+    AppointmentKind,
+    AttemptSummary,
+    Correction,
+    QueueCase,
+)
 from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
 from cati_app.server.schemas import CaseKey, CasePage, CaseRow, MatchingCases
 from cati_app.server.services.catalogue.catalogue import latest_questionnaire
@@ -57,7 +63,7 @@ def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]
             date_availed=case.date_availed, language=case.language,
             attempts=attempts.get(case.id, []), next_call_at=case.next_call_at,
             appointment=_appointment(case, bookers), state=case.state,
-            correction=case.correction))
+            correction=Correction.model_validate(case.correction) if case.correction else None))
     return views
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.outcomes import BY_KEY
-from cati_app.core.protocol import ChangeType, Role
+from cati_app.core.protocol import ChangeType, Correction, Role
 from cati_app.core.protocol_supervision import AssignOutcome, ReviewItem
 from cati_app.core.scheduling import CallingRules
 from cati_app.server.audit import audit
@@ -71,7 +71,7 @@ def send_case(session: Session, case: Case, at: datetime) -> None:
     view = queue_case_view(session, case)
     append_change(session, user_id=case.holder_id, type=ChangeType.case_upsert, at=at,
                   case_id=case.id, assignment_version=case.assignment_version,
-                  body=view.model_dump(mode="json"))
+                  body=view)
 
 
 # --- assign --------------------------------------------------------------------------------
@@ -349,14 +349,13 @@ def reject(session: Session, actor: Actor, interview_uuid: str, comment: str
     version.review_status = ReviewStatus.REJECTED
     version.review_comment = comment
     _hand_back(session, actor, case, enumerator)
-    case.correction = {"interview_uuid": version.interview_uuid,
-                       "version_uuid": version.version_uuid, "comment": comment,
-                       "answers": version.answers}
+    case.correction = Correction(
+        interview_uuid=version.interview_uuid, version_uuid=version.version_uuid,
+        comment=comment, answers=version.answers, questionnaire_id=version.questionnaire_id,
+        questionnaire_version=version.questionnaire_version).model_dump(mode="json")
     case.closed_at = None
-    append_change(session, user_id=enumerator.id, type=ChangeType.interview_rejected,
-                  at=actor.at, case_id=case.id, assignment_version=case.assignment_version,
-                  body={**case.correction, "questionnaire_id": version.questionnaire_id,
-                        "questionnaire_version": version.questionnaire_version})
+    # the correction travels once, in the case's view: the feed entry below, and any claim
+    # or snapshot until the corrected version arrives
     send_case(session, case, actor.at)
     audit(session, at=actor.at, user_id=actor.user_id, device_id=actor.device_id,
           action="interview.reject", entity="interview_version", entity_id=version.version_uuid,

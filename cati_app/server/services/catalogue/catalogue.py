@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import ChangeType, Role
+from cati_app.core.protocol import ChangeType, QuestionnaireAvailableBody, Role
 from cati_app.core.questionnaire import (
     Questionnaire,
     QuestionnaireError,
@@ -107,7 +107,8 @@ def add_questionnaire_version(session: Session, definition: dict[str, Any], *, a
     for user_id in session.scalars(select(User.id).where(User.role == Role.enumerator.value,
                                                          User.active.is_(True))):
         append_change(session, user_id=user_id, type=ChangeType.questionnaire_available, at=at,
-                      body={"questionnaire_id": row.qid, "version": row.version})
+                      body=QuestionnaireAvailableBody(questionnaire_id=row.qid,
+                                                      version=row.version))
     audit(session, at=at, user_id=by, action="questionnaire.add", entity="questionnaire",
           entity_id=row.id, details={"qid": row.qid, "version": row.version})
     return row

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from cati_app.core.protocol import ChangeType, SnapshotResponse
+from cati_app.core.protocol import CaseRevokedBody, ChangeType, SnapshotResponse
 from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.feed import append_changes, lock_feeds
@@ -112,7 +112,7 @@ def _hand_over(session: Session, cases: list[Case], user: CurrentUser, now: date
     finally:
         session.info.pop(assignments.DEFERRED_HOLD_ENDS, None)
     append_changes(session, user_id=user.id, type=ChangeType.case_revoked, at=now,
-                   entries=[(case_id, version, {"reason": reason})
+                   entries=[(case_id, version, CaseRevokedBody(reason=reason))
                             for case_id, version in revoked])
 
 

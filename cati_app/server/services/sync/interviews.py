@@ -50,7 +50,7 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
     answers = normalised(q, p.answers)
     outcome = outcomes.outcome(completion(q, answers))
-    phone_index = phone_index_of(item)
+    phone_index = p.phone_index
     if phone_index >= max(1, len(case.phones())):
         raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
                            "number(s)")
@@ -193,11 +193,6 @@ def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersio
                          and case.assignment_version == item.assignment_version)
     pc.session.add(version)
     return version
-
-
-def phone_index_of(item: PushItem) -> int:
-    raw = item.payload.get("phone_index", 0)
-    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
 
 
 def _primary_row(session: Session, case_id: int) -> InterviewVersion | None:

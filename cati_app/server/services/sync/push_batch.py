@@ -47,7 +47,7 @@ from cati_app.server.models import (
 from cati_app.server.services.cases import assignments, case_plan
 from cati_app.server.services.cases.appointment_bounds import appointment_problem
 from cati_app.server.services.reporting.stored_scores import scores_for
-from cati_app.server.services.sync.interviews import phone_index_of, questionnaire_for
+from cati_app.server.services.sync.interviews import questionnaire_for
 from cati_app.server.services.sync.push_common import PushContext, check_item_times
 
 FAST_KINDS = frozenset({ItemKind.contact_attempt, ItemKind.interview_version})
@@ -160,7 +160,7 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, rows: _Rows
 def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
                with_primary: set[int]) -> tuple[AttemptRecord, str]:
     p = _payload(InterviewVersionPayload, item)
-    phone_index = phone_index_of(item)
+    phone_index = p.phone_index
     if (p.base_version_uuid is not None or phone_index >= max(1, len(case.phones()))
             or case.id in with_primary  # a second interview: the per-item rules decide
             or check_item_times(pc, case, p.started_at, p.ended_at).flags):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
-from cati_app.core.protocol import ChangeType, ItemStatus, PushItem
+from cati_app.core.protocol import ChangeType, ConflictNoticeBody, ItemStatus, PushItem
 from cati_app.core.safe_text import storable
 from cati_app.core.time_checks import TimeCheck, check_times
 from cati_app.server.audit import audit
@@ -88,8 +88,8 @@ def raise_conflict(pc: PushContext, case: Case, kind: str, description: str,
     pc.session.add(conflict)
     pc.session.flush()
     append_change(pc.session, user_id=pc.user.id, type=ChangeType.conflict_notice, at=pc.now,
-                  case_id=case.id, body={"conflict_id": conflict.id, "kind": kind,
-                                         "description": description})
+                  case_id=case.id, body=ConflictNoticeBody(conflict_id=conflict.id, kind=kind,
+                                                           description=description))
     audit(pc.session, at=pc.now, user_id=pc.user.id, device_id=pc.device_id,
           action="conflict.raise", entity="case", entity_id=case.id,
           details={"conflict_id": conflict.id, "kind": kind})
