@@ -141,10 +141,12 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, rows: _Rows
             or p.phone_index >= max(1, len(case.phones()))
             or appointment_problem(p.appointment_at, pc.now, pc.ctx.settings) is not None):
         raise Decline  # the per-item path words the rejection
-    if check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at).flags:
+    times = check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at)
+    if times.flags:
         raise Decline  # the per-item path flags implausible times
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, p.phone_index,
                                       kind, note=p.note, appointment_at=p.appointment_at,
+                                      effective_at=times.effective_at,
                                       appointment_kind=p.appointment_kind))
     if kind.books_appointment and p.appointment_at is not None:
         case_plan.set_appointment(case, p.appointment_at, (p.appointment_kind or "soft"),
@@ -161,8 +163,10 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
     p = _payload(InterviewVersionPayload, item)
     phone_index = phone_index_of(item)
     if (p.base_version_uuid is not None or phone_index >= max(1, len(case.phones()))
-            or case.id in with_primary  # a second interview: the per-item rules decide
-            or check_item_times(pc, case, p.started_at, p.ended_at).flags):
+            or case.id in with_primary):  # a second interview: the per-item rules decide
+        raise Decline
+    times = check_item_times(pc, case, p.started_at, p.ended_at)
+    if times.flags:
         raise Decline
     q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id,
                                     p.questionnaire_version)
@@ -184,7 +188,8 @@ def _interview(pc: PushContext, item: PushItem, case: Case, rows: _Rows,
         primary=primary, stale=False, review_status=ReviewStatus.PENDING,
         review_comment="", received_at=pc.now))
     rows.attempts.append(_attempt_row(pc, item, case, p.started_at, p.ended_at, phone_index,
-                                      kind, interview_version_uuid=str(p.version_uuid)))
+                                      kind, interview_version_uuid=str(p.version_uuid),
+                                      effective_at=times.effective_at))
     record = AttemptRecord(p.started_at, kind.key, phone_index, pc.user.id)
     return record, f"stored: {kind.key}; case {{state}}"
 
@@ -196,7 +201,7 @@ def _attempt_row(pc: PushContext, item: PushItem, case: Case, started_at: Any, e
                started_at=started_at, ended_at=ended_at, phone_index=phone_index,
                outcome=kind.key, aapor_code=kind.aapor_code, note="", appointment_at=None,
                appointment_kind=None, stale=False, interview_version_uuid=None,
-               received_at=pc.now)
+               received_at=pc.now, time_flags=[])
     row.update(extra)
     return row
 
