@@ -14,9 +14,8 @@ from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
 from cati_app.server.models import Assignment, Case, CaseState
 
-#: session.info key: while set to a list, hold ends are collected there instead of executed,
-#: for the push fast path to write them all at once (end_holds_now)
-DEFERRED_HOLD_ENDS = "deferred_hold_ends"
+#: the parameters of one hold's end (see end_holds_now)
+HoldEnd = dict[str, object]
 
 #: end reasons of a hold its holder gave up or never took: written here by the release and the
 #: delivery timeout, read back from the history by the stale-completion rules (push_common)
@@ -24,17 +23,19 @@ RELEASED = "released by the enumerator"
 NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
 
 
-def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
-    params = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
-              "b_reason": reason[:200]}
-    deferred = session.info.get(DEFERRED_HOLD_ENDS)
-    if deferred is not None:
-        deferred.append(params)
+def _end_current_hold(session: Session, case: Case, at: datetime, reason: str,
+                      hold_ends: list[HoldEnd] | None) -> None:
+    """End the hold now, or, when the caller collects ``hold_ends`` (a set-wise push or
+    hand-over), add it there for the caller to write all at once with end_holds_now."""
+    params: HoldEnd = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
+                       "b_reason": reason[:200]}
+    if hold_ends is not None:
+        hold_ends.append(params)
         return
     end_holds_now(session, [params])
 
 
-def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
+def end_holds_now(session: Session, holds: list[HoldEnd]) -> None:
     # Core, not ORM, update: no Assignment object is read back in the same transaction, and
     # the ORM's bulk-update bookkeeping costs more than the statement on the push path.
     if not holds:
@@ -51,12 +52,13 @@ def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
 
 
 def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
-                  by: int | None, device_id: str = "") -> None:
+                  by: int | None, device_id: str = "",
+                  hold_ends: list[HoldEnd] | None = None) -> None:
     """Take the case away from its holder (if any) and tell them, unless the holder is the
     one ending the hold (closing the case by their own final outcome: their device knows);
     bumps the version."""
     old_holder = case.holder_id
-    _end_current_hold(session, case, at, reason)
+    _end_current_hold(session, case, at, reason, hold_ends)
     case.assignment_version += 1
     case.holder_id = None
     case.holder_device = None
