@@ -103,6 +103,8 @@ class Questionnaire(_Definition):
     items: list[Item] = Field(min_length=1)
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)
+    #: navigation.SkipLogic, made on first use (navigation.skip_logic)
+    _skip_logic: object = PrivateAttr(default=None)
 
     def model_post_init(self, context: object, /) -> None:
         # first occurrence wins; duplicates are a load error anyway
