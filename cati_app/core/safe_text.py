@@ -27,8 +27,14 @@ def has_illegal_chars(text: str) -> bool:
     return bool(_ILLEGAL.search(text.translate(_LINE_BREAKS)))
 
 
+#: anything clean_text changes: most text has none, and is returned as it is
+_TO_CLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """``text`` with line-break controls as newlines and every other illegal character gone."""
+    if _TO_CLEAN.search(text) is None:  # every pushed answer passes here: keep it cheap
+        return text
     return _ILLEGAL.sub("", text.translate(_LINE_BREAKS))
 
 

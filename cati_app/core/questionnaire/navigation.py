@@ -75,7 +75,7 @@ SKIP_MEMORY = 4096
 
 class SkipLogic:
     """The skip logic of one questionnaire version, worked out once per combination of the
-    answers its conditions read.
+    answers its conditions read (and its choice names, listed once).
 
     Which items are relevant depends only on the answers to the items some condition reads
     (consent and availed in the SET script), so the walk is remembered by those values. The
@@ -88,6 +88,10 @@ class SkipLogic:
         self._q = q
         self._reads = tuple(sorted({name for item in q.items if item.relevant is not None
                                     for name in parse(item.relevant).references}))
+        #: each choice list's names, in order (for messages) and as a set (to look up)
+        self.choice_names = {name: tuple(c.name for c in choices)
+                             for name, choices in q.choice_lists.items()}
+        self.choice_sets = {name: frozenset(names) for name, names in self.choice_names.items()}
         #: key → (the relevant items, the names of those that take an answer)
         self._walks: dict[tuple[tuple[type, Any], ...],
                           tuple[tuple[Item, ...], tuple[str, ...]]] = {}
@@ -115,10 +119,9 @@ class SkipLogic:
 def skip_logic(q: Questionnaire) -> SkipLogic:
     """The questionnaire's SkipLogic, made on first use (a parsed questionnaire never
     changes: it is a frozen model)."""
-    known = q._skip_logic
+    known = q._memo.value
     if not isinstance(known, SkipLogic):
-        known = SkipLogic(q)
-        q._skip_logic = known
+        known = q._memo.value = SkipLogic(q)
     return known
 
 
@@ -174,11 +177,12 @@ def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
     """
     visible, effective = _walk(q, answers)
     relevant = {item.name for item in visible}
+    choice_names = skip_logic(q).choice_names
     problems = []
     for item in q.items:
         value = answers.get(item.name)
         if not is_unanswered(value):
-            problem = _value_problem(q, item, value)
+            problem = _value_problem(choice_names, item, value)
             if problem is None and item.name in relevant:
                 problem = constraint_problem(q, item, value, effective)
             if problem:
@@ -203,15 +207,16 @@ def constraint_problem(q: Questionnaire, item: Item, value: object, answers: Ans
     return message or f"the answer does not meet the condition {item.constraint}"
 
 
-def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+def _value_problem(choice_names: Mapping[str, tuple[str, ...]], item: Item, value: object
+                   ) -> str | None:
     if item.type == "note":
         return "is a note and takes no answer"
     if item.type == "select_one":
-        names = [choice.name for choice in q.choices_for(item)]
+        names = choice_names.get(item.choices or "", ())
         if value not in names:
             return f"{value!r} is not in choice list {item.choices!r} ({', '.join(names)})"
     elif item.type == "select_multiple":
-        return _multiple_problem(q, item, value)
+        return _multiple_problem(choice_names, item, value)
     elif item.type == "yes_no" and value not in YES_NO:
         return f"{value!r} is not 'yes' or 'no'"
     elif item.type == "integer":
@@ -223,10 +228,11 @@ def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
     return None
 
 
-def _multiple_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+def _multiple_problem(choice_names: Mapping[str, tuple[str, ...]], item: Item, value: object
+                      ) -> str | None:
     if not isinstance(value, str):
         return f"{value!r} is not text of choice names separated by spaces"
-    names = [choice.name for choice in q.choices_for(item)]
+    names = choice_names.get(item.choices or "", ())
     chosen = value.split()
     unknown = [name for name in chosen if name not in names]
     if unknown:

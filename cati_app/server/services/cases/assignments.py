@@ -4,18 +4,35 @@ new holders through their feeds and writes the audit row, all in the caller's tr
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import ChangeType
 from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
-from cati_app.server.models import Assignment, Case, CaseState
+from cati_app.server.models import Assignment, AuditEntry, Case, CaseState
 
 #: the parameters of one hold's end (see end_holds_now)
 HoldEnd = dict[str, object]
+
+
+@dataclass
+class DeferredWrites:
+    """Rows a set-wise caller (a bulk push, a hand-over of a whole queue) collects while it
+    moves many cases, to write them with one statement each (write_deferred) instead of one
+    per case: the ends of holds and the audit entries of revokes, in the order made."""
+
+    hold_ends: list[HoldEnd] = field(default_factory=list)
+    audit: list[dict[str, object]] = field(default_factory=list)
+
+
+def write_deferred(session: Session, deferred: DeferredWrites) -> None:
+    if deferred.audit:
+        session.connection().execute(insert(AuditEntry.__table__), deferred.audit)
+    end_holds_now(session, deferred.hold_ends)
 
 #: end reasons of a hold its holder gave up or never took: written here by the release and the
 #: delivery timeout, read back from the history by the stale-completion rules (push_common)
@@ -24,13 +41,12 @@ NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
 
 
 def _end_current_hold(session: Session, case: Case, at: datetime, reason: str,
-                      hold_ends: list[HoldEnd] | None) -> None:
-    """End the hold now, or, when the caller collects ``hold_ends`` (a set-wise push or
-    hand-over), add it there for the caller to write all at once with end_holds_now."""
+                      deferred: DeferredWrites | None) -> None:
+    """End the hold now, or, when the caller defers writes, add it for write_deferred."""
     params: HoldEnd = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
                        "b_reason": reason[:200]}
-    if hold_ends is not None:
-        hold_ends.append(params)
+    if deferred is not None:
+        deferred.hold_ends.append(params)
         return
     end_holds_now(session, [params])
 
@@ -53,12 +69,12 @@ def end_holds_now(session: Session, holds: list[HoldEnd]) -> None:
 
 def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
                   by: int | None, device_id: str = "",
-                  hold_ends: list[HoldEnd] | None = None) -> None:
+                  deferred: DeferredWrites | None = None) -> None:
     """Take the case away from its holder (if any) and tell them, unless the holder is the
     one ending the hold (closing the case by their own final outcome: their device knows);
     bumps the version."""
     old_holder = case.holder_id
-    _end_current_hold(session, case, at, reason, hold_ends)
+    _end_current_hold(session, case, at, reason, deferred)
     case.assignment_version += 1
     case.holder_id = None
     case.holder_device = None
@@ -69,10 +85,15 @@ def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
         append_change(session, user_id=old_holder, type=ChangeType.case_revoked, at=at,
                       case_id=case.id, assignment_version=case.assignment_version,
                       body={"reason": reason})
-    audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
-          entity="case", entity_id=case.id,
-          details={"from_user": old_holder, "reason": reason,
-                   "assignment_version": case.assignment_version})
+    details = {"from_user": old_holder, "reason": reason,
+               "assignment_version": case.assignment_version}
+    if deferred is not None:
+        deferred.audit.append(dict(at=at, user_id=by, device_id=device_id,
+                                   action="case.revoke", entity="case",
+                                   entity_id=str(case.id), details=details))
+    else:
+        audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
+              entity="case", entity_id=case.id, details=details)
 
 
 def return_to_pool(session: Session, case: Case, *, at: datetime, reason: str,

@@ -82,9 +82,9 @@ def effective_at() -> ColumnElement[datetime]:
 
 def apply_history(session: Session, case: Case, history: list[AttemptRecord],
                   rules: CallingRules, *, at: datetime, by: int | None, device_id: str = "",
-                  hold_ends: list[assignments.HoldEnd] | None = None) -> None:
+                  deferred: assignments.DeferredWrites | None = None) -> None:
     """``replan`` with the history already in hand (ordered as ``load_history`` orders it);
-    ``hold_ends`` collects the end of a closed case's hold (see assignments.end_holds_now)."""
+    ``deferred`` collects the writes of closing a case (assignments.write_deferred)."""
     history = sorted(history, key=lambda a: a.at)  # stable: arrival order within one time
     case.attempt_count = len(history)  # dismissed calls too: they were made
     case.last_called_at = history[-1].at if history else None
@@ -104,15 +104,15 @@ def apply_history(session: Session, case: Case, history: list[AttemptRecord],
     case.updated_at = at
     if plan.closed and case.state in (CaseState.QUEUED, CaseState.HELD):
         close(session, case, at=at, by=by, device_id=device_id, reason=plan.reason,
-              hold_ends=hold_ends)
+              deferred=deferred)
     refresh_pool(case)
 
 
 def close(session: Session, case: Case, *, at: datetime, by: int | None, device_id: str = "",
-          reason: str, hold_ends: list[assignments.HoldEnd] | None = None) -> None:
+          reason: str, deferred: assignments.DeferredWrites | None = None) -> None:
     if case.holder_id is not None:
         assignments.revoke_holder(session, case, at=at, by=by, device_id=device_id,
-                                  reason=f"case closed: {reason}", hold_ends=hold_ends)
+                                  reason=f"case closed: {reason}", deferred=deferred)
     case.state = CaseState.CLOSED
     case.closed_at = at
     case.next_call_at = None
