@@ -48,6 +48,7 @@ from cati_app.server.models import (  # noqa: E402
     InterviewVersion,
     PushedItem,
 )
+from cati_app.server.models.base import table_of  # noqa: E402
 
 BATCH = 100
 TARGET_RATIO = 0.5
@@ -149,8 +150,8 @@ def through_api(url: str, items: list[Item], workers: int) -> tuple[float, float
         def push_share(share: list[list[Item]]) -> None:
             http = requests.Session()
             for batch in share:
-                body = {"device_id": "bench-enum0", "batch_uuid": str(uuid.uuid4()),
-                        "items": batch}
+                body: dict[str, Any] = {"device_id": "bench-enum0", "items": batch,
+                                        "batch_uuid": str(uuid.uuid4())}
                 r = http.post(f"{base}/v1/sync/push", json=body, headers=auth, timeout=300)
                 r.raise_for_status()
                 bad = [x for x in r.json()["results"] if x["status"] != "stored"]
@@ -169,7 +170,7 @@ def bare_write(url: str, items: list[Item], writers: int) -> float:
     engine = make_engine(url, 20)
     sessions = sessionmaker(engine)
     now = datetime.now(UTC)
-    cases, holds = Case.__table__, Assignment.__table__
+    cases, holds = table_of(Case), table_of(Assignment)
 
     def write_share(share: list[list[Item]]) -> None:
         for batch in share:
@@ -179,12 +180,12 @@ def bare_write(url: str, items: list[Item], writers: int) -> float:
                           .where(cases.c.id.in_(ids)).order_by(cases.c.id)
                           .with_for_update()).all()
                 conn = s.connection()
-                conn.execute(insert(PushedItem.__table__), [_ledger(i, now) for i in batch])
-                conn.execute(insert(InterviewVersion.__table__),
+                conn.execute(insert(table_of(PushedItem)), [_ledger(i, now) for i in batch])
+                conn.execute(insert(table_of(InterviewVersion)),
                              [_version(i, now) for i in batch])
-                conn.execute(insert(ContactAttempt.__table__),
+                conn.execute(insert(table_of(ContactAttempt)),
                              [_attempt(i, now) for i in batch])
-                conn.execute(insert(AuditEntry.__table__),
+                conn.execute(insert(table_of(AuditEntry)),
                              [row for i in batch for row in _audit(i, now)])
                 conn.execute(update(cases).where(cases.c.id == bindparam("b_id")).values(
                     state="closed", holder_id=None, holder_device=None,

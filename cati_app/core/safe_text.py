@@ -42,10 +42,13 @@ def clean_nested(value: Any) -> Any:
     """``clean_text`` applied to every string (keys too) inside dicts, lists and tuples."""
     if isinstance(value, str):
         return clean_text(value)
+    # plain strings inline: a pushed interview's answers are a flat dict of them
     if isinstance(value, dict):
-        return {clean_nested(k): clean_nested(v) for k, v in value.items()}
+        return {(clean_text(k) if type(k) is str else clean_nested(k)):
+                (clean_text(v) if type(v) is str else clean_nested(v))
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_nested(v) for v in value]
+        return [clean_text(v) if type(v) is str else clean_nested(v) for v in value]
     return value
 
 

@@ -14,6 +14,7 @@ from cati_app.core.protocol import ChangeType
 from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
 from cati_app.server.models import Assignment, AuditEntry, Case, CaseState
+from cati_app.server.models.base import table_of
 
 #: the parameters of one hold's end (see end_holds_now)
 HoldEnd = dict[str, object]
@@ -31,7 +32,7 @@ class DeferredWrites:
 
 def write_deferred(session: Session, deferred: DeferredWrites) -> None:
     if deferred.audit:
-        session.connection().execute(insert(AuditEntry.__table__), deferred.audit)
+        session.connection().execute(insert(table_of(AuditEntry)), deferred.audit)
     end_holds_now(session, deferred.hold_ends)
 
 #: end reasons of a hold its holder gave up or never took: written here by the release and the
@@ -58,7 +59,7 @@ def end_holds_now(session: Session, holds: list[HoldEnd]) -> None:
         return
     if any(isinstance(obj, Assignment) for obj in session.new):
         session.flush()  # a hold granted earlier in this transaction must be visible to SQL
-    table = Assignment.__table__
+    table = table_of(Assignment)
     session.connection().execute(
         update(table)
         .where(table.c.case_id == bindparam("b_case"),

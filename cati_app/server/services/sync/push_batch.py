@@ -41,6 +41,7 @@ from cati_app.server.models import (
     InterviewVersion,
     PushedItem,
 )
+from cati_app.server.models.base import table_of
 from cati_app.server.services.cases import assignments, case_plan
 from cati_app.server.services.sync.push_common import ItemRejected, PushContext
 from cati_app.server.services.sync.push_plan import (
@@ -162,10 +163,10 @@ def _write(pc: PushContext, rows: BatchRows, cases: Iterable[Case]) -> None:
     inserts: the ORM's bulk insert of the same rows cost a fifth of a push in its own
     bookkeeping."""
     connection = pc.session.connection()
-    connection.execute(insert(PushedItem.__table__), [r.values() for r in rows.ledger])
+    connection.execute(insert(table_of(PushedItem)), [r.values() for r in rows.ledger])
     if rows.versions:
         insert_interviews(pc, rows.versions)
-    connection.execute(insert(ContactAttempt.__table__), [r.values() for r in rows.attempts])
+    connection.execute(insert(table_of(ContactAttempt)), [r.values() for r in rows.attempts])
     _update_cases(pc, list(cases))
     assignments.write_deferred(pc.session, rows.deferred)
 
@@ -173,7 +174,7 @@ def _write(pc: PushContext, rows: BatchRows, cases: Iterable[Case]) -> None:
 def insert_interviews(pc: PushContext, versions: list[InterviewRow]) -> None:
     """The bulk strategy's write of interview versions (the per-item one is
     interviews.add_interview); both write rows made by push_plan.interview_row."""
-    pc.session.connection().execute(insert(InterviewVersion.__table__),
+    pc.session.connection().execute(insert(table_of(InterviewVersion)),
                                     [r.values() for r in versions])
 
 
@@ -184,7 +185,7 @@ def _update_cases(pc: PushContext, cases: list[Case]) -> None:
     changed: set[str] = set()
     for case in cases:
         changed.update(inspect(case).committed_state)
-    table = Case.__table__
+    table = table_of(Case)
     columns = sorted(changed & set(table.columns.keys()))
     if columns:
         values: list[dict[str, Any]] = [
