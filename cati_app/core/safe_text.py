@@ -27,8 +27,14 @@ def has_illegal_chars(text: str) -> bool:
     return bool(_ILLEGAL.search(text.translate(_LINE_BREAKS)))
 
 
+#: anything clean_text changes: most text has none, and is returned as it is
+_TO_CLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """``text`` with line-break controls as newlines and every other illegal character gone."""
+    if _TO_CLEAN.search(text) is None:  # every pushed answer passes here: keep it cheap
+        return text
     return _ILLEGAL.sub("", text.translate(_LINE_BREAKS))
 
 
@@ -36,10 +42,13 @@ def clean_nested(value: Any) -> Any:
     """``clean_text`` applied to every string (keys too) inside dicts, lists and tuples."""
     if isinstance(value, str):
         return clean_text(value)
+    # plain strings inline: a pushed interview's answers are a flat dict of them
     if isinstance(value, dict):
-        return {clean_nested(k): clean_nested(v) for k, v in value.items()}
+        return {(clean_text(k) if type(k) is str else clean_nested(k)):
+                (clean_text(v) if type(v) is str else clean_nested(v))
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_nested(v) for v in value]
+        return [clean_text(v) if type(v) is str else clean_nested(v) for v in value]
     return value
 
 

@@ -91,6 +91,21 @@ class Item(_Definition):
         return self.type != "note"
 
 
+class Memo:
+    """Work derived from a questionnaire and kept with it. Never part of what it is: any two
+    memos are equal, so a questionnaire that has been used equals a fresh copy."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: object = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Memo)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Questionnaire(_Definition):
     id: str = Field(min_length=1)
     version: int = Field(ge=1)
@@ -103,6 +118,8 @@ class Questionnaire(_Definition):
     items: list[Item] = Field(min_length=1)
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)
+    #: navigation.SkipLogic, made on first use (navigation.skip_logic)
+    _memo: Memo = PrivateAttr(default_factory=lambda: Memo())
 
     def model_post_init(self, context: object, /) -> None:
         # first occurrence wins; duplicates are a load error anyway

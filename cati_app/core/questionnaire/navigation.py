@@ -34,6 +34,13 @@ def is_unanswered(value: object) -> bool:
 
 def _walk(q: Questionnaire, answers: Answers) -> tuple[list[Item], dict[str, Any]]:
     """The relevant items in order, and the answers that count (see the module docstring)."""
+    return skip_logic(q).walk(answers)
+
+
+def walk_item_by_item(q: Questionnaire, answers: Answers
+                      ) -> tuple[list[Item], dict[str, Any]]:
+    """``_walk`` the long way: every condition evaluated, top to bottom. SkipLogic remembers
+    its results; this is what it must always agree with (a property test holds it to that)."""
     visible: list[Item] = []
     effective: dict[str, Any] = {}
     decided: dict[tuple[Any, ...], bool] = {}
@@ -50,8 +57,7 @@ def _walk(q: Questionnaire, answers: Answers) -> tuple[list[Item], dict[str, Any
 def _holds(condition: str, effective: dict[str, Any], decided: dict[tuple[Any, ...], bool]
            ) -> bool:
     """Many items share one condition (the ten SET indicators all ask for consent and
-    availed): evaluate it once per distinct set of the answers it reads. The server scores
-    every pushed interview, so this is on its hot path."""
+    availed): evaluate it once per distinct set of the answers it reads."""
     expression = parse(condition)
     key = (condition, *(effective.get(name) for name in sorted(expression.references)))
     try:
@@ -61,6 +67,62 @@ def _holds(condition: str, effective: dict[str, Any], decided: dict[tuple[Any, .
         return decided[key]
     except TypeError:  # an unhashable answer: just evaluate
         return expression.evaluate(effective)
+
+
+#: distinct combinations of the answers conditions read, remembered per questionnaire
+SKIP_MEMORY = 4096
+
+
+class SkipLogic:
+    """The skip logic of one questionnaire version, worked out once per combination of the
+    answers its conditions read (and its choice names, listed once).
+
+    Which items are relevant depends only on the answers to the items some condition reads
+    (consent and availed in the SET script), so the walk is remembered by those values. The
+    server scores every pushed interview twice (completion and answer problems); with this a
+    batch of interviews evaluates each condition once per combination instead of per item.
+    The key holds each value with its type: ``1``, ``1.0`` and ``True`` are equal in Python
+    but not to the conditions."""
+
+    def __init__(self, q: Questionnaire) -> None:
+        self._q = q
+        self._reads = tuple(sorted({name for item in q.items if item.relevant is not None
+                                    for name in parse(item.relevant).references}))
+        #: each choice list's names, in order (for messages) and as a set (to look up)
+        self.choice_names = {name: tuple(c.name for c in choices)
+                             for name, choices in q.choice_lists.items()}
+        self.choice_sets = {name: frozenset(names) for name, names in self.choice_names.items()}
+        #: key → (the relevant items, the names of those that take an answer)
+        self._walks: dict[tuple[tuple[type, Any], ...],
+                          tuple[tuple[Item, ...], tuple[str, ...]]] = {}
+
+    def walk(self, answers: Answers) -> tuple[list[Item], dict[str, Any]]:
+        key = tuple((type(v), v) for v in map(answers.get, self._reads))
+        try:
+            known = self._walks.get(key)
+        except TypeError:  # an unhashable answer (a list): walk the long way, remember nothing
+            return walk_item_by_item(self._q, answers)
+        if known is None:
+            visible = tuple(walk_item_by_item(self._q, answers)[0])
+            known = visible, tuple(item.name for item in visible if item.takes_answer)
+            if len(self._walks) < SKIP_MEMORY:
+                self._walks[key] = known
+        visible, answering = known
+        effective = {}
+        for name in answering:
+            value = answers.get(name)
+            if not is_unanswered(value):
+                effective[name] = value
+        return list(visible), effective
+
+
+def skip_logic(q: Questionnaire) -> SkipLogic:
+    """The questionnaire's SkipLogic, made on first use (a parsed questionnaire never
+    changes: it is a frozen model)."""
+    known = q._memo.value
+    if not isinstance(known, SkipLogic):
+        known = q._memo.value = SkipLogic(q)
+    return known
 
 
 def effective_answers(q: Questionnaire, answers: Answers) -> dict[str, Any]:
@@ -115,11 +177,12 @@ def answer_problems(q: Questionnaire, answers: Answers) -> list[str]:
     """
     visible, effective = _walk(q, answers)
     relevant = {item.name for item in visible}
+    choice_names = skip_logic(q).choice_names
     problems = []
     for item in q.items:
         value = answers.get(item.name)
         if not is_unanswered(value):
-            problem = _value_problem(q, item, value)
+            problem = _value_problem(choice_names, item, value)
             if problem is None and item.name in relevant:
                 problem = constraint_problem(q, item, value, effective)
             if problem:
@@ -144,15 +207,16 @@ def constraint_problem(q: Questionnaire, item: Item, value: object, answers: Ans
     return message or f"the answer does not meet the condition {item.constraint}"
 
 
-def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+def _value_problem(choice_names: Mapping[str, tuple[str, ...]], item: Item, value: object
+                   ) -> str | None:
     if item.type == "note":
         return "is a note and takes no answer"
     if item.type == "select_one":
-        names = [choice.name for choice in q.choices_for(item)]
+        names = choice_names.get(item.choices or "", ())
         if value not in names:
             return f"{value!r} is not in choice list {item.choices!r} ({', '.join(names)})"
     elif item.type == "select_multiple":
-        return _multiple_problem(q, item, value)
+        return _multiple_problem(choice_names, item, value)
     elif item.type == "yes_no" and value not in YES_NO:
         return f"{value!r} is not 'yes' or 'no'"
     elif item.type == "integer":
@@ -164,10 +228,11 @@ def _value_problem(q: Questionnaire, item: Item, value: object) -> str | None:
     return None
 
 
-def _multiple_problem(q: Questionnaire, item: Item, value: object) -> str | None:
+def _multiple_problem(choice_names: Mapping[str, tuple[str, ...]], item: Item, value: object
+                      ) -> str | None:
     if not isinstance(value, str):
         return f"{value!r} is not text of choice names separated by spaces"
-    names = [choice.name for choice in q.choices_for(item)]
+    names = choice_names.get(item.choices or "", ())
     chosen = value.split()
     unknown = [name for name in chosen if name not in names]
     if unknown:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from cati_app.core.questionnaire.model import PARAMETERS, SUBSTANTIVE, Questionnaire
-from cati_app.core.questionnaire.navigation import Answers, effective_answers
+from cati_app.core.questionnaire.navigation import Answers, effective_answers, skip_logic
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,10 @@ def completion(q: Questionnaire, answers: Answers) -> str:
             return outcome
     indicators = q.indicators()
     responded = substantive = 0
+    choice_sets = skip_logic(q).choice_sets
     for item in indicators:
         answer = effective.get(item.name)
-        if answer in {choice.name for choice in q.choices_for(item)}:
+        if answer in choice_sets.get(item.choices or "", frozenset()):
             responded += 1
         if likert_value(answer) is not None:
             substantive += 1

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    Table,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -49,3 +58,11 @@ class Base(DeclarativeBase):
         list[str]: JSON,
         list[int]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, typed as one (``__table__`` is typed as any FromClause), for
+    plain Core statements on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -4,20 +4,36 @@ new holders through their feeds and writes the audit row, all in the caller's tr
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import CaseRevokedBody, ChangeType
 from cati_app.server.audit import audit
 from cati_app.server.feed import append_change
-from cati_app.server.models import Assignment, Case, CaseState
+from cati_app.server.models import Assignment, AuditEntry, Case, CaseState
+from cati_app.server.models.base import table_of
 
-#: session.info key: while set to a list, hold ends are collected there instead of executed,
-#: for the push fast path to write them all at once (end_holds_now)
-DEFERRED_HOLD_ENDS = "deferred_hold_ends"
+#: the parameters of one hold's end (see end_holds_now)
+HoldEnd = dict[str, object]
+
+
+@dataclass
+class DeferredWrites:
+    """Rows a set-wise caller (a bulk push, a hand-over of a whole queue) collects while it
+    moves many cases, to write them with one statement each (write_deferred) instead of one
+    per case: the ends of holds and the audit entries of revokes, in the order made."""
+
+    hold_ends: list[HoldEnd] = field(default_factory=list)
+    audit: list[dict[str, object]] = field(default_factory=list)
+
+
+def write_deferred(session: Session, deferred: DeferredWrites) -> None:
+    if deferred.audit:
+        session.connection().execute(insert(table_of(AuditEntry)), deferred.audit)
+    end_holds_now(session, deferred.hold_ends)
 
 #: end reasons of a hold its holder gave up or never took: written here by the release and the
 #: delivery timeout, read back from the history by the stale-completion rules (push_common)
@@ -25,24 +41,25 @@ RELEASED = "released by the enumerator"
 NEVER_ACKNOWLEDGED = "the device never confirmed it received the case"
 
 
-def _end_current_hold(session: Session, case: Case, at: datetime, reason: str) -> None:
-    params = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
-              "b_reason": reason[:200]}
-    deferred = session.info.get(DEFERRED_HOLD_ENDS)
+def _end_current_hold(session: Session, case: Case, at: datetime, reason: str,
+                      deferred: DeferredWrites | None) -> None:
+    """End the hold now, or, when the caller defers writes, add it for write_deferred."""
+    params: HoldEnd = {"b_case": case.id, "b_version": case.assignment_version, "b_at": at,
+                       "b_reason": reason[:200]}
     if deferred is not None:
-        deferred.append(params)
+        deferred.hold_ends.append(params)
         return
     end_holds_now(session, [params])
 
 
-def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
+def end_holds_now(session: Session, holds: list[HoldEnd]) -> None:
     # Core, not ORM, update: no Assignment object is read back in the same transaction, and
     # the ORM's bulk-update bookkeeping costs more than the statement on the push path.
     if not holds:
         return
     if any(isinstance(obj, Assignment) for obj in session.new):
         session.flush()  # a hold granted earlier in this transaction must be visible to SQL
-    table = cast(Table, Assignment.__table__)  # declarative types it as any FromClause
+    table = table_of(Assignment)
     session.connection().execute(
         update(table)
         .where(table.c.case_id == bindparam("b_case"),
@@ -52,12 +69,13 @@ def end_holds_now(session: Session, holds: list[dict[str, object]]) -> None:
 
 
 def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
-                  by: int | None, device_id: str = "") -> None:
+                  by: int | None, device_id: str = "",
+                  deferred: DeferredWrites | None = None) -> None:
     """Take the case away from its holder (if any) and tell them, unless the holder is the
     one ending the hold (closing the case by their own final outcome: their device knows);
     bumps the version."""
     old_holder = case.holder_id
-    _end_current_hold(session, case, at, reason)
+    _end_current_hold(session, case, at, reason, deferred)
     case.assignment_version += 1
     case.holder_id = None
     case.holder_device = None
@@ -68,10 +86,15 @@ def revoke_holder(session: Session, case: Case, *, at: datetime, reason: str,
         append_change(session, user_id=old_holder, type=ChangeType.case_revoked, at=at,
                       case_id=case.id, assignment_version=case.assignment_version,
                       body=CaseRevokedBody(reason=reason))
-    audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
-          entity="case", entity_id=case.id,
-          details={"from_user": old_holder, "reason": reason,
-                   "assignment_version": case.assignment_version})
+    details = {"from_user": old_holder, "reason": reason,
+               "assignment_version": case.assignment_version}
+    if deferred is not None:
+        deferred.audit.append(dict(at=at, user_id=by, device_id=device_id,
+                                   action="case.revoke", entity="case",
+                                   entity_id=str(case.id), details=details))
+    else:
+        audit(session, at=at, user_id=by, device_id=device_id, action="case.revoke",
+              entity="case", entity_id=case.id, details=details)
 
 
 def return_to_pool(session: Session, case: Case, *, at: datetime, reason: str,

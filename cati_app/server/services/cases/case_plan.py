@@ -81,9 +81,10 @@ def effective_at() -> ColumnElement[datetime]:
 
 
 def apply_history(session: Session, case: Case, history: list[AttemptRecord],
-                  rules: CallingRules, *, at: datetime, by: int | None, device_id: str = ""
-                  ) -> None:
-    """``replan`` with the history already in hand (ordered as ``load_history`` orders it)."""
+                  rules: CallingRules, *, at: datetime, by: int | None, device_id: str = "",
+                  deferred: assignments.DeferredWrites | None = None) -> None:
+    """``replan`` with the history already in hand (ordered as ``load_history`` orders it);
+    ``deferred`` collects the writes of closing a case (assignments.write_deferred)."""
     history = sorted(history, key=lambda a: a.at)  # stable: arrival order within one time
     case.attempt_count = len(history)  # dismissed calls too: they were made
     case.last_called_at = history[-1].at if history else None
@@ -102,15 +103,16 @@ def apply_history(session: Session, case: Case, history: list[AttemptRecord],
     case.plan_reason = plan.reason[:200]
     case.updated_at = at
     if plan.closed and case.state in (CaseState.QUEUED, CaseState.HELD):
-        close(session, case, at=at, by=by, device_id=device_id, reason=plan.reason)
+        close(session, case, at=at, by=by, device_id=device_id, reason=plan.reason,
+              deferred=deferred)
     refresh_pool(case)
 
 
 def close(session: Session, case: Case, *, at: datetime, by: int | None, device_id: str = "",
-          reason: str) -> None:
+          reason: str, deferred: assignments.DeferredWrites | None = None) -> None:
     if case.holder_id is not None:
         assignments.revoke_holder(session, case, at=at, by=by, device_id=device_id,
-                                  reason=f"case closed: {reason}")
+                                  reason=f"case closed: {reason}", deferred=deferred)
     case.state = CaseState.CLOSED
     case.closed_at = at
     case.next_call_at = None

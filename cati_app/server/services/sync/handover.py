@@ -98,19 +98,16 @@ def _hand_over(session: Session, cases: list[Case], user: CurrentUser, now: date
     if not cases:
         return
     reason = f"moved to the enumerator's device {user.device_id}"
-    session.info[assignments.DEFERRED_HOLD_ENDS] = []
-    try:
-        revoked = []
-        for case in cases:
-            assignments.revoke_holder(session, case, at=now, reason=reason, by=user.id,
-                                      device_id=user.device_id)
-            revoked.append((case.id, case.assignment_version))
-            assignments.grant(session, case, user_id=user.id, at=now, by=user.id,
-                              device_id=user.device_id, delivery_deadline=None,
-                              reason="handover")
-        assignments.end_holds_now(session, session.info[assignments.DEFERRED_HOLD_ENDS])
-    finally:
-        session.info.pop(assignments.DEFERRED_HOLD_ENDS, None)
+    deferred = assignments.DeferredWrites()
+    revoked = []
+    for case in cases:
+        assignments.revoke_holder(session, case, at=now, reason=reason, by=user.id,
+                                  device_id=user.device_id, deferred=deferred)
+        revoked.append((case.id, case.assignment_version))
+        assignments.grant(session, case, user_id=user.id, at=now, by=user.id,
+                          device_id=user.device_id, delivery_deadline=None,
+                          reason="handover")
+    assignments.write_deferred(session, deferred)
     append_changes(session, user_id=user.id, type=ChangeType.case_revoked, at=now,
                    entries=[(case_id, version, CaseRevokedBody(reason=reason))
                             for case_id, version in revoked])

@@ -8,35 +8,23 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.protocol import InterviewVersionPayload, ItemStatus, PushItem
-from cati_app.core.questionnaire import (
-    Questionnaire,
-    answer_problems,
-    completion,
-    default_questionnaire,
-    load_questionnaire,
-    normalise_answers,
-)
-from cati_app.server.context import AppContext
-from cati_app.server.models import (
-    Case,
-    ContactAttempt,
-    InterviewVersion,
-    QuestionnaireVersion,
-    ReviewStatus,
-)
+from cati_app.server.models import Case, ContactAttempt, InterviewVersion
 from cati_app.server.services.cases import case_plan
-from cati_app.server.services.reporting.stored_scores import scores_for
 from cati_app.server.services.sync.push_common import (
     AFTER_NEW_ATTEMPTS,
     Applied,
     ItemRejected,
     PushContext,
-    check_item_times,
     flag_times,
     raise_conflict,
     stale_outcome,
     to_supervisor,
     why_not_automatic,
+)
+from cati_app.server.services.sync.push_plan import (
+    InterviewRow,
+    plan_correction,
+    plan_interview,
 )
 
 #: outcomes that make an interview a completion for the conflict rules
@@ -47,32 +35,26 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
                     current: bool) -> Applied:
     if p.base_version_uuid is not None:
         return _correction(pc, item, case, p, current)
-    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
-    answers = normalised(q, p.answers)
-    outcome = outcomes.outcome(completion(q, answers))
-    phone_index = p.phone_index
-    if phone_index >= max(1, len(case.phones())):
-        raise ItemRejected(f"phone_index {phone_index}: the case has {len(case.phones())} "
-                           "number(s)")
+    plan = plan_interview(pc, item, case, p, current)
     first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
-    times = check_item_times(pc, case, p.started_at, p.ended_at)
-    version = _version_row(pc, item, case, p, answers, outcome.key,
-                           problems + answer_problems(q, answers) + times.flags,
-                           scores_for(q, answers))
-    pc.session.add(ContactAttempt(
-        item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
-        device_id=pc.device_id, assignment_version=item.assignment_version,
-        started_at=p.started_at, ended_at=p.ended_at, phone_index=phone_index,
-        outcome=outcome.key, aapor_code=outcome.aapor_code, note="", stale=not current,
-        interview_version_uuid=version.version_uuid, received_at=pc.now,
-        effective_at=times.effective_at, time_flags=times.flags))
-    flag_times(pc, item, case, times, "an interview")
+    version = add_interview(pc.session, plan.version)
+    assert plan.attempt is not None
+    pc.session.add(ContactAttempt(**plan.attempt.values()))
+    flag_times(pc, item, case, plan.times, "an interview")
     if current:
         version.primary = first_interview
         case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                          device_id=pc.device_id)
-        return Applied(ItemStatus.stored, f"stored: {outcome.key}; case {case.state}")
-    return _stale(pc, item, case, version, outcome)
+        return Applied(ItemStatus.stored, plan.detail(case.state))
+    return _stale(pc, item, case, version, plan.outcome)
+
+
+def add_interview(session: Session, row: InterviewRow) -> InterviewVersion:
+    """The per-item strategy's write of an interview version (push_batch writes a batch's
+    with one insert)."""
+    version = InterviewVersion(**row.values())
+    session.add(version)
+    return version
 
 
 def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersion,
@@ -136,11 +118,8 @@ def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersion
     if base is None:
         raise ItemRejected(f"base version {p.base_version_uuid} is not an interview of case "
                            f"{case.id}: kept in quarantine")
-    q, problems = questionnaire_for(pc.ctx, pc.session, p.questionnaire_id, p.questionnaire_version)
-    answers = normalised(q, p.answers)
-    outcome = outcomes.outcome(completion(q, answers))
-    version = _version_row(pc, item, case, p, answers, outcome.key,
-                           problems + answer_problems(q, answers), scores_for(q, answers))
+    plan = plan_correction(pc, item, case, p)
+    version, outcome = add_interview(pc.session, plan.version), plan.outcome
     if not current:
         conflict = raise_conflict(pc, case, "stale_correction",
                                   "a correction arrived from someone who no longer holds the "
@@ -167,34 +146,6 @@ def make_only_primary(session: Session, case_id: int, version: InterviewVersion)
     session.flush()
 
 
-def normalised(q: Questionnaire, answers: dict[str, object]) -> dict[str, object]:
-    """The answers with choice codes sent as JSON numbers made text (``4`` -> ``"4"``), the
-    same answers as the desktop sends; an item whose answer cannot be read is rejected."""
-    try:
-        return normalise_answers(q, answers)
-    except ValueError as exc:
-        raise ItemRejected(f"invalid interview answers: {exc}") from None
-
-
-def _version_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
-                 answers: dict[str, object], completion_key: str, problems: list[str],
-                 scores: dict[str, float | None]) -> InterviewVersion:
-    version = InterviewVersion(
-        version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
-        interview_uuid=str(p.interview_uuid),
-        base_version_uuid=str(p.base_version_uuid) if p.base_version_uuid else None,
-        case_id=case.id, user_id=pc.user.id, device_id=pc.device_id,
-        assignment_version=item.assignment_version, questionnaire_id=p.questionnaire_id,
-        questionnaire_version=p.questionnaire_version, language=p.language,
-        started_at=p.started_at, ended_at=p.ended_at, answers=answers,
-        completion=completion_key, problems=problems[:50], primary=False,
-        stale=False, review_status=ReviewStatus.PENDING, received_at=pc.now, **scores)
-    version.stale = not (case.holder_id == pc.user.id
-                         and case.assignment_version == item.assignment_version)
-    pc.session.add(version)
-    return version
-
-
 def _primary_row(session: Session, case_id: int) -> InterviewVersion | None:
     return session.scalar(select(InterviewVersion).where(
         InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1))
@@ -204,25 +155,3 @@ def _has_primary(session: Session, case_id: int) -> bool:
     return session.scalar(select(InterviewVersion.id).where(
         InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True)).limit(1)
     ) is not None
-
-
-def questionnaire_for(ctx: AppContext, session: Session, qid: str, version: int
-                      ) -> tuple[Questionnaire, list[str]]:
-    """The definition an interview was made with. An old version is fine; one the server
-    has never seen is scored with the newest of that id (and flagged), never refused.
-    Stored versions never change, so each is parsed once per process (ctx.questionnaires)."""
-    known = ctx.questionnaires.get((qid, version))
-    if known is not None:
-        return known, []
-    definition = session.scalar(select(QuestionnaireVersion.definition).where(
-        QuestionnaireVersion.qid == qid, QuestionnaireVersion.version == version))
-    if definition is not None:
-        parsed = ctx.questionnaires[(qid, version)] = load_questionnaire(definition)
-        return parsed, []
-    newest = session.scalar(select(QuestionnaireVersion.definition)
-                            .where(QuestionnaireVersion.qid == qid)
-                            .order_by(QuestionnaireVersion.version.desc()).limit(1))
-    problem = f"questionnaire {qid} version {version} is unknown to the server"
-    if newest is not None:
-        return load_questionnaire(newest), [problem + "; scored with the newest"]
-    return default_questionnaire(), [problem + "; scored with the default SET script"]

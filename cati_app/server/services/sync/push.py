@@ -14,12 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import (
-    PAYLOAD_MODELS,
     ItemResult,
     ItemStatus,
     PushItem,
@@ -38,8 +36,8 @@ from cati_app.server.services.sync.push_common import (
     PushContext,
     keep_aside,
 )
+from cati_app.server.services.sync.push_plan import ledger_row, parse_payload
 
-LEDGER_INT = 2**31
 #: the set-wise path for everyday batches (push_batch); off only to compare the two paths
 FAST_PATH = True
 #: ledger statuses a replay answers with again (see _replay)
@@ -95,15 +93,7 @@ def _push_one(pc: PushContext, item: PushItem, digest: str) -> ItemResult:
 
 
 def _apply(pc: PushContext, item: PushItem) -> Applied:
-    model = PAYLOAD_MODELS[item.kind]
-    try:
-        payload = model.model_validate(item.payload)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "payload"
-        raise ItemRejected(f"invalid {item.kind.value} payload: {where}: {first['msg']}"
-                           ) from None
-    return apply_item(pc, item, payload)
+    return apply_item(pc, item, parse_payload(item))
 
 
 def _replay(pc: PushContext, item: PushItem, seen: PushedItem, digest: str) -> ItemResult:
@@ -142,10 +132,5 @@ def _reject(pc: PushContext, item: PushItem, digest: str, status: ItemStatus, de
 
 
 def _ledger(pc: PushContext, item: PushItem, digest: str) -> PushedItem:
-    return PushedItem(item_uuid=str(item.item_uuid), kind=item.kind.value, content_hash=digest,
-                      user_id=pc.user.id, device_id=pc.device_id,
-                      # the ledger's column is a 32-bit INTEGER on PostgreSQL; an id past it
-                      # names no case anyway, and the quarantined body keeps it as sent
-                      case_id=item.case_id if -LEDGER_INT < item.case_id < LEDGER_INT else None,
-                      status="pending", detail="", received_at=pc.now)
+    return PushedItem(**ledger_row(pc, item, digest).values())
 
