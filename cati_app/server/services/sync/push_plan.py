@@ -262,7 +262,7 @@ def interview_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersi
                   problems: list[str]) -> InterviewRow:
     """The one place an interview version's row is made, whichever strategy writes it (what
     is derived from the answers and their questionnaire ``q`` belongs here)."""
-    return InterviewRow(
+    row = InterviewRow(
         version_uuid=str(p.version_uuid), item_uuid=str(item.item_uuid),
         interview_uuid=str(p.interview_uuid),
         base_version_uuid=str(p.base_version_uuid) if p.base_version_uuid else None,
@@ -273,7 +273,10 @@ def interview_row(pc: PushContext, item: PushItem, case: Case, p: InterviewVersi
         completion=completion_key, problems=problems[:50], primary=False,
         stale=not (case.holder_id == pc.user.id
                    and case.assignment_version == item.assignment_version),
-        received_at=pc.now, **scores_for(q, answers))
+        received_at=pc.now)
+    for column, value in scores_for(q, answers).items():  # the score_* fields
+        setattr(row, column, value)
+    return row
 
 
 def attempt_row(pc: PushContext, item: PushItem, case: Case, started_at: datetime,
