@@ -40,13 +40,38 @@ def serialise_user(session: Session, user_id: int) -> None:
                         {"k": CLAIM_LOCK_CLASS, "u": user_id})
 
 
-def check_rate(settings: Settings, session: Session, user_id: int, now: datetime) -> None:
-    recent = session.execute(
-        select(func.count(), func.min(Grant.created_at))
-        .where(Grant.user_id == user_id, Grant.created_at > now - MINUTE)).one()
-    count, oldest = recent
-    if count >= settings.claims_per_minute:
-        wait = math.ceil((oldest + MINUTE - now).total_seconds())
+@dataclass(frozen=True)
+class ClaimerState:
+    """What the limits need to know about one claimer, read in one statement."""
+
+    #: the grant already made for this request_uuid (by anyone), for a replay
+    existing_grant_id: str | None
+    claims_last_minute: int
+    oldest_claim_last_minute: datetime | None
+    held: int
+    handed_last_hour: int
+
+
+def claimer_state(session: Session, user_id: int, request_uuid: str, now: datetime
+                  ) -> ClaimerState:
+    recent = (Grant.user_id == user_id) & (Grant.created_at > now - MINUTE)
+    row = session.execute(select(
+        select(Grant.id).where(Grant.request_uuid == request_uuid).scalar_subquery(),
+        select(func.count()).where(recent).scalar_subquery(),
+        select(func.min(Grant.created_at)).where(recent).scalar_subquery(),
+        select(func.count()).select_from(Case).where(
+            Case.holder_id == user_id, Case.state == CaseState.HELD).scalar_subquery(),
+        select(func.count()).select_from(Assignment).where(
+            Assignment.user_id == user_id, Assignment.started_at > now - HOUR,
+            Assignment.grant_id.is_not(None)).scalar_subquery(),
+    )).one()
+    return ClaimerState(row[0], row[1] or 0, row[2], row[3] or 0, row[4] or 0)
+
+
+def check_rate(settings: Settings, state: ClaimerState, now: datetime) -> None:
+    if state.claims_last_minute >= settings.claims_per_minute:
+        assert state.oldest_claim_last_minute is not None
+        wait = math.ceil((state.oldest_claim_last_minute + MINUTE - now).total_seconds())
         raise TooManyRequests(
             f"too many claims: at most {settings.claims_per_minute} a minute; "
             f"try again in {max(1, wait)} s", retry_after_seconds=wait)
@@ -59,14 +84,10 @@ class Allowance:
     handed_last_hour: int
 
 
-def allowance(settings: Settings, session: Session, user_id: int, now: datetime) -> Allowance:
-    held = session.scalar(select(func.count()).select_from(Case).where(
-        Case.holder_id == user_id, Case.state == CaseState.HELD)) or 0
-    handed = session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.user_id == user_id, Assignment.started_at > now - HOUR,
-        Assignment.grant_id.is_not(None))) or 0
-    cases = min(settings.max_held_cases - held, settings.claim_cases_per_hour - handed)
-    return Allowance(max(0, cases), held, handed)
+def allowance(settings: Settings, state: ClaimerState) -> Allowance:
+    cases = min(settings.max_held_cases - state.held,
+                settings.claim_cases_per_hour - state.handed_last_hour)
+    return Allowance(max(0, cases), state.held, state.handed_last_hour)
 
 
 def flag_mass_claim(session: Session, *, user_id: int, device_id: str, at: datetime,
