@@ -15,13 +15,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
 from cati_app.server.errors import Forbidden, Unauthorized
 from cati_app.server.logging_setup import note_user
-from cati_app.server.services.accounts.identity import CurrentUser, authenticate
+from cati_app.server.services.accounts.identity import CurrentUser, authenticate, token_hash
 
 
 def get_context(request: Request) -> AppContext:
@@ -37,12 +36,12 @@ def current_user(
 ) -> CurrentUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("log in first: this request carries no bearer token")
-    with ctx.read() as session:  # a read: a long push never holds up every token check
-        return _authenticate(ctx, session, credentials.credentials)
-
-
-def _authenticate(ctx: AppContext, session: Session, token_text: str) -> CurrentUser:
-    user = authenticate(session, token_text, ctx.clock.now())
+    token_text, now = credentials.credentials, ctx.clock.now()
+    assert ctx.token_cache is not None
+    user = ctx.token_cache.get(token_hash(token_text), now)  # no session for most requests
+    if user is None:
+        with ctx.read() as session:  # a read: a long push never holds up every token check
+            user = authenticate(session, token_text, now, ctx.token_cache)
     note_user(user.id)  # for the request's log line
     return user
 
