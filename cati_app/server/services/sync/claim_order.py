@@ -74,14 +74,15 @@ def _with_candidates(session: Session, all_categories: list[Category]) -> list[C
     """The categories with at least one candidate, their selects cut to those that have one:
     one round trip instead of one locking select per empty category. Unlocked, so it may
     keep a select whose rows another claim takes meanwhile (that select then finds fewer)."""
-    selects = [q for c in all_categories for q in c.selects]
+    *probed, last = all_categories  # the last is read only when all others fall short
+    selects = [q.order_by(None) for c in probed for q in c.selects]
     found = iter(session.execute(select(*[exists(q) for q in selects])).one())
     kept = []
-    for category in all_categories:
+    for category in probed:
         live = tuple(q for q in category.selects if next(found))
         if live:
             kept.append(Category(live, category.key))
-    return kept
+    return [*kept, last]
 
 
 def _read(session: Session, category: Category, wanted: int) -> list[Case]:
@@ -129,8 +130,8 @@ def categories(w: ClaimWindow) -> list[Category]:
                   .order_by(Case.priority.desc(), Case.date_availed.desc().nulls_last(),
                             Case.id),)),
         # 6: not yet due (within the horizon), by due time
-        Category((queued.where(~correction, Case.pool.in_(("retry", "fresh")),
-                               Case.next_call_at > w.now)
+        # (a fresh case has no next call time before its first call: only retries here)
+        Category((queued.where(~correction, Case.pool == "retry", Case.next_call_at > w.now)
                   .order_by(*by_due),
                   queued.where(~correction, appointment, due > w.now)
                   .order_by(*by_due)),
