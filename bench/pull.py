@@ -47,7 +47,7 @@ def seed_feed(engine: Engine, cases: int) -> int:
     with engine.begin() as conn:
         ids = dict(conn.execute(select(User.username, User.id)).all())
         me, other = ids["enum0"], ids["enum1"]
-        mine, theirs = (conn.scalar(select(User.feed_seq).where(User.id == u))
+        mine, theirs = (conn.scalar(select(User.feed_seq).where(User.id == u)) or 0
                         for u in (me, other))
         held = list(conn.scalars(select(Case.id).order_by(Case.id).limit(CHANGES)))
         conn.execute(update(Case).where(Case.id.in_(held)).values(

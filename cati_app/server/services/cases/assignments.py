@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -112,8 +113,8 @@ def grant_claimed(session: Session, cases: Sequence[Case], *, user_id: int, at: 
     assert all(c.holder_id is None for c in cases), "only queued cases are claimed"
     held: dict[str, object] = dict(holder_id=user_id, holder_device=device_id, grant_id=grant_id,
                 delivery_deadline=delivery_deadline, state=CaseState.HELD, updated_at=at)
-    cases_table, history, audit_log = (Case.__table__, Assignment.__table__,
-                                       AuditEntry.__table__)
+    cases_table, history, audit_log = (cast(Table, m.__table__)
+                                       for m in (Case, Assignment, AuditEntry))
     session.execute(update(cases_table)
                     .where(cases_table.c.id.in_([c.id for c in cases]))
                     .values(assignment_version=cases_table.c.assignment_version + 1, **held))

@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Integer, Select, String, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from cati_app.server.audit import audit
@@ -58,18 +59,30 @@ class ClaimerState:
 
 def claimer_state(session: Session, user_id: int, request_uuid: str, now: datetime
                   ) -> ClaimerState:
-    recent = (Grant.user_id == user_id) & (Grant.created_at > now - MINUTE)
-    row = session.execute(select(
-        select(Grant.id).where(Grant.request_uuid == request_uuid).scalar_subquery(),
+    row = session.execute(_claimer_state_query(), {
+        "user_id": user_id, "request_uuid": request_uuid, "minute_ago": now - MINUTE,
+        "hour_ago": now - HOUR}).one()
+    return ClaimerState(row[0], row[1] or 0, row[2], row[3] or 0, row[4] or 0)
+
+
+@cache
+def _claimer_state_query() -> Select[str | None, int, datetime | None, int, int]:
+    """Built once per process (every claim runs it); the values are bound parameters."""
+    user_id = bindparam("user_id", type_=Integer())
+    when = Grant.created_at.type
+    recent = (Grant.user_id == user_id) & (Grant.created_at > bindparam("minute_ago", type_=when))
+    return select(
+        select(Grant.id).where(Grant.request_uuid == bindparam("request_uuid", type_=String()))
+        .scalar_subquery(),
         select(func.count()).where(recent).scalar_subquery(),
         select(func.min(Grant.created_at)).where(recent).scalar_subquery(),
         select(func.count()).select_from(Case).where(
             Case.holder_id == user_id, Case.state == CaseState.HELD).scalar_subquery(),
         select(func.count()).select_from(Assignment).where(
-            Assignment.user_id == user_id, Assignment.started_at > now - HOUR,
+            Assignment.user_id == user_id,
+            Assignment.started_at > bindparam("hour_ago", type_=when),
             Assignment.grant_id.is_not(None)).scalar_subquery(),
-    )).one()
-    return ClaimerState(row[0], row[1] or 0, row[2], row[3] or 0, row[4] or 0)
+    )
 
 
 def check_rate(settings: Settings, state: ClaimerState, now: datetime) -> None:

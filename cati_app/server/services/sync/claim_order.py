@@ -27,8 +27,9 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, exists, func, not_, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ SortKey = Callable[[Case], tuple[float, float, int]]
 class Category:
     """One queue category: one select, or two whose rows are merged by ``key``."""
 
-    selects: tuple[Select[tuple[Case]], ...]
+    selects: tuple[Select[Case], ...]
     key: SortKey | None = None
 
 
@@ -62,21 +63,22 @@ def take(session: Session, window: ClaimWindow, limit: int) -> list[Case]:
     taken: list[Case] = []
     if limit <= 0:
         return taken
-    for category in _with_candidates(session, categories(window)):
+    params = {"user_id": window.user_id, "now": window.now, "horizon": window.horizon,
+              "grace_start": window.now - window.appointment_grace}
+    for category in _with_candidates(session, params):
         wanted = limit - len(taken)
         if wanted <= 0:
             break
-        taken.extend(_read(session, category, wanted))
+        taken.extend(_read(session, category, wanted, params))
     return taken
 
 
-def _with_candidates(session: Session, all_categories: list[Category]) -> list[Category]:
+def _with_candidates(session: Session, params: dict[str, object]) -> list[Category]:
     """The categories with at least one candidate, their selects cut to those that have one:
     one round trip instead of one locking select per empty category. Unlocked, so it may
     keep a select whose rows another claim takes meanwhile (that select then finds fewer)."""
-    *probed, last = all_categories  # the last is read only when all others fall short
-    selects = [q.order_by(None) for c in probed for q in c.selects]
-    found = iter(session.execute(select(*[exists(q) for q in selects])).one())
+    *probed, last = categories()  # the last is read only when all others fall short
+    found = iter(session.execute(_probe(), params).one())
     kept = []
     for category in probed:
         live = tuple(q for q in category.selects if next(found))
@@ -85,8 +87,10 @@ def _with_candidates(session: Session, all_categories: list[Category]) -> list[C
     return [*kept, last]
 
 
-def _read(session: Session, category: Category, wanted: int) -> list[Case]:
-    parts = [list(session.scalars(query.limit(wanted).with_for_update(skip_locked=True)))
+def _read(session: Session, category: Category, wanted: int, params: dict[str, object]
+          ) -> list[Case]:
+    parts = [list(session.scalars(query.limit(wanted).with_for_update(skip_locked=True),
+                                  params))
              for query in category.selects]
     if len(parts) == 1:
         return parts[0]
@@ -94,23 +98,37 @@ def _read(session: Session, category: Category, wanted: int) -> list[Case]:
     return list(heapq.merge(*parts, key=category.key))[:wanted]
 
 
-def categories(w: ClaimWindow) -> list[Category]:
+@cache
+def _probe() -> Select[*tuple[bool, ...]]:
+    *probed, _last = categories()
+    return select(*[exists(q.order_by(None)) for c in probed for q in c.selects])
+
+
+@cache
+def categories() -> list[Category]:
+    """The categories in queue order, built once per process: the claimer, the claim's time,
+    the window's end and the start of the appointment grace are bound parameters
+    (``user_id``, ``now``, ``horizon``, ``grace_start``)."""
+    when = Case.next_call_at.type
+    user_id = bindparam("user_id", type_=Integer())
+    now, horizon, grace_start = (bindparam(name, type_=when)
+                                 for name in ("now", "horizon", "grace_start"))
     due = func.coalesce(Case.next_call_at, Case.appointment_at)
     reserved = and_(Case.appointment_kind == "hard", Case.appointment_by.is_not(None))
-    mine_first = sql_case((and_(reserved, Case.appointment_by == w.user_id), 0), else_=1)
-    hidden = and_(reserved, Case.appointment_by != w.user_id, due > w.now - w.appointment_grace)
+    mine_first = sql_case((and_(reserved, Case.appointment_by == user_id), 0), else_=1)
+    hidden = and_(reserved, Case.appointment_by != user_id, due > grace_start)
     appointment = and_(Case.pool == "appointment", not_(hidden))
-    in_grace = and_(due <= w.now, due > w.now - w.appointment_grace)
-    missed = due <= w.now - w.appointment_grace
+    in_grace = and_(due <= now, due > grace_start)
+    missed = due <= grace_start
     correction = Case.correction.is_not(None)
     queued = select(Case).where(
         Case.state == CaseState.QUEUED,
-        or_(Case.next_call_at.is_(None), Case.next_call_at <= w.horizon),
-        not_excluded(w.user_id))
+        or_(Case.next_call_at.is_(None), Case.next_call_at <= horizon),
+        not_excluded(user_id))
     by_priority_then_least_recent = (Case.priority.desc(),
                                      Case.last_called_at.asc().nulls_first(), Case.id)
     by_due = (due, Case.priority.desc(), Case.id)
-    not_due = or_(Case.next_call_at.is_(None), Case.next_call_at <= w.now)
+    not_due = or_(Case.next_call_at.is_(None), Case.next_call_at <= now)
     return [
         # 1 and 2: appointments due within their grace, the claimer's own hard ones first
         Category((queued.where(appointment, in_grace)
@@ -131,9 +149,9 @@ def categories(w: ClaimWindow) -> list[Category]:
                             Case.id),)),
         # 6: not yet due (within the horizon), by due time
         # (a fresh case has no next call time before its first call: only retries here)
-        Category((queued.where(~correction, Case.pool == "retry", Case.next_call_at > w.now)
+        Category((queued.where(~correction, Case.pool == "retry", Case.next_call_at > now)
                   .order_by(*by_due),
-                  queued.where(~correction, appointment, due > w.now)
+                  queued.where(~correction, appointment, due > now)
                   .order_by(*by_due)),
                  key=_by_due),
     ]
