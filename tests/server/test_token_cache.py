@@ -127,3 +127,19 @@ def test_the_cache_can_be_turned_off(ctx: AppContext, make_user: Any) -> None:
             # on the connection: no session hook sees it, as with a change by another worker
             session.connection().execute(update(AuthToken).values(revoked_at=ctx.clock.now()))
         assert _hello(client, auth) == 401
+
+
+def test_another_login_keeps_the_cache(ctx: AppContext, client: TestClient, make_user: Any,
+                                       login: Any, timer: Timer) -> None:
+    """A login updates the device's last_seen (and may rehash the password): nothing a cached
+    token depends on, so the cache is kept — 50 logins at 09:00 do not empty it 50 times."""
+    make_user("karma")
+    make_user("sonam")
+    auth = login("karma")
+    assert _hello(client, auth) == 200
+    login("karma")  # the same device again: its last_seen changes
+    login("sonam")
+    statements: list[str] = []
+    event.listen(ctx.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert _hello(client, auth) == 200
+    assert not [s for s in statements if "auth_tokens" in s]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, event, select
+from sqlalchemy import and_, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from cati_app.core.protocol import Role
@@ -122,10 +122,24 @@ def forget_tokens_on_revocation(sessions: sessionmaker[Session], cache: TokenCac
 
     @event.listens_for(sessions, "before_flush")
     def _on_flush(session: Session, _context: object, _instances: object) -> None:
-        if any(isinstance(o, Device | User | AuthToken) for o in session.dirty):
+        if any(_changes_identity(o) for o in session.dirty):
             changed(session)
 
     @event.listens_for(sessions, "after_commit")
     def _on_commit(session: Session) -> None:
         if session.info.pop(_TOKENS_CHANGED, False):
             cache.forget_all()
+
+
+#: the columns a cached CurrentUser depends on (a login's last_seen is not one of them)
+_IDENTITY_COLUMNS: dict[type, tuple[str, ...]] = {
+    AuthToken: ("revoked_at", "expires_at", "user_id", "device_id"),
+    Device: ("revoked_at",),
+    User: ("active", "role", "username"),
+}
+
+
+def _changes_identity(obj: object) -> bool:
+    columns = _IDENTITY_COLUMNS.get(type(obj), ())
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in columns)
