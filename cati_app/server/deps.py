@@ -11,9 +11,11 @@ and it commits before the reply is sent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cati_app.core.protocol import Role
@@ -22,8 +24,13 @@ from cati_app.server.errors import Forbidden, Unauthorized
 from cati_app.server.logging_setup import note_user
 from cati_app.server.services.accounts.identity import CurrentUser, authenticate, token_hash
 
+# The dependencies below are ``async def`` although they do no I/O of their own: FastAPI runs
+# each plain ``def`` dependency in its own thread-pool hop, and three hops per request (context,
+# token, role) cost more than the checks themselves on a busy host. Only a token the worker
+# has not checked lately goes to the database, in the thread pool.
 
-def get_context(request: Request) -> AppContext:
+
+async def get_context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
@@ -31,7 +38,7 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_user(
+async def current_user(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CurrentUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -40,10 +47,14 @@ def current_user(
     assert ctx.token_cache is not None
     user = ctx.token_cache.get(token_hash(token_text), now)  # no session for most requests
     if user is None:
-        with ctx.read() as session:  # a read: a long push never holds up every token check
-            user = authenticate(session, token_text, now, ctx.token_cache)
+        user = await run_in_threadpool(_checked, ctx, token_text, now)
     note_user(user.id)  # for the request's log line
     return user
+
+
+def _checked(ctx: AppContext, token_text: str, now: datetime) -> CurrentUser:
+    with ctx.read() as session:  # a read: a long push never holds up every token check
+        return authenticate(session, token_text, now, ctx.token_cache)
 
 
 AnyUser = Annotated[CurrentUser, Depends(current_user)]
@@ -52,7 +63,7 @@ AnyUser = Annotated[CurrentUser, Depends(current_user)]
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = frozenset(roles)
 
-    def check(user: AnyUser) -> CurrentUser:
+    async def check(user: AnyUser) -> CurrentUser:
         if user.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"this needs one of the roles: {names}")
