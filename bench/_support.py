@@ -108,6 +108,32 @@ def seed(url: str, *, enumerators: int, cases: int, held_by_first: bool = False)
     del settings
 
 
+#: the process id of each running bench server, by its base URL (for server_cpu_seconds)
+SERVER_PIDS: dict[str, int] = {}
+
+
+def server_cpu_seconds(base: str) -> float:
+    """CPU time (user + system) used so far by the server at ``base`` and its workers."""
+    parent = SERVER_PIDS[base]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == parent or ppid == parent:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def load_average() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 @contextmanager
 def server_process(url: str, workers: int = 1) -> Iterator[str]:
     with socket.socket() as sock:
@@ -116,13 +142,16 @@ def server_process(url: str, workers: int = 1) -> Iterator[str]:
     env = {**os.environ, "CATI_DATABASE_URL": url, "CATI_ARGON2_TIME_COST": "1",
            "CATI_ARGON2_MEMORY_KIB": "64", "CATI_POOL_SIZE": "20", "CATI_MAX_CLAIM_CASES": "500",
            **{f"CATI_{k.upper()}": str(v) for k, v in BENCH_LIMITS.items()}}
+    # the documented command (cati-server serve), not bare uvicorn: with --workers N bare
+    # uvicorn leaves Nagle's algorithm on and every kept-alive request waits ~40 ms
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "cati_app.server.app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"], env=env)
+        [sys.executable, "-m", "cati_app.server.cli", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-format", "json"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[base] = proc.pid
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # workers import the whole server: slow on a busy host
         while True:
             try:
                 requests.get(f"{base}/docs", timeout=1)

@@ -207,17 +207,11 @@ def plan_next_call(
     return CallPlan(False, spread_at, phone, "; ".join([reason, *notes]), None)
 
 
-def is_due(plan: CallPlan, now: datetime) -> bool:
-    """Open and its time has come. Whether ``now`` is inside a calling window is a separate
-    question (``CallingCalendar.is_callable``): a due case still waits for the morning."""
-    if plan.closed:
-        return False
-    return plan.next_call_at is None or plan.next_call_at <= as_utc(now)
-
-
 def claimable_by(plan: CallPlan, now: datetime, calendar: CallingCalendar) -> bool:
     """May be handed out now: callable within the current calling window or, outside hours,
-    within the next one, so a queue claimed in the evening is ready in the morning."""
+    within the next one, so a queue claimed in the evening is ready in the morning. Whether
+    it is due yet is ``queue_order``'s question. The claim's SQL is this rule's twin
+    (``server.services.sync.claim_order``, checked by tests/server/test_claim_order.py)."""
     if plan.closed:
         return False
     if plan.next_call_at is None:

@@ -24,6 +24,7 @@ from cati_app.server.db import (
     transaction,
 )
 from cati_app.server.models import StoredCallingRules
+from cati_app.server.services.accounts.identity import TokenCache, forget_tokens_on_revocation
 from cati_app.server.settings import Settings
 
 #: how long a server process plans with the calling rules it last read before it looks at the
@@ -47,9 +48,15 @@ class AppContext:
     #: sessions for reads only (``read()``); built from ``engine`` when not given
     read_sessions: sessionmaker[Session] | None = None
 
+    #: live tokens this process checked lately (built from the settings when not given)
+    token_cache: TokenCache | None = None
+
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
+        if self.token_cache is None:
+            self.token_cache = TokenCache(self.settings.token_cache_seconds)
+        forget_tokens_on_revocation(self.sessions, self.token_cache)
 
     _stored_rules: tuple[int, CallingRules] | None = field(default=None, init=False,
                                                           repr=False)

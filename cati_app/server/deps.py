@@ -11,20 +11,26 @@ and it commits before the reply is sent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
 from cati_app.server.errors import Forbidden, Unauthorized
 from cati_app.server.logging_setup import note_user
-from cati_app.server.services.accounts.identity import CurrentUser, authenticate
+from cati_app.server.services.accounts.identity import CurrentUser, authenticate, token_hash
+
+# The dependencies below are ``async def`` although they do no I/O of their own: FastAPI runs
+# each plain ``def`` dependency in its own thread-pool hop, and three hops per request (context,
+# token, role) cost more than the checks themselves on a busy host. Only a token the worker
+# has not checked lately goes to the database, in the thread pool.
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx  # Starlette's State holds untyped attributes
     return ctx
 
@@ -33,19 +39,23 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_user(
+async def current_user(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CurrentUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("log in first: this request carries no bearer token")
-    with ctx.read() as session:  # a read: a long push never holds up every token check
-        return _authenticate(ctx, session, credentials.credentials)
-
-
-def _authenticate(ctx: AppContext, session: Session, token_text: str) -> CurrentUser:
-    user = authenticate(session, token_text, ctx.clock.now())
+    token_text, now = credentials.credentials, ctx.clock.now()
+    assert ctx.token_cache is not None
+    user = ctx.token_cache.get(token_hash(token_text), now)  # no session for most requests
+    if user is None:
+        user = await run_in_threadpool(_checked, ctx, token_text, now)
     note_user(user.id)  # for the request's log line
     return user
+
+
+def _checked(ctx: AppContext, token_text: str, now: datetime) -> CurrentUser:
+    with ctx.read() as session:  # a read: a long push never holds up every token check
+        return authenticate(session, token_text, now, ctx.token_cache)
 
 
 AnyUser = Annotated[CurrentUser, Depends(current_user)]
@@ -56,7 +66,7 @@ def require(*roles: Role) -> Any:
     ``Any`` (the marker is metadata, never a value the endpoint sees)."""
     allowed = frozenset(roles)
 
-    def check(user: AnyUser) -> CurrentUser:
+    async def check(user: AnyUser) -> CurrentUser:
         if user.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"this needs one of the roles: {names}")

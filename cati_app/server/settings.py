@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     clock_tolerance_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
     #: proxies whose X-Forwarded-For is believed (the TLS reverse proxy); comma-separated
     forwarded_allow_ips: str = "127.0.0.1"
+    #: a token found live is believed this long by the worker that checked it, without asking
+    #: the database again; a revocation made through another worker takes effect within it
+    #: (0: check every request)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     #: database connection pool size per worker process (PostgreSQL)
     pool_size: int = Field(default=10, ge=1)
     #: a new device of an enumerator takes over the holds of their other device only when

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from cati_app.client.api import ApiClient, AuthExpired
 from cati_app.client.store import LocalStore
 from cati_app.client.sync import SyncEngine, ack_file_for
 from cati_app.core.clock import SystemClock
-from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest
+from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest, Role
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.services.accounts import users
@@ -171,12 +172,20 @@ def test_a_lost_claim_reply_returns_the_same_grant(server: LiveServer,
 
 
 def revoke_device(server: LiveServer) -> None:
+    """As an admin does it: through the server (a worker believes a token it checked lately
+    for CATI_TOKEN_CACHE_SECONDS; the worker that makes the revocation forgets it at once)."""
     with server.database() as engine:
         ctx = AppContext.build(server.settings(), engine=engine)
         with transaction(ctx.sessions) as session:
-            supervisor = users.user_by_name(session, "deki")
-            users.revoke_device(session, device_id=DEVICE, username=ENUMERATOR,
-                                at=ctx.clock.now(), by=supervisor.id)
+            users.create_user(session, ctx.hasher, username="pema", password=PASSWORD,
+                              role=Role.admin, full_name="Pema", at=ctx.clock.now())
+    admin = requests.post(f"{server.base_url}/v1/auth/token", timeout=30, json={
+        "username": "pema", "password": PASSWORD, "device_id": "admin-pc"})
+    assert admin.status_code == 200, admin.text
+    revoked = requests.post(
+        f"{server.base_url}/v1/admin/devices/{DEVICE}/revoke", params={"username": ENUMERATOR},
+        headers={"Authorization": f"Bearer {admin.json()['access_token']}"}, timeout=30)
+    assert revoked.status_code == 200, revoked.text
 
 
 @pytest.mark.parametrize("how", ["revoked", "bad token"])

@@ -19,7 +19,6 @@ from cati_app.core.scheduling import (
     CallPlan,
     claimable_by,
     describe_delay,
-    is_due,
     plan_next_call,
 )
 
@@ -318,13 +317,6 @@ def test_a_smaller_cap():
 
 def open_plan(at: datetime | None) -> CallPlan:
     return CallPlan(False, at, 0, "test", None)
-
-
-def test_is_due():
-    assert is_due(open_plan(None), lt(MON, 3))
-    assert is_due(open_plan(lt(MON, 13)), lt(MON, 13))
-    assert not is_due(open_plan(lt(MON, 13)), lt(MON, 12, 59))
-    assert not is_due(CallPlan(True, None, 0, "attempt cap reached", None), lt(MON, 13))
 
 
 @pytest.mark.parametrize(

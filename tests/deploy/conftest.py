@@ -45,6 +45,7 @@ class ServeProcess:
     database_url: str
     log_path: Path
     port: int
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -57,7 +58,7 @@ class ServeProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "cati_app.server.cli", "serve", "--port",
-                 str(self.port), "--log-format", "json"],
+                 str(self.port), "--workers", str(self.workers), "--log-format", "json"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_healthy(self) -> None:
@@ -110,7 +111,7 @@ def deployment_backend(request: pytest.FixtureRequest) -> str:
 
 
 @contextmanager
-def _shared_database(backend: str, folder: Path) -> Iterator[str]:
+def shared_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'shared.sqlite3'}"
         return
@@ -121,7 +122,7 @@ def _shared_database(backend: str, folder: Path) -> Iterator[str]:
 @pytest.fixture
 def two_servers(deployment_backend: str, tmp_path: Path) -> Iterator[Deployment]:
     claimers = CLAIMERS[deployment_backend]
-    with _shared_database(deployment_backend, tmp_path) as url, ExitStack() as stack:
+    with shared_database(deployment_backend, tmp_path) as url, ExitStack() as stack:
         seeder = LiveServer(database_url=url, workdir=tmp_path)
         seeder.seed(cases=claimers * CASES_PER_CLAIMER + PUSHED_CASES)
         servers = tuple(ServeProcess(url, tmp_path / f"server{i}.log", free_port())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cati_app.core.protocol_supervision import CaseStateName
@@ -97,8 +97,9 @@ class Case(Base):
     appointment_at: Mapped[datetime | None]
     appointment_kind: Mapped[str | None] = mapped_column(String(8))
     appointment_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: the supervisor's comment when an interview came back for correction
-    correction: Mapped[dict[str, Any] | None]
+    #: the supervisor's comment when an interview came back for correction. None is SQL NULL
+    #: (not JSON null), so the claim finds returned interviews along a partial index
+    correction: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     #: outcome key and AAPOR code of the final (or, while open, provisional) disposition
     disposition: Mapped[str | None] = mapped_column(String(32))
@@ -120,8 +121,10 @@ class Case(Base):
 
 Index("ix_cases_claim_appointment", Case.state, Case.pool, Case.appointment_at)
 #: The fresh and retry claim indexes need NULLS LAST/FIRST, which SQLite allows in ORDER BY but
-#: not in CREATE INDEX, so the migration creates them per dialect (see CLAIM_INDEXES there).
-CLAIM_INDEX_NAMES = ("ix_cases_claim_fresh", "ix_cases_claim_retry")
+#: not in CREATE INDEX, so the migrations create them per dialect (CLAIM_INDEXES in 0001, and
+#: the partial correction index in 0006_h5_claim).
+CLAIM_INDEX_NAMES = ("ix_cases_claim_fresh", "ix_cases_claim_retry",
+                     "ix_cases_claim_correction")
 
 
 class Assignment(Base):

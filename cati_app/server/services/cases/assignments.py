@@ -4,11 +4,14 @@ new holders through their feeds and writes the audit row, all in the caller's tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cati_app.core.protocol import CaseRevokedBody, ChangeType
 from cati_app.server.audit import audit
@@ -122,6 +125,35 @@ def grant(session: Session, case: Case, *, user_id: int, at: datetime, by: int |
           entity="case", entity_id=case.id,
           details={"to_user": user_id, "reason": reason,
                    "assignment_version": case.assignment_version})
+
+
+def grant_claimed(session: Session, cases: Sequence[Case], *, user_id: int, at: datetime,
+                  device_id: str, grant_id: str, delivery_deadline: datetime) -> None:
+    """``grant`` for the queued cases of one claim at once: one UPDATE of the cases, one
+    INSERT of their history and one of their audit rows, instead of an ORM flush of each (the
+    largest part of a claim's time). The loaded ``cases`` are brought up to date in place."""
+    if not cases:
+        return
+    assert all(c.holder_id is None for c in cases), "only queued cases are claimed"
+    held: dict[str, object] = dict(holder_id=user_id, holder_device=device_id, grant_id=grant_id,
+                delivery_deadline=delivery_deadline, state=CaseState.HELD, updated_at=at)
+    cases_table, history, audit_log = (cast(Table, m.__table__)
+                                       for m in (Case, Assignment, AuditEntry))
+    session.execute(update(cases_table)
+                    .where(cases_table.c.id.in_([c.id for c in cases]))
+                    .values(assignment_version=cases_table.c.assignment_version + 1, **held))
+    for case in cases:
+        set_committed_value(case, "assignment_version", case.assignment_version + 1)
+        for key, value in held.items():
+            set_committed_value(case, key, value)
+    session.execute(insert(history), [
+        dict(case_id=c.id, version=c.assignment_version, user_id=user_id, device_id=device_id,
+             grant_id=grant_id, started_at=at, end_reason="") for c in cases])
+    session.execute(insert(audit_log), [
+        dict(at=at, user_id=user_id, device_id=device_id, action="case.grant", entity="case",
+             entity_id=str(c.id), details={"to_user": user_id, "reason": "claim",
+                                           "assignment_version": c.assignment_version})
+        for c in cases])
 
 
 def held_version_by(session: Session, case_id: int, version: int) -> int | None:

@@ -25,9 +25,16 @@ from cati_app.core.protocol import (
     Correction,
     QueueCase,
 )
-from cati_app.server.models import Case, CaseFlag, ContactAttempt, Service, User
+from cati_app.server.errors import NotFound
+from cati_app.server.models import (
+    Case,
+    CaseFlag,
+    ContactAttempt,
+    QuestionnaireVersion,
+    Service,
+    User,
+)
 from cati_app.server.schemas import CaseKey, CasePage, CaseRow, MatchingCases
-from cati_app.server.services.catalogue.catalogue import latest_questionnaire
 
 #: the columns of a query that ``_filtered`` narrows and hands back with the same row type
 Row = TypeVarTuple("Row")
@@ -43,21 +50,27 @@ def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]
     """``queue_case_view`` for many cases with a fixed number of queries (a claim of 200
     cases must not cost 800 round trips)."""
     ids = [c.id for c in cases]
-    services = {s.id: s for s in session.scalars(
-        select(Service).where(Service.id.in_({c.service_id for c in cases} or {-1})))}
-    scripts = {qid: latest_questionnaire(session, qid)
-               for qid in {s.questionnaire_id for s in services.values()}}
+    # each service with its questionnaire's newest version, in one statement
+    newest = (select(func.max(QuestionnaireVersion.version))
+              .where(QuestionnaireVersion.qid == Service.questionnaire_id).scalar_subquery())
+    services, versions = {}, {}
+    for service, version in session.execute(
+            select(Service, newest).where(Service.id.in_({c.service_id for c in cases} or {-1}))):
+        if version is None:
+            raise NotFound(f"no questionnaire {service.questionnaire_id!r} is loaded: run "
+                           "cati-server init or demo")
+        services[service.id], versions[service.questionnaire_id] = service, version
     attempts = _attempt_summaries(session, ids)
     bookers = _usernames(session, {c.appointment_by for c in cases
                                    if c.appointment_by is not None})
     views = []
     for case in cases:
         service = services[case.service_id]
-        script = scripts[service.questionnaire_id]
         views.append(QueueCase(
             case_id=case.id, assignment_version=case.assignment_version,
             service_code=service.code, service_name=service.name,
-            questionnaire_id=script.qid, questionnaire_version=script.version,
+            questionnaire_id=service.questionnaire_id,
+            questionnaire_version=versions[service.questionnaire_id],
             priority=case.priority, respondent_name=case.respondent_name,
             phones=case.phones(), office=case.office, dzongkhag=case.dzongkhag,
             date_availed=case.date_availed, language=case.language,

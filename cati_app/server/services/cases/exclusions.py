@@ -36,7 +36,7 @@ def exclude(session: Session, case_id: int, user_id: int, *, reason: str, detail
         row.reason, row.detail, row.created_at = reason, detail[:1000], at
 
 
-def not_excluded(user_id: int) -> ColumnElement[bool]:
+def not_excluded(user_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """For the claim's stages: one primary-key probe per candidate row."""
     return ~exists(select(CaseExclusion.case_id).where(CaseExclusion.case_id == Case.id,
                                                        CaseExclusion.user_id == user_id))

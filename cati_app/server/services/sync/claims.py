@@ -1,8 +1,7 @@
 """Handing out cases (``POST /v1/queue/claim``) and confirming delivery (``/ack``).
 
-A claim takes cases in queue order (DESIGN.md §3.3), one pool at a time, each pool read along
-its own index: appointments (a hard one only by its booker while within grace), then retries
-whose next call falls within the current or next calling window, then fresh cases. On
+A claim takes the cases ``core.scheduling`` lets it hand out, in ``core.queue_order`` (DESIGN.md
+§3.3), each category read along its own index (``claim_order``, the SQL twin of both). On
 PostgreSQL the rows are taken with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never wait
 for each other and never share a case (a row another claimer committed meanwhile is re-checked
 and no longer matches ``state = 'queued'``); on SQLite ``BEGIN IMMEDIATE`` serialises claims.
@@ -18,10 +17,11 @@ budget, claims per minute; mass claims audited and flagged).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, and_, not_, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol import AckResponse, ClaimRequest, ClaimResponse
@@ -31,8 +31,7 @@ from cati_app.server.models import Case, CaseState, Grant
 from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.cases import assignments
 from cati_app.server.services.cases.case_views import queue_case_views
-from cati_app.server.services.cases.exclusions import not_excluded
-from cati_app.server.services.sync import claim_limits
+from cati_app.server.services.sync import claim_limits, claim_order
 
 #: expired deliveries returned to the queue per claim; the rest go at the next claims
 EXPIRED_PER_CLAIM = 200
@@ -42,38 +41,41 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
           ) -> ClaimResponse:
     now = ctx.clock.now()
     request_uuid = str(body.request_uuid)
-    claim_limits.serialise_user(session, user.id)
-    existing = session.scalar(select(Grant).where(Grant.request_uuid == request_uuid))
-    if existing is not None:
-        return _replay(session, user, existing, now)
-    claim_limits.check_rate(ctx.settings, session, user.id, now)
-    grant_row = Grant(id=str(uuid.uuid4()), request_uuid=request_uuid, user_id=user.id,
-                      device_id=body.device_id, created_at=now, case_ids=[])
-    try:
-        with session.begin_nested():
-            session.add(grant_row)
-            session.flush()
-    except IntegrityError:  # the same claim, retried concurrently, committed first
-        existing = session.scalar(select(Grant).where(Grant.request_uuid == request_uuid))
-        if existing is None:
-            raise
-        return _replay(session, user, existing, now)
+    claim_limits.serialise_user(session, user.id)  # so the state read next stays true
+    state = claim_limits.claimer_state(session, user.id, request_uuid, now)
+    if state.existing_grant_id is not None:
+        return _replay(session, user, session.get_one(Grant, state.existing_grant_id), now)
+    claim_limits.check_rate(ctx.settings, state, now)
     return_expired_deliveries(ctx, session, now)
     asked = min(body.max_cases, ctx.settings.max_claim_cases)
-    allowed = claim_limits.allowance(ctx.settings, session, user.id, now)
+    allowed = claim_limits.allowance(ctx.settings, state)
     cases = _take(ctx, session, user.id, now, min(asked, allowed.cases))
-    deadline = now + ctx.settings.delivery_timeout
-    for case in cases:
-        assignments.grant(session, case, user_id=user.id, at=now, by=user.id,
-                          device_id=body.device_id, grant_id=grant_row.id,
-                          delivery_deadline=deadline)
-    grant_row.case_ids = [c.id for c in cases]
+    grant_id = str(uuid.uuid4())
+    assignments.grant_claimed(session, cases, user_id=user.id, at=now, device_id=body.device_id,
+                              grant_id=grant_id,
+                              delivery_deadline=now + ctx.settings.delivery_timeout)
+    case_ids = [c.id for c in cases]
+    _record_grant(session, Grant(id=grant_id, request_uuid=request_uuid, user_id=user.id,
+                                 device_id=body.device_id, created_at=now, case_ids=case_ids))
     if asked > allowed.cases:
         claim_limits.flag_mass_claim(session, user_id=user.id, device_id=body.device_id,
-                                     at=now, grant_id=grant_row.id, asked=asked,
-                                     allowed=allowed, case_ids=grant_row.case_ids)
-    return ClaimResponse(grant_id=grant_row.id, server_time=now,
+                                     at=now, grant_id=grant_id, asked=asked,
+                                     allowed=allowed, case_ids=case_ids)
+    return ClaimResponse(grant_id=grant_id, server_time=now,
                          cases=queue_case_views(session, cases))
+
+
+def _record_grant(session: Session, grant_row: Grant) -> None:
+    """Insert the grant, last, in one statement. Its request_uuid can only be taken meanwhile
+    by another user (this user's claims are serialised): then the whole claim is undone."""
+    values = {c.key: getattr(grant_row, c.key) for c in Grant.__table__.columns}
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite_insert
+    inserted = session.execute(dialect_insert(Grant).values(**values)
+                               .on_conflict_do_nothing(index_elements=["request_uuid"])
+                               .returning(Grant.id)).first()
+    if inserted is None:
+        raise Conflict("this request_uuid was used by another user: make a new one")
 
 
 def _replay(session: Session, user: CurrentUser, grant_row: Grant, now: datetime
@@ -93,35 +95,9 @@ def _replay(session: Session, user: CurrentUser, grant_row: Grant, now: datetime
 def _take(ctx: AppContext, session: Session, user_id: int, now: datetime, limit: int
           ) -> list[Case]:
     _, horizon = ctx.rules.calendar.window_containing_or_next(now)
-    taken: list[Case] = []
-    for query in _stages(user_id, now, horizon, ctx.rules.appointment_grace):
-        if len(taken) >= limit:
-            break
-        rows = session.scalars(
-            query.limit(limit - len(taken)).with_for_update(skip_locked=True)).all()
-        taken.extend(rows)
-    return taken
-
-
-def _stages(user_id: int, now: datetime, horizon: datetime,
-            grace: timedelta) -> list[Select[Case]]:
-    # a former holder who released the case or had it returned is not offered it again
-    queued = select(Case).where(Case.state == CaseState.QUEUED, not_excluded(user_id))
-    reserved_for_other = and_(Case.appointment_kind == "hard",
-                              Case.appointment_by.is_not(None),
-                              Case.appointment_by != user_id,
-                              Case.appointment_at > now - grace)
-    mine_first = or_(Case.appointment_kind != "hard", Case.appointment_by != user_id)
-    appointments = (queued.where(Case.pool == "appointment", Case.appointment_at <= horizon,
-                                 not_(reserved_for_other))
-                    .order_by(mine_first, Case.appointment_at, Case.priority.desc(), Case.id))
-    retries = (queued.where(Case.pool == "retry",
-                            or_(Case.next_call_at.is_(None), Case.next_call_at <= horizon))
-               .order_by(Case.priority.desc(), Case.last_called_at.asc().nulls_first(),
-                         Case.id))
-    fresh = (queued.where(Case.pool == "fresh")
-             .order_by(Case.priority.desc(), Case.date_availed.desc().nulls_last(), Case.id))
-    return [appointments, retries, fresh]
+    return claim_order.take(session, claim_order.ClaimWindow(
+        user_id=user_id, now=now, horizon=horizon,
+        appointment_grace=ctx.rules.appointment_grace), limit)
 
 
 def return_expired_deliveries(ctx: AppContext, session: Session, now: datetime) -> int:
