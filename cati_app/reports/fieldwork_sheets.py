@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
@@ -24,7 +23,7 @@ RATES_NOT_COMPUTABLE = ("An empty rate (or e) cannot be computed: its denominato
                         "e has no case of known eligibility to be estimated from.")
 
 
-def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
+def write_rates(ws: styles.TextSafeSheet, rates: list[RatesRecord]) -> None:
     titles = ["Service", *COUNT_KEYS, "Cases", "e", "e estimated as", *RATE_NAMES]
     styles.prepare(ws, [16] + [8] * (len(COUNT_KEYS) + 1) + [8, 34] + [9] * len(RATE_NAMES),
                    "B2")
@@ -47,7 +46,7 @@ def write_rates(ws: WriteOnlyWorksheet, rates: list[RatesRecord]) -> None:
         ws.append([note])
 
 
-def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord]) -> None:
+def write_enumerators(ws: styles.TextSafeSheet, enumerators: list[EnumeratorRecord]) -> None:
     titles = ["Enumerator", "Name", "Attempts", "Completes", "Hours working",
               "Completes per hour", "Mean interview length (min)"]
     styles.prepare(ws, [16, 24, 11, 11, 11, 12, 14], "B2")
@@ -66,9 +65,9 @@ def write_enumerators(ws: WriteOnlyWorksheet, enumerators: list[EnumeratorRecord
     if enumerators:
         chart = BarChart()
         chart.title, chart.type = "Attempts and completes per enumerator", "col"
-        chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=last_row),
+        chart.add_data(Reference(ws.sheet, min_col=3, max_col=4, min_row=1, max_row=last_row),
                        titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
+        chart.set_categories(Reference(ws.sheet, min_col=1, min_row=2, max_row=last_row))
         chart.x_axis.delete = chart.y_axis.delete = False
         chart.height, chart.width = 9, 18
         ws.add_chart(chart, "I2")

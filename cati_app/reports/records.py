@@ -45,10 +45,7 @@ class ExportFilters:
     include_pii: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.services, str):
-            raise FilterError("give the service codes as a list, not one string")
-        codes = tuple(sorted({code.strip().upper() for code in self.services
-                              if code and code.strip()}))
+        codes = _service_codes(self.services)
         too_long = [code for code in codes if len(code) > SERVICE_CODE_LENGTH]
         if too_long:
             raise FilterError(f"no service code is longer than {SERVICE_CODE_LENGTH} "
@@ -79,6 +76,15 @@ class ExportFilters:
         pii = ("respondent names and phone numbers INCLUDED (Raw data sheet only)"
                if self.include_pii else "no respondent names or phone numbers")
         return f"{service}; {dates}; {pii}"
+
+
+def _service_codes(services: Iterable[str]) -> tuple[str, ...]:
+    """The codes upper-cased, sorted, without repeats or blanks. One string is an iterable of
+    its letters too: a caller's slip (from untyped code or JSON) that must not export "C",
+    "I" and "D"."""
+    if isinstance(services, str):
+        raise FilterError("give the service codes as a list, not one string")
+    return tuple(sorted({code.strip().upper() for code in services if code and code.strip()}))
 
 
 @dataclass(frozen=True, slots=True)

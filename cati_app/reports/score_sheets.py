@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.questionnaire import PARAMETERS, Item
@@ -34,7 +35,7 @@ def tallies_in_order(data: ExportData, tallies: dict[str, ServiceTally]
     return [*rows, (ALL, "", tallies.get(ALL, ServiceTally()))]
 
 
-def write_summary(ws: WriteOnlyWorksheet, data: ExportData, tallies: dict[str, ServiceTally],
+def write_summary(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str, ServiceTally],
                   indicators: list[Item], e_note: str) -> None:
     readme = [("Filters", data.filters.describe()),
               ("Generated at", to_thimphu(data.generated_at).strftime("%Y-%m-%d %H:%M")
@@ -71,21 +72,21 @@ def write_summary(ws: WriteOnlyWorksheet, data: ExportData, tallies: dict[str, S
     _parameter_chart(ws, header_row, last_row)
 
 
-def _parameter_chart(ws: WriteOnlyWorksheet, header_row: int, last_row: int) -> None:
+def _parameter_chart(ws: styles.TextSafeSheet, header_row: int, last_row: int) -> None:
     chart = BarChart()
     chart.type, chart.grouping = "col", "clustered"
     chart.title = "Mean score per parameter (1-5)"
     chart.y_axis.title, chart.y_axis.scaling.min, chart.y_axis.scaling.max = "Score", 1, 5
     first_param, last_param = 5, 4 + len(PARAMETERS) + 1  # parameters and the composite
-    chart.add_data(Reference(ws, min_col=first_param, max_col=last_param, min_row=header_row,
+    chart.add_data(Reference(ws.sheet, min_col=first_param, max_col=last_param, min_row=header_row,
                              max_row=last_row), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
+    chart.set_categories(Reference(ws.sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
     chart.height, chart.width = 9, 22
     chart.x_axis.delete = chart.y_axis.delete = False
     ws.add_chart(chart, f"B{last_row + 3}")
 
 
-def write_indicators(ws: WriteOnlyWorksheet, data: ExportData,
+def write_indicators(ws: styles.TextSafeSheet, data: ExportData,
                      tallies: dict[str, ServiceTally], indicators: list[Item]) -> None:
     styles.prepare(ws, [14, 14, 16, 60] + [11] * (len(ANSWER_TITLES) + 1) + [12], "E2")
     styles.tall_header(ws, 1)
@@ -96,7 +97,7 @@ def write_indicators(ws: WriteOnlyWorksheet, data: ExportData,
     *per_service, everything = tallies_in_order(data, tallies)
     for code, _name, tally in [everything, *per_service]:  # all services first, for the chart
         for item in indicators:
-            counts = tally.indicators.get(item.name, {})
+            counts: Mapping[str, int] = tally.indicators.get(item.name, {})
             numbers = [counts.get(c, 0) for c in ANSWER_CODES]
             question = item.label.get("en", "")
             ws.append(styles.formatted(ws, [code, (item.parameter or "").title(), item.name,
@@ -107,14 +108,14 @@ def write_indicators(ws: WriteOnlyWorksheet, data: ExportData,
     _answers_chart(ws, len(indicators))
 
 
-def _answers_chart(ws: WriteOnlyWorksheet, indicator_rows: int) -> None:
+def _answers_chart(ws: styles.TextSafeSheet, indicator_rows: int) -> None:
     """Stacked bars of the answers to each indicator, all selected services together."""
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "bar", "percentStacked", 100
     chart.title = "Answers per indicator (all selected services)"
-    chart.add_data(Reference(ws, min_col=5, max_col=4 + len(ANSWER_TITLES) - 1, min_row=1,
+    chart.add_data(Reference(ws.sheet, min_col=5, max_col=4 + len(ANSWER_TITLES) - 1, min_row=1,
                              max_row=1 + indicator_rows), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=3, min_row=2, max_row=1 + indicator_rows))
+    chart.set_categories(Reference(ws.sheet, min_col=3, min_row=2, max_row=1 + indicator_rows))
     chart.x_axis.scaling.orientation = "maxMin"  # first indicator on top, as in the table
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.height, chart.width = 12, 24

@@ -13,12 +13,17 @@ personal data has its phone numbers masked. Numbers, dates and empty cells are l
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.chart._chart import ChartBase
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder, RowDimension
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.page import PrintPageSetup
+from openpyxl.worksheet.properties import WorksheetProperties
 
 from cati_app.core.safe_text import FORMULA_PREFIXES, export_text, is_plain_text
 from cati_app.reports.xlsx_stream import StreamedRows
@@ -38,28 +43,44 @@ DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
 
 
+class SheetLayout(Protocol):
+    """The layout of a write-only sheet. openpyxl gives every write-only sheet these at run
+    time (it borrows Worksheet's set-up and ``add_chart``), but its type stubs leave them out
+    of ``WriteOnlyWorksheet`` (or type ``add_chart`` for a Worksheet ``self``)."""
+
+    column_dimensions: DimensionHolder[str, ColumnDimension]
+    row_dimensions: DimensionHolder[int, RowDimension]
+    page_setup: PrintPageSetup
+    sheet_properties: WorksheetProperties
+    auto_filter: AutoFilter
+
+    def add_chart(self, chart: ChartBase, anchor: str | None = None) -> None: ...
+
+
 class TextSafeSheet:
     """A write-only sheet whose every appended value goes through ``safe_value``; everything
-    else (widths, panes, filters, charts) is the sheet's own."""
-
-    _OWN = ("_ws", "mask_phones")
+    else (widths, panes, filters, charts) is the sheet's own: ``sheet`` and ``layout``."""
 
     def __init__(self, ws: WriteOnlyWorksheet, *, mask_phones: bool) -> None:
         self._ws = ws
         self.mask_phones = mask_phones
 
+    @property
+    def sheet(self) -> WriteOnlyWorksheet:
+        """The openpyxl sheet underneath: for its cells, chart references and frozen panes.
+        Its rows go through ``append`` (or ``streamed``), never straight to it."""
+        return self._ws
+
+    @property
+    def layout(self) -> SheetLayout:
+        # the one place the stubs' gap is bridged: see SheetLayout
+        return cast(SheetLayout, self._ws)
+
     def append(self, row: Iterable[Any]) -> None:
         self._ws.append([safe_value(self._ws, value, self.mask_phones) for value in row])
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ws, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # freeze_panes and the like belong to the sheet
-        if name in self._OWN:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._ws, name, value)
+    def add_chart(self, chart: ChartBase, anchor: str) -> None:
+        self.layout.add_chart(chart, anchor)
 
 
 def safe_value(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool) -> Any:
@@ -87,9 +108,11 @@ def _new_cell(ws: WriteOnlyWorksheet, value: Any, mask_phones: bool = False) -> 
 def _set_text(target: Cell, text: str, mask_phones: bool) -> None:
     # Set directly, not through ``.value``: that would make "=..." a formula again and raise
     # on illegal characters; 32,767 characters is what one Excel cell holds.
-    target._value = export_text(text, mask_phones=mask_phones)[:32767]
+    cleaned = export_text(text, mask_phones=mask_phones)[:32767]
+    # the stubs do not declare Cell's slot ``_value`` (openpyxl's own code sets it so)
+    target._value = cleaned  # type: ignore[attr-defined]
     target.data_type = "s"
-    if target._value.startswith(FORMULA_PREFIXES):
+    if cleaned.startswith(FORMULA_PREFIXES):
         # Excel keeps such a cell text even when someone edits it (its "'" prefix)
         target.quotePrefix = True
 
@@ -98,20 +121,20 @@ def streamed(sheet: TextSafeSheet, first_row: int = 2,
              column_styles: Sequence[Cell | None] = ()) -> StreamedRows:
     """The fast writer of a large sheet's rows after its header (``xlsx_stream``), with the
     sheet's text rules and the workbook's date formats."""
-    return StreamedRows(sheet._ws, first_row=first_row, mask_phones=sheet.mask_phones,
+    return StreamedRows(sheet.sheet, first_row=first_row, mask_phones=sheet.mask_phones,
                         date_format=DATE, datetime_format=DATETIME, column_styles=column_styles)
 
 
-def wrapped(ws: WriteOnlyWorksheet) -> Cell:
+def wrapped(ws: TextSafeSheet) -> Cell:
     """A template cell whose text wraps, top-aligned (a streamed column's style)."""
-    template: Cell = WriteOnlyCell(ws)
+    template = WriteOnlyCell(ws.sheet)
     template.alignment = Alignment(wrap_text=True, vertical="top")
     return template
 
 
-def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
-         font: Font | None = None, wrap: bool = False) -> WriteOnlyCell:
-    styled = _new_cell(ws, value)
+def cell(ws: TextSafeSheet, value: Any, number_format: str | None = None,
+         font: Font | None = None, wrap: bool = False) -> Cell:
+    styled = _new_cell(ws.sheet, value)
     if number_format and isinstance(value, int | float):
         styled.number_format = number_format
     if font is not None:
@@ -121,17 +144,17 @@ def cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None,
     return styled
 
 
-def header(ws: WriteOnlyWorksheet, titles: Iterable[str]) -> list[WriteOnlyCell]:
+def header(ws: TextSafeSheet, titles: Iterable[str]) -> list[Cell]:
     cells = []
     for title in titles:
-        styled = _new_cell(ws, title)
+        styled = _new_cell(ws.sheet, title)
         styled.font, styled.fill, styled.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         styled.alignment = Alignment(wrap_text=True, vertical="center")
         cells.append(styled)
     return cells
 
 
-def formatted(ws: WriteOnlyWorksheet, values: Sequence[Any], formats: Sequence[str | None],
+def formatted(ws: TextSafeSheet, values: Sequence[Any], formats: Sequence[str | None],
               font: Font | None = None) -> list[Any]:
     """A row with a number format per column. None (not computable: the project's one way
     of saying so, from core.rates on) is an empty cell, so a column stays numbers an analyst
@@ -140,23 +163,26 @@ def formatted(ws: WriteOnlyWorksheet, values: Sequence[Any], formats: Sequence[s
             for value, fmt in zip(values, formats, strict=True)]
 
 
-def prepare(ws: WriteOnlyWorksheet, widths: Sequence[float], freeze: str | None) -> None:
+def prepare(ws: TextSafeSheet, widths: Sequence[float], freeze: str | None) -> None:
     """Column widths and frozen panes: both must be set before the first row is written."""
+    layout = ws.layout
     for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+        layout.column_dimensions[get_column_letter(index)].width = width
     if freeze:
-        ws.freeze_panes = freeze
+        ws.sheet.freeze_panes = freeze
     # printed or turned into PDF: landscape, as wide as the page, as many pages down as needed
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    layout.page_setup.orientation = "landscape"
+    page_fit = layout.sheet_properties.pageSetUpPr
+    assert page_fit is not None  # a new sheet's properties always have one (openpyxl makes it)
+    page_fit.fitToPage = True
+    layout.page_setup.fitToWidth, layout.page_setup.fitToHeight = 1, 0
 
 
-def tall_header(ws: WriteOnlyWorksheet, row: int) -> None:
+def tall_header(ws: TextSafeSheet, row: int) -> None:
     """Room for two lines of wrapped header text; set before the row is written."""
-    ws.row_dimensions[row].height = 32
+    ws.layout.row_dimensions[row].height = 32
 
 
-def add_filter(ws: WriteOnlyWorksheet, header_row: int, columns: int, last_row: int) -> None:
+def add_filter(ws: TextSafeSheet, header_row: int, columns: int, last_row: int) -> None:
     last = max(last_row, header_row)
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last}"
+    ws.layout.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last}"

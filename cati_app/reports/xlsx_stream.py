@@ -169,7 +169,7 @@ class StreamedRows:
             return self._datetime(ref, column, value)
         if isinstance(value, date):
             serial = ((value - _EXCEL_EPOCH.date()).days if value >= _FIRST_PLAIN_DAY
-                      else to_excel(value))
+                      else _before_march_1900(value))
             return f'<c r="{ref}"{self._style(column, "date")} t="n"><v>{serial}</v></c>'
         if isinstance(value, int | float | Decimal):  # subclasses: IntEnum, numpy numbers
             if float(value) - float(value):
@@ -190,8 +190,15 @@ class StreamedRows:
             delta = value - _EXCEL_EPOCH
             serial: float = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
         else:
-            serial = to_excel(value)
+            serial = _before_march_1900(value)
         return f'<c r="{ref}"{self._style(column, "datetime")} t="n"><v>{serial!r}</v></c>'
+
+
+def _before_march_1900(value: date) -> float:
+    """Excel's serial number of a day (or time) before 1 March 1900, as openpyxl counts it
+    (with the 29 February 1900 that never was)."""
+    serial: float = to_excel(value)  # type: ignore[no-untyped-call]  # untyped in the stubs
+    return serial
 
 
 def _escape(text: str) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -180,7 +182,7 @@ class ExportPage(QWidget):
         def job() -> list[Path]:
             return [self.api.download_export(
                 kind, d.path, services=d.services, date_from=first, date_to=last,
-                progress=lambda done, total, n=n: self.progressed.emit(n, done, total),
+                progress=partial(self.progressed.emit, n),
                 cancelled=lambda: self._cancel) for n, d in enumerate(downloads)]
 
         self.runner.run(job, self._downloaded, self._failed, owner=self)

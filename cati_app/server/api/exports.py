@@ -17,11 +17,12 @@ from starlette.background import BackgroundTask
 from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol import Role
 from cati_app.reports.csv_export import write_raw_csv
-from cati_app.reports.records import MAX_SERVICES, ExportFilters, FilterError
+from cati_app.reports.records import MAX_SERVICES, ExportData, ExportFilters, FilterError
 from cati_app.reports.workbook import write_workbook
 from cati_app.server.context import AppContext
-from cati_app.server.deps import Analyst, Ctx, CurrentUser
+from cati_app.server.deps import Analyst, Ctx
 from cati_app.server.errors import Forbidden, Unprocessable, error_responses
+from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.reporting import exports
 
 ERRORS = error_responses(401, 403, 404, 422)
@@ -54,7 +55,7 @@ def _filters(user: CurrentUser, services: list[str] | None, date_from: date | No
 
 
 def _build(ctx: AppContext, filters: ExportFilters, suffix: str,
-           write: Callable[[Path, exports.ExportData], object]) -> FileResponse:
+           write: Callable[[Path, ExportData], object]) -> FileResponse:
     handle, name = tempfile.mkstemp(prefix="cati-export-", suffix=suffix)
     os.close(handle)
     path = Path(name)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Float, Select, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_supervision import ResponseRates
@@ -47,6 +47,7 @@ from cati_app.server.services.reporting import reporting
 EXPORTED = ("complete", "partial")
 CHUNK = 2000
 ALL_LABEL = "All selected"
+Row = TypeVarTuple("Row")
 
 
 def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportData:
@@ -100,7 +101,7 @@ def _case_filter(filters: ExportFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def _exported_interviews(query: Select[Any], filters: ExportFilters) -> Select[Any]:
+def _exported_interviews(query: Select[*Row], filters: ExportFilters) -> Select[*Row]:
     return (query.join(Case, Case.id == InterviewVersion.case_id)
             .join(Service, Service.id == Case.service_id)
             .where(InterviewVersion.primary.is_(True),
@@ -158,7 +159,9 @@ def _seconds(session: Session, start: Any, end: Any) -> ColumnElement[float]:
     """end - start in seconds, in SQL (the dialects differ)."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
+    # SQLAlchemy types every EXTRACT as an integer; the epoch of an interval has a fraction
+    # (numeric on PostgreSQL): the same SQL, read as the float it is
+    return type_coerce(func.extract("epoch", end - start), Float)
 
 
 def _enumerators(session: Session, filters: ExportFilters) -> list[EnumeratorRecord]:
@@ -203,10 +206,18 @@ def interviews(session: Session, filters: ExportFilters) -> Iterator[InterviewRe
     # ``with``: closing this generator closes the cursor at once, not when it is collected
     with session.execute(query.execution_options(yield_per=CHUNK)) as result:
         for row in result:
+            (case_id, service_code, dzongkhag, office, date_availed, enumerator, started_at,
+             ended_at, language, questionnaire_id, questionnaire_version, completion, answers,
+             *personal) = row
             name, phones = None, ()
             if filters.include_pii:
-                name, phones = row[13], tuple(p for p in row[14:17] if p)
-            yield InterviewRecord(*row[:13], respondent_name=name, phones=phones)
+                name, phones = personal[0], tuple(p for p in personal[1:] if p)
+            yield InterviewRecord(
+                case_id=case_id, service_code=service_code, dzongkhag=dzongkhag, office=office,
+                date_availed=date_availed, enumerator=enumerator, started_at=started_at,
+                ended_at=ended_at, language=language, questionnaire_id=questionnaire_id,
+                questionnaire_version=questionnaire_version, completion=completion,
+                answers=answers, respondent_name=name, phones=phones)
 
 
 def attempts(session: Session, filters: ExportFilters) -> Iterator[AttemptRecord]:
