@@ -6,19 +6,27 @@
 - enumerator-dz.png: the same in Dzongkha (the language setting "dz"): the strings with a
   Dzongkha draft in resources/translations show it, the rest fall back to English;
 - interview.png: the script runner in the middle of an interview;
-- supervisor.png: the supervisor's dashboard against a real server (a temporary SQLite
-  database seeded with the demo data, served on a loopback port).
+- supervisor.png, supervisor-cases.png: the supervisor's dashboard (with the room bar and the
+  trend charts) and case browser; analyst-rates.png: the analyst's response rates per
+  enumerator. All against a real server: a temporary SQLite database seeded with the demo
+  data, served on a loopback port, after two weeks of simulated calls and interviews pushed
+  through the API.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -36,6 +44,9 @@ from cati_app.desktop.worker import BackgroundRunner  # noqa: E402
 
 MONDAY_10_THIMPHU = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
 ANSWERS = {"consent": "yes", "availed": "yes", "acc_info": "4", "acc_reach": "5"}
+FIELDWORK_DAYS = 14
+RATED = ("acc_info", "acc_reach", "time_wait", "time_turnaround", "att_welcome",
+         "att_courtesy", "int_fair", "int_payment", "fb_channels", "fb_willing")
 
 
 class NoDialer:
@@ -138,26 +149,27 @@ def interview_shot(app: QApplication, window: EnumeratorWindow, out_dir: Path) -
     window.back_to_queue()
 
 
-def supervisor_shot(app: QApplication, out_dir: Path) -> None:
+@contextmanager
+def demo_server() -> Iterator[tuple[str, FixedClock]]:
+    """The real server on a temporary SQLite file seeded with the demo, on a loopback port,
+    with a clock the fieldwork simulation moves day by day."""
     import uvicorn
 
-    from cati_app.client.api import ApiClient
-    from cati_app.client.supervisor_api import SupervisorApi
-    from cati_app.core.clock import SystemClock
-    from cati_app.desktop.supervisor.window import SupervisorWindow
     from cati_app.server.app import create_app
     from cati_app.server.context import AppContext
     from cati_app.server.db import make_engine, transaction
     from cati_app.server.migrate import upgrade
-    from cati_app.server.services.ops.demo import DEMO_PASSWORD, seed_demo
+    from cati_app.server.services.ops.demo import seed_demo
     from cati_app.server.settings import Settings as ServerSettings
 
-    apply_theme(app, "light")
+    # 10:00 in Thimphu, FIELDWORK_DAYS - 1 days ago: the last simulated day is today
+    today = datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
+    clock = FixedClock(today - timedelta(days=FIELDWORK_DAYS - 1))
     with tempfile.TemporaryDirectory() as tmp:
         settings = ServerSettings(database_url=f"sqlite:///{Path(tmp) / 'server.sqlite3'}")
         engine = make_engine(settings.database_url, settings.pool_size)
         upgrade(engine)
-        ctx = AppContext.build(settings, SystemClock(), engine=engine)
+        ctx = AppContext.build(settings, clock, engine=engine)
         with transaction(ctx.sessions) as session:
             seed_demo(session, ctx.hasher, at=ctx.clock.now())
         server = uvicorn.Server(uvicorn.Config(create_app(settings, ctx=ctx), host="127.0.0.1",
@@ -167,26 +179,99 @@ def supervisor_shot(app: QApplication, out_dir: Path) -> None:
         while not server.started:
             time.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1]
-        client = ApiClient(f"http://127.0.0.1:{port}", timeout=30)
-        token = client.login("super", DEMO_PASSWORD, "screenshot")
+        try:
+            yield f"http://127.0.0.1:{port}", clock
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            engine.dispose()
+
+
+def simulate_fieldwork(url: str, clock: FixedClock, days: int) -> None:
+    """Two enumerators' calls and interviews, day by day, through the real API, so the
+    dashboard's figures and trends have something to show."""
+    import requests
+
+    from cati_app.server.services.ops.demo import DEMO_PASSWORD
+
+    rng = random.Random(975)
+    for day in range(days):
+        if day:
+            clock.advance(timedelta(days=1))
+        for username in ("enum1", "enum2"):
+            device = f"shots-{username}"
+            token = requests.post(f"{url}/v1/auth/token", timeout=30, json={
+                "username": username, "password": DEMO_PASSWORD, "device_id": device}).json()
+            auth = {"Authorization": f"Bearer {token['access_token']}"}
+            grant = requests.post(f"{url}/v1/queue/claim", headers=auth, timeout=30, json={
+                "request_uuid": str(uuid.uuid4()), "device_id": device,
+                "max_cases": 6}).json()
+            items = [_call(case, clock.now(), rng) for case in grant["cases"]]
+            requests.post(f"{url}/v1/sync/push", headers=auth, timeout=60, json={
+                "device_id": device, "batch_uuid": str(uuid.uuid4()), "items": items})
+
+
+def _call(case: dict[str, Any], at: datetime, rng: random.Random) -> dict[str, Any]:
+    common = {"item_uuid": str(uuid.uuid4()), "case_id": case["case_id"],
+              "assignment_version": case["assignment_version"]}
+    if rng.random() < 0.45:
+        answers = {"consent": "yes", "availed": "yes", "comment": "", "complaint": "no"}
+        answers |= {name: str(rng.choice((2, 3, 4, 4, 5, 5))) for name in RATED}
+        return {**common, "kind": "interview_version", "payload": {
+            "interview_uuid": str(uuid.uuid4()), "version_uuid": str(uuid.uuid4()),
+            "questionnaire_id": case["questionnaire_id"],
+            "questionnaire_version": case["questionnaire_version"], "language": "en",
+            "started_at": at.isoformat(), "ended_at": (at + timedelta(minutes=4)).isoformat(),
+            "answers": answers, "phone_index": 0}}
+    outcome = rng.choice(("no_answer", "no_answer", "busy"))
+    return {**common, "kind": "contact_attempt", "payload": {
+        "started_at": at.isoformat(), "ended_at": at.isoformat(), "phone_index": 0,
+        "outcome": outcome}}
+
+
+def supervisor_shots(app: QApplication, out_dir: Path) -> None:
+    from cati_app.client.api import ApiClient
+    from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.desktop.analyst.window import AnalystWindow
+    from cati_app.desktop.supervisor.window import SupervisorWindow
+    from cati_app.server.services.ops.demo import DEMO_PASSWORD
+
+    apply_theme(app, "light")
+    with demo_server() as (url, clock), tempfile.TemporaryDirectory() as tmp:
+        simulate_fieldwork(url, clock, FIELDWORK_DAYS)
         runner = BackgroundRunner()
-        window = SupervisorWindow(SupervisorApi(client), runner,
-                                  Settings.in_file(str(Path(tmp) / "s.ini")),
-                                  full_name=token.full_name,
-                                  today=lambda: to_thimphu(ctx.clock.now()).date())
-        window.resize(1366, 800)
-        window.show()
-        window.start()
-        deadline = time.monotonic() + 30
-        while window.dashboard.data is None and time.monotonic() < deadline:
-            settle(app, 0.1)
-        settle(app)
-        save(window, out_dir / "supervisor.png")
-        window.close()
+        for username, kind in (("super", SupervisorWindow), ("analyst", AnalystWindow)):
+            client = ApiClient(url, timeout=30)
+            token = client.login(username, DEMO_PASSWORD, "screenshot")
+            window = kind(SupervisorApi(client), runner,
+                          Settings.in_file(str(Path(tmp) / f"{username}.ini")),
+                          full_name=token.full_name,
+                          today=lambda: to_thimphu(clock.now()).date())
+            window.resize(1366, 860)
+            window.show()
+            window.start()
+            wait_for(app, lambda w=window: w.dashboard.data is not None)
+            if isinstance(window, SupervisorWindow):
+                wait_for(app, lambda w=window: "Online" in w.room.online.text())
+                save(window, out_dir / "supervisor.png")
+                window.tabs.setCurrentWidget(window.cases)
+                wait_for(app, lambda w=window: w.cases.model.rowCount() > 0)
+                save(window, out_dir / "supervisor-cases.png")
+            else:
+                window.tabs.setCurrentWidget(window.rates)
+                window.rates.by.setCurrentIndex(window.rates.by.findData("enumerator"))
+                window.rates.load()
+                wait_for(app, lambda w=window: w.rates.model.rowCount() > 0)
+                save(window, out_dir / "analyst-rates.png")
+            window.close()
         runner.close()
-        server.should_exit = True
-        thread.join(10)
-        engine.dispose()
+
+
+def wait_for(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        settle(app, 0.1)
+    settle(app)
 
 
 def main() -> int:
@@ -195,7 +280,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     enumerator_shots(app, out_dir)
     dzongkha_shot(app, out_dir)
-    supervisor_shot(app, out_dir)
+    supervisor_shots(app, out_dir)
     return 0
 
 

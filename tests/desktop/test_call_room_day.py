@@ -373,3 +373,22 @@ def test_closing_without_sending_keeps_the_work_on_disk(qtbot, controller, diale
     qtbot.mouseClick(button(box, "Close without"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert seeded_store.pending_count() == 1
+
+
+# --- a small screen -----------------------------------------------------------------------------
+
+def test_at_1024_by_768_next_call_and_priority_stay_in_view(qtbot, controller, dialer, settings):
+    window = open_window(qtbot, controller, dialer, settings)
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: window.width() <= 1024, timeout=WAIT_MS)
+    QApplication.processEvents()
+    table = window.queue.table
+    header = table.horizontalHeader()
+    for column in (5, 6):  # Next call (BTT), Priority
+        assert not header.isSectionHidden(column)
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width()
+    assert header.sectionSize(1) >= 100  # the respondent's name stays readable
+    assert window.queue.filter.width() >= 250  # the search field stays usable
+    window.resize(1600, 900)  # room again: the columns that gave way come back
+    qtbot.waitUntil(lambda: not header.isSectionHidden(2), timeout=WAIT_MS)

@@ -135,4 +135,4 @@ class RatesPage(QWidget):
 
 
 def _note(overall: ResponseRates) -> str:
-    return f"{overall.note} {overall.e_method}."
+    return f"{overall.note} e is the {overall.e_method}."

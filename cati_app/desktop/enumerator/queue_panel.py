@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QObject, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 # starting widths in pixels; the respondent column takes the rest
 COLUMN_WIDTHS = {0: 80, 2: 185, 3: 62, 4: 130, 5: 122, 6: 55}
+RESPONDENT_MIN = 140
+#: on a narrow screen (1024×768) these give way first, so Next call and Priority stay in view:
+#: the service and the call history are on the case card beside the queue anyway
+GIVE_WAY = (2, 4, 3)
 
 
 class QueuePanel(QWidget):
@@ -66,6 +71,25 @@ class QueuePanel(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.counts)
         layout.addWidget(self.table, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Hide the columns that give way (``GIVE_WAY``) while the table is too narrow for
+        every column and a readable respondent name; show them again when there is room."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width() - RESPONDENT_MIN
+        hidden = set()
+        needed = sum(COLUMN_WIDTHS.values())
+        for column in GIVE_WAY:
+            if needed <= room:
+                break
+            hidden.add(column)
+            needed -= COLUMN_WIDTHS[column]
+        for column in GIVE_WAY:
+            header.setSectionHidden(column, column in hidden)
 
     def set_cases(self, cases: Sequence[QueueItem]) -> None:
         self.model.set_cases(cases)

@@ -39,7 +39,8 @@ class _Chart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        # one row across the top, above the bars and lines (the charts leave that row free)
+        self.legend = self.plot.addLegend(offset=(40, 1), colCount=6)
 
 
 class BarChart(_Chart):
@@ -75,7 +76,8 @@ class BarChart(_Chart):
         self.plot.getAxis("left").setTicks([[(row, bar.label) for row, bar in enumerate(rows)]])
         widest = max(starts, default=0.0)
         self.plot.setXRange(0, self.maximum or max(widest * 1.15, 1.0), padding=0)
-        self.plot.setYRange(-0.6, max(len(rows), 1) - 0.4, padding=0)
+        top = max(len(rows), 1) - 0.4 + (0.8 if len(self.series) > 1 else 0.0)  # the legend
+        self.plot.setYRange(-0.6, top, padding=0)
 
 
 class TrendChart(_Chart):
@@ -107,5 +109,6 @@ class TrendChart(_Chart):
         step = max(1, len(xs) // 8)
         self.plot.getAxis("bottom").setTicks([[(x, f"{day:%d %b}")
                                                for x, day in list(enumerate(self.days))[::step]]])
-        if self.y_range:
-            self.plot.setYRange(*self.y_range, padding=0.05)
+        low, high = self.y_range or (0.0, max((v for values in self.series.values()
+                                                for v in values if v is not None), default=1.0))
+        self.plot.setYRange(low, high + (high - low) * 0.25, padding=0.02)  # the legend
