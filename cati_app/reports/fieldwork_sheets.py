@@ -11,7 +11,13 @@ from cati_app.core.clock import to_thimphu
 from cati_app.core.rates import COUNT_KEYS, RATE_FORMULAS
 from cati_app.reports import styles
 from cati_app.reports.raw import thimphu_naive
-from cati_app.reports.records import RATE_NAMES, AttemptRecord, EnumeratorRecord, RatesRecord
+from cati_app.reports.records import (
+    RATE_NAMES,
+    AttemptRecord,
+    EnumeratorRecord,
+    InterviewRecord,
+    RatesRecord,
+)
 from cati_app.reports.xlsx_stream import StreamedRows
 
 ENUMERATOR_NOTE = ("Hours working = the sum over the enumerator's attempts of (ended - "
@@ -73,25 +79,30 @@ def write_enumerators(ws: styles.TextSafeSheet, enumerators: list[EnumeratorReco
         ws.add_chart(chart, "I2")
 
 
+OPEN_TEXT_TITLES = ("Case ID", "Service", "Office", "Dzongkhag", "Date")
+
+
 class OpenTextSheet:
-    """Feedback or Complaints: one row per non-blank text, written as interviews stream by."""
+    """Feedback or Complaints: one row per non-blank text, written as interviews stream by,
+    with the office and dzongkhag so the agency knows where to act on it."""
 
     def __init__(self, ws: styles.TextSafeSheet, text_title: str) -> None:
-        styles.prepare(ws, [10, 12, 12, 90], "A2")
-        ws.append(styles.header(ws, ["Case ID", "Service", "Date", text_title]))
+        styles.prepare(ws, [10, 12, 30, 14, 12, 90], "A2")
+        ws.append(styles.header(ws, [*OPEN_TEXT_TITLES, text_title]))
         self.ws = ws
-        self.stream = styles.streamed(ws, column_styles=[None, None, styles.wrapped(ws),
-                                                         styles.wrapped(ws)])
+        self.stream = styles.streamed(ws, column_styles=[
+            None, None, styles.wrapped(ws), None, styles.wrapped(ws), styles.wrapped(ws)])
 
     @property
     def rows(self) -> int:
         return self.stream.rows
 
-    def add(self, case_id: int, service: str, when: datetime, text: str) -> None:
-        self.stream.append([case_id, service, to_thimphu(when).date(), text])
+    def add(self, record: InterviewRecord, text: str) -> None:
+        self.stream.append([record.case_id, record.service_code, record.office,
+                            record.dzongkhag, to_thimphu(record.started_at).date(), text])
 
     def close(self) -> None:
-        styles.add_filter(self.ws, 1, 4, self.rows + 1)
+        styles.add_filter(self.ws, 1, len(OPEN_TEXT_TITLES) + 1, self.rows + 1)
 
 
 CALL_TITLES = ("Case ID", "Service", "Enumerator", "Time (Thimphu)",

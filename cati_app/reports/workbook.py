@@ -134,7 +134,7 @@ def _write_raw(raw: _RawSheet, data: ExportData, tallies: dict[str, ServiceTally
         for sheet, role in ((feedback, "comment"), (complaints, "complaint_text")):
             text = interview.open_text(role)
             if text is not None:
-                sheet.add(record.case_id, record.service_code, record.started_at, text)
+                sheet.add(record, text)
     styles.add_filter(raw.ws, 1, len(raw.table.header), raw.stream.rows + 1)
     everything = ServiceTally()  # summed once at the end, not counted twice per interview
     for tally in tallies.values():

@@ -300,6 +300,11 @@ def test_open_texts_raw_data_and_call_history(client: TestClient, seeded: dict[s
         (c.case_id, c.complaint) for c in SEED if c.complaint]
 
     raw = {row["Case ID"]: row for row in sheet_rows(book, "Raw data", "Case ID")}
+    # an agency acts on a complaint where it happened: the office and dzongkhag come with it
+    assert complaints and all(
+        (r["Office"], r["Dzongkhag"]) == (raw[r["Case ID"]]["Office"],
+                                          raw[r["Case ID"]]["Dzongkhag"])
+        and r["Office"] for r in complaints + feedback)
     assert set(raw) == {c.case_id for c in exported(SEED)}
     for spec in exported(SEED):
         row = raw[spec.case_id]
