@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
 
@@ -29,14 +28,34 @@ RATES_NOT_COMPUTABLE = ("An empty rate (or e) cannot be computed: its denominato
                         "e has no case of known eligibility to be estimated from.")
 
 
+#: the AAPOR buckets in words for the headers; the code stays in each header's note
+COUNT_WORDS = {"I": "Complete (I)", "P": "Partial (P)", "R": "Refusal (R)",
+               "NC": "Non-contact (NC)", "O": "Other (O)", "UH": "Unknown household (UH)",
+               "UR": "Unknown, other (UR)", "UO": "Unknown other (UO)",
+               "NE": "Not eligible (NE)"}
+RATE_WORDS = {"RR": "Response rate", "COOP": "Cooperation rate", "REF": "Refusal rate",
+              "CON": "Contact rate"}
+
+
+def _rate_title(name: str) -> str:
+    stem = name.rstrip("0123456789")
+    return f"{RATE_WORDS.get(stem, stem)} ({name})"
+
+
 def write_rates(ws: styles.TextSafeSheet, rates: list[RatesRecord]) -> None:
-    titles = ["Service", *COUNT_KEYS, "Cases", "e", "e estimated as", *RATE_NAMES]
-    styles.prepare(ws, [16] + [8] * (len(COUNT_KEYS) + 1) + [8, 34] + [9] * len(RATE_NAMES),
+    counts_titles = [COUNT_WORDS.get(k, k) for k in COUNT_KEYS]
+    rate_titles = [_rate_title(name) for name in RATE_NAMES]
+    titles = ["Service", *counts_titles, "Cases", "e", "e estimated as", *rate_titles]
+    header_notes = {
+        title: f"AAPOR {code}: {RATE_FORMULAS.get(code, 'cases counted in this bucket')}"
+        for title, code in zip([*counts_titles, *rate_titles], [*COUNT_KEYS, *RATE_NAMES],
+                               strict=True)}
+    styles.prepare(ws, [16] + [11] * (len(COUNT_KEYS) + 1) + [8, 34] + [13] * len(RATE_NAMES),
                    "B2")
-    styles.tall_header(ws, 1)
-    ws.append(styles.header(ws, titles))
+    ws.layout.row_dimensions[1].height = 46  # three lines of header words
+    ws.append(styles.header(ws, titles, header_notes))
     formats = ([None] + [styles.INTEGER] * (len(COUNT_KEYS) + 1) + [styles.RATE, None]
-               + [styles.RATE] * len(RATE_NAMES))
+               + [styles.PERCENT] * len(RATE_NAMES))
     for record in rates:
         counts = [record.counts.get(k, 0) for k in COUNT_KEYS]
         values = [record.label, *counts, sum(counts), record.e, record.e_method,

@@ -19,6 +19,13 @@ FIXED_COLUMNS = ("Case ID", "Service", "Dzongkhag", "Office", "Date availed", "E
 PII_COLUMNS = ("Respondent name", "Phone 1", "Phone 2", "Phone 3")
 SCORE_COLUMNS = tuple(p.title() for p in PARAMETERS) + ("Composite (1-5)", "Composite (0-100)")
 MAX_PHONES = 3
+#: widths (characters) wide enough for what the columns hold: no "####" for a date or time
+COLUMN_WIDTHS = {"Case ID": 9, "Service": 9, "Dzongkhag": 16, "Office": 30,
+                 "Date availed": 12, "Enumerator": 12, "Started (Thimphu)": 17,
+                 "Ended (Thimphu)": 17, "Length (min)": 9, "Language": 9, "Questionnaire": 13,
+                 "Version": 8, "Result": 12, "Respondent name": 22, "Phone 1": 16,
+                 "Phone 2": 16, "Phone 3": 16}
+ANSWER_WIDTH = 11
 
 
 def thimphu_naive(when: datetime | None) -> datetime | None:
@@ -39,6 +46,17 @@ def answer_columns(questionnaires: Mapping[tuple[str, int], Questionnaire]) -> l
             if item.takes_answer:
                 names.setdefault(item.name, None)
     return list(names)
+
+
+def question_words(questionnaires: Mapping[tuple[str, int], Questionnaire],
+                   names: list[str]) -> dict[str, str]:
+    """The English words of each named item, from the newest version that has it."""
+    words: dict[str, str] = {}
+    for key in sorted(questionnaires, key=lambda k: (k[0], -k[1])):
+        for item in questionnaires[key].items:
+            if item.name in names and item.name not in words:
+                words[item.name] = item.label.get("en") or next(iter(item.label.values()), "")
+    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +80,13 @@ class RawTable:
         self._scorers = {key: InterviewScorer(q) for key, q in questionnaires.items()}
         self.header = [*FIXED_COLUMNS[:1], *(PII_COLUMNS if include_pii else ()),
                        *FIXED_COLUMNS[1:], *self.answers, *SCORE_COLUMNS]
+        #: the question in words for each answer column, whose header is the item's code (the
+        #: same as the CSV's, so a workbook and a CSV line up column for column)
+        self.questions = question_words(questionnaires, self.answers)
+
+    def widths(self) -> list[int]:
+        return [COLUMN_WIDTHS.get(title, ANSWER_WIDTH if title in self.questions else 12)
+                for title in self.header]
 
     def scored(self, record: InterviewRecord) -> ScoredInterview:
         try:

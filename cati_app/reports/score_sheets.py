@@ -44,8 +44,8 @@ def write_summary(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str,
               *(("Note", note) for note in data.notes)]
     header_row = len(readme) + 3
     styles.prepare(ws, [16, 30, 12, 12] + [13] * (len(PARAMETERS) + 2)
-                   + [14] * len(indicators), f"C{header_row + 1}")
-    styles.tall_header(ws, header_row)
+                   + [26] * len(indicators), f"C{header_row + 1}")
+    ws.layout.row_dimensions[header_row].height = 80  # the indicators' questions, in words
     ws.append([styles.cell(ws, "ServE CATI - service evaluation summary",
                            font=styles.TITLE_FONT)])
     for label, text in readme:
@@ -54,7 +54,8 @@ def write_summary(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str,
     ws.append(styles.header(ws, [
         "Service", "Service name", "Completed interviews", "Partial interviews",
         *(p.title() for p in PARAMETERS), "Composite (1-5)", "Composite (0-100)",
-        *(f"% satisfied: {i.name}" for i in indicators)]))
+        *(_satisfied_title(i) for i in indicators)],
+        {_satisfied_title(i): f"indicator {i.name}" for i in indicators}))
     formats = ([None, None, styles.INTEGER, styles.INTEGER]
                + [styles.SCORE] * (len(PARAMETERS) + 1) + ["0.0"] + [styles.PERCENT]
                * len(indicators))
@@ -70,6 +71,31 @@ def write_summary(ws: styles.TextSafeSheet, data: ExportData, tallies: dict[str,
     last_row = header_row + len(rows)
     styles.add_filter(ws, header_row, len(formats), last_row)
     _parameter_chart(ws, header_row, last_row)
+
+
+OfficeKey = tuple[str, str, str]  # service code, dzongkhag, office
+
+
+def write_offices(ws: styles.TextSafeSheet, offices: dict[OfficeKey, ServiceTally]) -> None:
+    """The scores per office of each service: where an agency's service is done well, and
+    where it is not. Offices in order of service, dzongkhag and name."""
+    titles = ["Service", "Dzongkhag", "Office", "Completed interviews", "Partial interviews",
+              *(p.title() for p in PARAMETERS), "Composite (1-5)"]
+    styles.prepare(ws, [10, 16, 34, 12, 12] + [13] * (len(PARAMETERS) + 1), "D2")
+    styles.tall_header(ws, 1)
+    ws.append(styles.header(ws, titles))
+    formats = ([None, None, None, styles.INTEGER, styles.INTEGER]
+               + [styles.SCORE] * (len(PARAMETERS) + 1))
+    for (service, dzongkhag, office), tally in sorted(offices.items()):
+        ws.append(styles.formatted(ws, [
+            service, dzongkhag, office, tally.completes, tally.partials,
+            *(tally.parameters[p].value for p in PARAMETERS), tally.composite.value], formats))
+    styles.add_filter(ws, 1, len(titles), len(offices) + 1)
+
+
+def _satisfied_title(item: Item) -> str:
+    words = item.label.get("en") or item.name
+    return f"% satisfied: {words}"
 
 
 def _parameter_chart(ws: styles.TextSafeSheet, header_row: int, last_row: int) -> None:

@@ -12,11 +12,12 @@ personal data has its phone numbers masked. Numbers, dates and empty cells are l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast
 
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.chart._chart import ChartBase
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -144,12 +145,17 @@ def cell(ws: TextSafeSheet, value: Any, number_format: str | None = None,
     return styled
 
 
-def header(ws: TextSafeSheet, titles: Iterable[str]) -> list[Cell]:
+def header(ws: TextSafeSheet, titles: Iterable[str],
+           notes: Mapping[str, str] | None = None) -> list[Cell]:
+    """The header row's cells; ``notes`` puts a note (Excel's comment) on the titles it names:
+    a header in words keeps its code there, a header that is a code gets its words."""
     cells = []
     for title in titles:
         styled = _new_cell(ws.sheet, title)
         styled.font, styled.fill, styled.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         styled.alignment = Alignment(wrap_text=True, vertical="center")
+        if notes and title in notes:
+            styled.comment = Comment(notes[title], "ServE CATI", width=260, height=90)
         cells.append(styled)
     return cells
 

@@ -28,12 +28,18 @@ from cati_app.reports.fieldwork_sheets import (
 )
 from cati_app.reports.raw import RawTable
 from cati_app.reports.records import ExportData
-from cati_app.reports.score_sheets import ALL, write_indicators, write_summary
+from cati_app.reports.score_sheets import (
+    ALL,
+    OfficeKey,
+    write_indicators,
+    write_offices,
+    write_summary,
+)
 from cati_app.reports.scoring import ServiceTally
 from cati_app.reports.xlsx_stream import StreamedRows, splice
 
-SHEETS = ("Summary", "Indicators", "Response rates", "Enumerators", "Feedback", "Complaints",
-          "Raw data", "Call history")
+SHEETS = ("Summary", "Offices", "Indicators", "Response rates", "Enumerators", "Feedback",
+          "Complaints", "Raw data", "Call history")
 
 
 @dataclass(frozen=True)
@@ -68,19 +74,21 @@ def _write_sheets(book: Workbook, path: Path, data: ExportData,
                   sheets: dict[str, styles.TextSafeSheet],
                   streams: dict[str, StreamedRows]) -> WorkbookStats:
     tallies: dict[str, ServiceTally] = {}
+    offices: dict[OfficeKey, ServiceTally] = {}
     feedback = OpenTextSheet(sheets["Feedback"], "Feedback (open comment)")
     streams["Feedback"] = feedback.stream
     complaints = OpenTextSheet(sheets["Complaints"], "Complaint")
     streams["Complaints"] = complaints.stream
     raw = _raw_sheet(sheets["Raw data"], data)
     streams["Raw data"] = raw.stream
-    interviews = _write_raw(raw, data, tallies, feedback, complaints)
+    interviews = _write_raw(raw, data, tallies, offices, feedback, complaints)
     feedback.close()
     complaints.close()
     streams["Call history"] = write_attempts(sheets["Call history"], data.attempts,
                                              data.filters.include_pii)
     indicators = indicator_items(data.questionnaires)
     write_summary(sheets["Summary"], data, tallies, indicators, _e_note(data))
+    write_offices(sheets["Offices"], offices)
     write_indicators(sheets["Indicators"], data, tallies, indicators)
     write_rates(sheets["Response rates"], data.rates)
     write_enumerators(sheets["Enumerators"], data.enumerators)
@@ -116,14 +124,15 @@ class _RawSheet:
 
 def _raw_sheet(ws: styles.TextSafeSheet, data: ExportData) -> _RawSheet:
     table = RawTable(data.questionnaires, data.filters.include_pii)
-    styles.prepare(ws, [9] * len(table.header), "B2")
+    styles.prepare(ws, table.widths(), "B2")
     styles.tall_header(ws, 1)
-    ws.append(styles.header(ws, table.header))
+    ws.append(styles.header(ws, table.header, table.questions))
     return _RawSheet(ws, table, styles.streamed(ws))
 
 
 def _write_raw(raw: _RawSheet, data: ExportData, tallies: dict[str, ServiceTally],
-               feedback: OpenTextSheet, complaints: OpenTextSheet) -> int:
+               offices: dict[OfficeKey, ServiceTally], feedback: OpenTextSheet,
+               complaints: OpenTextSheet) -> int:
     for interview, row in raw.table.rows(iter(data.interviews)):
         raw.stream.append(row)
         record = interview.record
@@ -131,6 +140,9 @@ def _write_raw(raw: _RawSheet, data: ExportData, tallies: dict[str, ServiceTally
         if tally is None:
             tally = tallies[record.service_code] = ServiceTally()
         tally.add(record.completion, interview.scorer, interview.effective, interview.scores)
+        office = offices.setdefault((record.service_code, record.dzongkhag, record.office),
+                                    ServiceTally())
+        office.add(record.completion, interview.scorer, interview.effective, interview.scores)
         for sheet, role in ((feedback, "comment"), (complaints, "complaint_text")):
             text = interview.open_text(role)
             if text is not None:

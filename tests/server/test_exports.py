@@ -144,16 +144,27 @@ def download(client: TestClient, headers: dict[str, str], **params: Any) -> byte
 
 
 def sheet_rows(book: Any, title: str, header_first: str) -> list[dict[str, Any]]:
-    """The table of a sheet as dicts, starting at the row whose first cell is header_first."""
+    """The table of a sheet as dicts, starting at the row whose first cell is header_first.
+    A header in words is keyed by the code its note gives (``AAPOR RR1: …`` is "RR1",
+    ``indicator acc_info`` is "% satisfied: acc_info"), so the tests read codes."""
     rows = list(book[title].iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row and row[0] == header_first)
-    titles = rows[start]
+    titles = [_code_of(cell) for cell in book[title][start + 1]]
     table = []
     for row in rows[start + 1:]:
         if not row or row[0] is None:
             break
         table.append(dict(zip(titles, row, strict=False)))
     return table
+
+
+def _code_of(header: Any) -> Any:
+    note = header.comment.text if header.comment is not None else ""
+    if note.startswith("AAPOR "):
+        return note.removeprefix("AAPOR ").split(":", 1)[0]
+    if note.startswith("indicator "):
+        return f"% satisfied: {note.removeprefix('indicator ')}"
+    return header.value
 
 
 # --- independent expectations ----------------------------------------------------------------
@@ -223,8 +234,9 @@ def close(actual: Any, expected: float | None) -> bool:
 def test_summary_sheet_equals_a_recomputation(client: TestClient, seeded: dict[str, int],
                                               analyst: dict[str, str]) -> None:
     book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
-    assert book.sheetnames == ["Summary", "Indicators", "Response rates", "Enumerators",
-                               "Feedback", "Complaints", "Raw data", "Call history"]
+    assert book.sheetnames == ["Summary", "Offices", "Indicators", "Response rates",
+                               "Enumerators", "Feedback", "Complaints", "Raw data",
+                               "Call history"]
     summary = {row["Service"]: row for row in sheet_rows(book, "Summary", "Service")}
     assert list(summary) == ["CID", "MOVE", "All selected"]
     groups = {"CID": [c for c in SEED if c.service == "CID"],
@@ -402,3 +414,42 @@ def test_an_empty_database_still_gives_every_sheet(client: TestClient, ctx: AppC
     notes = [row[0] for row in book["Response rates"].iter_rows(values_only=True)]
     assert any(str(note).startswith("An empty rate (or e) cannot be computed")
                for note in notes)
+
+
+def test_the_workbook_reads_well_when_opened(client: TestClient, seeded: dict[str, int],
+                                             analyst: dict[str, str]) -> None:
+    """Issue 13: headers in words with the code in a note, rates as percentages, columns
+    wide enough for their dates and times (no ####)."""
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    rates = book["Response rates"]
+    header = {cell.value: cell for cell in rates[1]}
+    assert "Response rate (RR3)" in header and "Refusal (R)" in header
+    assert header["Response rate (RR3)"].comment.text.startswith("AAPOR RR3:")
+    rr3 = list(header).index("Response rate (RR3)") + 1
+    assert rates.cell(row=2, column=rr3).number_format == "0.0%"
+    summary_titles = [c.value for row in book["Summary"].iter_rows() for c in row
+                      if isinstance(c.value, str) and c.value.startswith("% satisfied:")]
+    assert summary_titles and not [t for t in summary_titles if t.split(": ")[1] in INDICATORS]
+    raw = book["Raw data"]
+    titles = [cell.value for cell in raw[1]]
+    for title in ("Started (Thimphu)", "Ended (Thimphu)", "Office"):
+        column = raw.cell(row=1, column=titles.index(title) + 1).column_letter
+        assert raw.column_dimensions[column].width >= 16, title
+    question = raw.cell(row=1, column=titles.index("acc_info") + 1)
+    assert question.comment is not None and len(question.comment.text) > 20  # the words
+
+
+def test_offices_sheet_scores_each_office_from_its_own_interviews(
+        client: TestClient, seeded: dict[str, int], analyst: dict[str, str]) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
+    offices = sheet_rows(book, "Offices", "Service")
+    raw = sheet_rows(book, "Raw data", "Case ID")
+    assert offices
+    for row in offices:  # the per-interview composites of Raw data, averaged by office
+        mine = [r for r in raw if (r["Service"], r["Office"]) == (row["Service"], row["Office"])]
+        assert row["Completed interviews"] + row["Partial interviews"] == len(mine)
+        scored = [r["Composite (1-5)"] for r in mine if r["Composite (1-5)"] is not None]
+        assert close(row["Composite (1-5)"], fmean(scored) if scored else None), row["Office"]
+    summary = {r["Service"]: r for r in sheet_rows(book, "Summary", "Service")}
+    assert sum(r["Completed interviews"] for r in offices) == (
+        summary["All selected"]["Completed interviews"])
