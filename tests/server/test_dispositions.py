@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cati_app.server.models import Case, ContactAttempt, FeedChange, InterviewVersion
 from cati_app.server.services.sync import push as push_service
-from tests.server.factories import (
+from tests.support.factories import (
     COMPLETE_ANSWERS,
     attempt_item,
     claim_body,
