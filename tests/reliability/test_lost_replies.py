@@ -1,8 +1,8 @@
 """Lost replies (issue 6): 1,000 interviews (400 in CI) pushed by the real SyncEngine through a
 proxy that drops 30% of the push replies *after* the server committed them. The client cannot
 tell a lost reply from a lost request, so it sends the batch again; the server must answer the
-replay with ``duplicate`` and create nothing. End state: exactly that many interviews on the server, none
-twice, the outbox empty, every item settled.
+replay with ``duplicate`` and create nothing. End state: exactly that many interviews on the
+server, none twice, the outbox empty, every item settled.
 
 The proxy advertises 20 items per batch in hello (the server allows 200), so the 1,000 items
 travel in ~50 batches and about 15 replies are lost, not one or two. That is the soak size
