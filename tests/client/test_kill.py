@@ -4,7 +4,8 @@ the outbox must be intact and SQLite's integrity check must pass.
 
 The child prints a line only after the store call returned, i.e. after the commit. A line is
 one short write to a pipe, so it arrives whole or not at all. Seeded, so a failure replays;
-``CATI_SOAK=<n>`` runs n kills instead of CI's 5 (``./tasks soak``: 200 unless told)."""
+CI kills it 5 times; a soak run (``CATI_SOAK`` set, ``./tasks soak``) 100 times: each restart is
+a fresh interpreter, so the client soak's thousands of kills are tests/reliability's forks."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
 from tests.client.helpers import TUESDAY_10AM, USERNAME
-from tests.support.soak import kills
+from tests.support.soak import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20260602
@@ -75,7 +76,7 @@ say("all done")
 
 
 def _kills() -> int:
-    return kills(5, 200)
+    return scaled(5, 100)
 
 
 def _run_and_kill(path: Path, rng: random.Random, iteration: int) -> list[str]:
