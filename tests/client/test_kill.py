@@ -4,7 +4,7 @@ the outbox must be intact and SQLite's integrity check must pass.
 
 The child prints a line only after the store call returned, i.e. after the commit. A line is
 one short write to a pipe, so it arrives whole or not at all. Seeded, so a failure replays;
-CI kills it 5 times; a soak run (``CATI_SOAK`` set, ``./tasks soak``) 100 times: each restart is
+CI kills it 10 times; a soak run (``CATI_SOAK`` set, ``./tasks soak``) 100 times: each restart is
 a fresh interpreter, so the client soak's thousands of kills are tests/reliability's forks."""
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ say("all done")
 
 
 def _kills() -> int:
-    return scaled(5, 100)
+    return scaled(10, 100)
 
 
 def _run_and_kill(path: Path, rng: random.Random, iteration: int) -> list[str]:

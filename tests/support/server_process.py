@@ -40,7 +40,9 @@ ENUMERATOR = "karma"
 OTHER_ENUMERATOR = "sonam"
 SUPERVISOR = "deki"
 SERVICE = "CID"
-STARTUP_SECONDS = 30.0
+#: generous: a server process on a machine shared with other work (or pytest-xdist workers)
+#: may take many seconds to import before it answers
+STARTUP_SECONDS = 90.0
 #: the reliability desks each hold a whole sample (1,000 interviews, thousands of items) and
 #: sync in tight loops: far beyond what one enumerator may hold or claim in production
 HARNESS_LIMITS = {"CATI_MAX_HELD_CASES": "100000", "CATI_CLAIM_CASES_PER_HOUR": "1000000",
