@@ -2,8 +2,11 @@
 with CATI_TEST_PG_URL, PostgreSQL; an app on a fixed clock; users and logins; the in-thread
 live server."""
 
-from tests.support.constants import PASSWORD, TUESDAY_10AM  # noqa: F401 - for old imports
-from tests.support.pg import PG_URL  # noqa: F401 - for old imports
+# PASSWORD, TUESDAY_10AM, PG_URL and LiveServer stay importable from here so that a test written
+# against the old layout still runs; tests/test_no_test_imports.py then names it, to import them
+# from tests/support instead.
+from tests.support.constants import PASSWORD, TUESDAY_10AM  # noqa: F401
+from tests.support.pg import PG_URL  # noqa: F401
 from tests.support.server_fixtures import (  # noqa: F401 - fixtures are found by name
     app,
     client,
@@ -17,5 +20,4 @@ from tests.support.server_fixtures import (  # noqa: F401 - fixtures are found b
 )
 from tests.support.server_thread import InThreadServer
 
-#: the in-thread server under its old name, for test files that still import it from here
 LiveServer = InThreadServer
