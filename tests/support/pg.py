@@ -133,8 +133,13 @@ def _emptied(schema: str) -> bool:
         with _admin().connect() as conn:
             sequences = conn.execute(text(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = :s"), {"s": schema})
-            statements = [f'DELETE FROM {schema}."{table.name}"'
-                          for table in reversed(Base.metadata.sorted_tables)]
+            present = {name for (name,) in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema})}
+            ordered = [t.name for t in reversed(Base.metadata.sorted_tables)]
+            # children first; a table the models do not know (yet) before them all
+            tables = sorted(present - set(ordered) - {"alembic_version"}) + [
+                name for name in ordered if name in present]
+            statements = [f'DELETE FROM {schema}."{name}"' for name in tables]
             statements += [f"SELECT setval('{schema}.{name}', 1, false)"
                            for (name,) in sequences.all()]
             # one simple query: PostgreSQL runs its statements as one transaction
