@@ -1,29 +1,21 @@
-"""Client fixtures: a fresh local store in tmp_path with a fixed clock, and case factories."""
+"""Client fixtures: a fresh local store in tmp_path with a fixed clock, a claim that puts cases
+on it, the scripted protocol server ``fake`` and an ``api`` client of it (the case factory
+and constants are in tests/client/helpers.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from cati_app.client.api import ApiClient
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import QueueCase
 from cati_app.core.questionnaire import Questionnaire, default_questionnaire
-
-#: a Tuesday, 10:00 in Thimphu: inside the calling window
-TUESDAY_10AM = datetime(2026, 6, 2, 4, 0, tzinfo=UTC)
-USERNAME = "karma"
-
-#: every indicator answered: a complete interview of the default SET script
-COMPLETE_ANSWERS: dict[str, Any] = {
-    "consent": "yes", "availed": "yes", "acc_info": "4", "acc_reach": "5", "time_wait": "3",
-    "time_turnaround": "2", "att_welcome": "5", "att_courtesy": "4", "int_fair": "dk",
-    "int_payment": "5", "fb_channels": "ref", "fb_willing": "4", "complaint": "no",
-}
+from tests.client.fake_server import FakeServer, running_fake
+from tests.client.helpers import TUESDAY_10AM, USERNAME, queue_case
 
 
 @pytest.fixture
@@ -48,17 +40,6 @@ def questionnaire() -> Questionnaire:
     return default_questionnaire()
 
 
-def queue_case(case_id: int, **overrides: Any) -> QueueCase:
-    fields: dict[str, Any] = dict(
-        case_id=case_id, assignment_version=1, service_code="CID", service_name="New CID card",
-        questionnaire_id="set", questionnaire_version=1, priority=50,
-        respondent_name=f"Respondent {case_id}", phones=["+97517123456", "+97577123456"],
-        office="Thimphu DCRC", dzongkhag="Thimphu", date_availed=date(2026, 5, 20),
-        language="en", state="held")
-    fields.update(overrides)
-    return QueueCase(**fields)
-
-
 @pytest.fixture
 def claim(store: LocalStore) -> Callable[..., list[int]]:
     """Put cases on the device as a claim would: claim(1, 2, 3) or claim(queue_case(...))."""
@@ -70,3 +51,18 @@ def claim(store: LocalStore) -> Callable[..., list[int]]:
         return [c.case_id for c in built]
 
     return _claim
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeServer]:
+    """The scripted protocol server of tests/client/fake_server.py, on a loopback port."""
+    with running_fake() as server:
+        yield server
+
+
+@pytest.fixture
+def api(fake: FakeServer) -> Iterator[ApiClient]:
+    """The real ApiClient pointed at ``fake``."""
+    client = ApiClient(fake.url, token="t", timeout=3.0)
+    yield client
+    client.close()

@@ -22,7 +22,9 @@ from cati_app.core.protocol import ItemKind, ItemStatus, PushItem, PushRequest, 
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.services.accounts import users
-from tests.e2e.live import ENUMERATOR, PASSWORD, LiveServer, backends, running_server
+from tests.support.constants import PASSWORD
+from tests.support.pg import backends
+from tests.support.server_process import ENUMERATOR, LiveServer, running_server
 
 pytestmark = pytest.mark.e2e
 

@@ -4,12 +4,12 @@ the outbox must be intact and SQLite's integrity check must pass.
 
 The child prints a line only after the store call returned, i.e. after the commit. A line is
 one short write to a pipe, so it arrives whole or not at all. Seeded, so a failure replays;
-``CATI_SOAK=<n>`` runs n kills instead of 10."""
+CI kills it 10 times; a soak run (``CATI_SOAK`` set, ``./tasks soak``) 100 times: each restart is
+a fresh interpreter, so the client soak's thousands of kills are tests/reliability's forks."""
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from cati_app.client.store import LocalStore
 from cati_app.core.clock import FixedClock
-from tests.client.conftest import TUESDAY_10AM, USERNAME
+from tests.client.helpers import TUESDAY_10AM, USERNAME
+from tests.support.soak import scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20260602
@@ -75,10 +76,7 @@ say("all done")
 
 
 def _kills() -> int:
-    soak = os.environ.get("CATI_SOAK", "")
-    if not soak:
-        return 10
-    return int(soak) if soak.isdigit() else 200
+    return scaled(10, 100)
 
 
 def _run_and_kill(path: Path, rng: random.Random, iteration: int) -> list[str]:

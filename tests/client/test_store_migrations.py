@@ -15,7 +15,7 @@ from cati_app.client.store import LocalStore, StoreError
 from cati_app.client.store.database import alembic_config, head_revision, make_engine
 from cati_app.client.store.models import Base
 from cati_app.core.clock import FixedClock
-from tests.client.conftest import USERNAME, queue_case
+from tests.client.helpers import USERNAME, queue_case
 
 
 def _revision(path: Path) -> str | None:

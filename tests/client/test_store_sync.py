@@ -24,7 +24,7 @@ from cati_app.core.protocol import (
     ReceivedChange,
 )
 from cati_app.core.questionnaire import Questionnaire
-from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, queue_case
+from tests.client.helpers import COMPLETE_ANSWERS, TUESDAY_10AM, queue_case
 
 T0 = TUESDAY_10AM
 Claim = Callable[..., list[int]]

@@ -14,7 +14,7 @@ from cati_app.client.store import LocalStore, NotFound, StoreError
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import ContactAttemptPayload, InterviewVersionPayload
 from cati_app.core.questionnaire import Questionnaire
-from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
+from tests.client.helpers import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
 
 T0 = TUESDAY_10AM
 Claim = Callable[..., list[int]]

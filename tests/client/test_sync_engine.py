@@ -4,140 +4,44 @@ retries that repeat the same uuids, and what happens on each kind of failure."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cati_app.client.api import ApiClient, AuthExpired
 from cati_app.client.backoff import Backoff
 from cati_app.client.store import LocalStore
-from cati_app.client.sync import SyncEngine, SyncReport, ack_file_for, next_sync_delay
+from cati_app.client.sync import SyncReport, ack_file_for, next_sync_delay
 from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import QueueCase
-from cati_app.core.resources import resource
-from tests.client.test_api import Canned, FakeServer, Seen
-
-TUESDAY_10AM = datetime(2026, 6, 2, 4, 0, tzinfo=UTC)
-ISO = "2026-06-02T04:00:00Z"
-DEVICE = "dev-test"
-DEFAULT_SCRIPT = json.loads(resource("questionnaires", "set_default.json").read_text("utf-8"))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeServer]:
-    server = FakeServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(TUESDAY_10AM)
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "karma.sqlite3"
-
-
-@pytest.fixture
-def store(db_path: Path, clock: FixedClock) -> Iterator[LocalStore]:
-    local = LocalStore.open(db_path, username="karma", clock=clock)
-    yield local
-    local.close()
-
-
-@pytest.fixture
-def api(fake: FakeServer) -> Iterator[ApiClient]:
-    client = ApiClient(fake.url, token="t", timeout=3.0)
-    yield client
-    client.close()
-
-
-def make_engine(store: LocalStore, api: ApiClient, clock: FixedClock, db_path: Path,
-                target: int = 3) -> SyncEngine:
-    return SyncEngine(store, api, clock, device_id=DEVICE, target_queue_size=target,
-                      ack_file=ack_file_for(db_path))
-
-
-def queue_case(case_id: int, version: int = 1) -> dict[str, Any]:
-    return {"case_id": case_id, "assignment_version": version, "service_code": "CID",
-            "service_name": "New CID card", "questionnaire_id": "set",
-            "questionnaire_version": 1, "priority": 50, "respondent_name": f"Person {case_id}",
-            "phones": ["+97517100001", "+97577100002"], "language": "en"}
-
-
-def hello(max_items: int = 200, max_bytes: int = 1_000_000, server_time: str = ISO) -> Canned:
-    return Canned(body={"server_time": server_time, "api_version": "1",
-                        "min_client_version": "0.1.0", "max_items_per_batch": max_items,
-                        "max_batch_bytes": max_bytes})
-
-
-def store_everything(seen: Seen) -> Canned:
-    results = [{"item_uuid": i["item_uuid"], "status": "stored", "detail": ""}
-               for i in seen.body["items"]]
-    return Canned(body={"results": results, "server_time": ISO})
-
-
-def empty_pull() -> Canned:
-    return Canned(body={"changes": [], "next_cursor": "0", "has_more": False,
-                        "server_time": ISO})
-
-
-def grant(grant_id: str, *case_ids: int) -> Canned:
-    return Canned(body={"grant_id": grant_id, "server_time": ISO,
-                        "cases": [queue_case(c) for c in case_ids]})
-
-
-def ack_all(seen: Seen) -> Canned:
-    return Canned(body={"acknowledged": seen.body["case_ids"], "server_time": ISO})
-
-
-def empty_snapshot() -> Canned:
-    return Canned(body={"cases": [], "cursor": "0", "server_time": ISO})
-
-
-def serve_happy_path(fake: FakeServer, *, claimed: tuple[int, ...] = ()) -> None:
-    fake.routes.update({"/v1/sync/hello": hello(), "/v1/sync/push": store_everything,
-                        "/v1/sync/snapshot": empty_snapshot(),
-                        "/v1/sync/pull": empty_pull(), "/v1/queue/claim": grant("g", *claimed),
-                        "/v1/queue/ack": ack_all,
-                        "/v1/questionnaires/set/1": Canned(body=DEFAULT_SCRIPT)})
-
-
-def held_cases(store: LocalStore, *case_ids: int) -> None:
-    store.store_claim("g0", [QueueCase.model_validate(queue_case(c)) for c in case_ids])
-
-
-def attempt(store: LocalStore, clock: FixedClock, case_id: int) -> str:
-    return store.record_attempt(case_id, outcome="no_answer", phone_index=0,
-                                started_at=clock.now(), ended_at=clock.now())
-
-
-def pushed_uuids(fake: FakeServer) -> list[list[str]]:
-    return [[i["item_uuid"] for i in s.body["items"]] for s in fake.seen
-            if s.path == "/v1/sync/push"]
-
+from tests.client.fake_server import Canned, FakeServer
+from tests.client.helpers import TUESDAY_10AM
+from tests.client.sync_script import (
+    ISO,
+    attempt,
+    grant,
+    held_cases,
+    hello,
+    make_engine,
+    pushed_uuids,
+    queue_case,
+    serve_happy_path,
+    store_everything,
+)
 
 # --- the order of a cycle -------------------------------------------------------------------
 
 def test_a_cycle_runs_hello_push_pull_claim_ack_in_order(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1)
     attempt(store, clock, 1)
     serve_happy_path(fake, claimed=(2, 3))
     stages: list[str] = []
 
-    report = make_engine(store, api, clock, db_path).run_cycle(
+    report = make_engine(store, api, clock, store_path).run_cycle(
         lambda stage, _done, _total: stages.append(stage))
 
     # a store that never pulled starts from a snapshot (issue 10), then pulls from its cursor
@@ -155,15 +59,15 @@ def test_a_cycle_runs_hello_push_pull_claim_ack_in_order(
 
 
 def test_a_full_queue_claims_nothing(fake: FakeServer, store: LocalStore, api: ApiClient,
-                                     clock: FixedClock, db_path: Path) -> None:
+                                     clock: FixedClock, store_path: Path) -> None:
     held_cases(store, 1, 2, 3)
     serve_happy_path(fake)
-    report = make_engine(store, api, clock, db_path, target=3).run_cycle()
+    report = make_engine(store, api, clock, store_path, target=3).run_cycle()
     assert report.ok and "/v1/queue/claim" not in fake.paths()
 
 
 def test_the_clock_offset_is_measured_from_the_middle_of_the_request(
-        fake: FakeServer, store: LocalStore, api: ApiClient, db_path: Path) -> None:
+        fake: FakeServer, store: LocalStore, api: ApiClient, store_path: Path) -> None:
     class TwoSecondRoundTrip(FixedClock):
         def now(self) -> datetime:  # every reading is two seconds after the last
             current = self.current
@@ -175,7 +79,7 @@ def test_the_clock_offset_is_measured_from_the_middle_of_the_request(
     # the request leaves at 10:00:00 and its reply is read at 10:00:02 (local, UTC+0 here):
     # the server read its clock at local 10:00:01, and it said 10:05:01
     fake.routes["/v1/sync/hello"] = hello(server_time="2026-06-02T04:05:01Z")
-    make_engine(store, api, clock, db_path, target=0).run_cycle()
+    make_engine(store, api, clock, store_path, target=0).run_cycle()
     assert store.server_clock_offset() == pytest.approx(300.0)
 
 
@@ -183,13 +87,13 @@ def test_the_clock_offset_is_measured_from_the_middle_of_the_request(
 
 def test_the_outbox_goes_in_batches_within_the_hello_limits(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1, 2, 3, 4, 5)
     made = [attempt(store, clock, c) for c in (1, 2, 3, 4, 5)]
     serve_happy_path(fake)
     fake.routes["/v1/sync/hello"] = hello(max_items=2)
 
-    report = make_engine(store, api, clock, db_path, target=0).run_cycle()
+    report = make_engine(store, api, clock, store_path, target=0).run_cycle()
 
     batches = pushed_uuids(fake)
     assert [len(b) for b in batches] == [2, 2, 1]
@@ -199,7 +103,7 @@ def test_the_outbox_goes_in_batches_within_the_hello_limits(
 
 
 def test_batches_respect_max_batch_bytes(fake: FakeServer, store: LocalStore, api: ApiClient,
-                                         clock: FixedClock, db_path: Path) -> None:
+                                         clock: FixedClock, store_path: Path) -> None:
     held_cases(store, 1, 2, 3, 4)
     for case_id in (1, 2, 3, 4):
         store.record_attempt(case_id, outcome="no_answer", phone_index=0, note="x" * 1500,
@@ -207,7 +111,7 @@ def test_batches_respect_max_batch_bytes(fake: FakeServer, store: LocalStore, ap
     serve_happy_path(fake)
     fake.routes["/v1/sync/hello"] = hello(max_bytes=5000)
 
-    make_engine(store, api, clock, db_path, target=0).run_cycle()
+    make_engine(store, api, clock, store_path, target=0).run_cycle()
 
     sizes = [int(s.headers["Content-Length"]) for s in fake.seen if s.path == "/v1/sync/push"]
     assert len(sizes) >= 2 and all(size <= 5000 for size in sizes)
@@ -216,12 +120,12 @@ def test_batches_respect_max_batch_bytes(fake: FakeServer, store: LocalStore, ap
 
 def test_a_lost_push_reply_sends_the_same_items_again(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1)
     made = [attempt(store, clock, 1), attempt(store, clock, 1)]
     serve_happy_path(fake)
     fake.routes["/v1/sync/push"] = Canned(action="reset")
-    engine = make_engine(store, api, clock, db_path, target=0)
+    engine = make_engine(store, api, clock, store_path, target=0)
 
     first = engine.run_cycle()
     assert not first.ok and "cannot reach" in first.errors[0]
@@ -235,7 +139,7 @@ def test_a_lost_push_reply_sends_the_same_items_again(
 
 def test_retry_later_items_stay_and_the_loop_stops(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1)
     attempt(store, clock, 1)
     serve_happy_path(fake)
@@ -243,7 +147,7 @@ def test_retry_later_items_stay_and_the_loop_stops(
         {"item_uuid": i["item_uuid"], "status": "retry_later", "detail": "busy"}
         for i in seen.body["items"]]})
 
-    report = make_engine(store, api, clock, db_path, target=0).run_cycle()
+    report = make_engine(store, api, clock, store_path, target=0).run_cycle()
 
     assert fake.paths().count("/v1/sync/push") == 1  # not spinning on the same item
     assert report.pushed == 0 and store.pending_count() == 1
@@ -252,7 +156,7 @@ def test_retry_later_items_stay_and_the_loop_stops(
 
 def test_rejected_items_leave_the_outbox_but_are_kept(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1)
     attempt(store, clock, 1)
     serve_happy_path(fake)
@@ -260,7 +164,7 @@ def test_rejected_items_leave_the_outbox_but_are_kept(
         {"item_uuid": i["item_uuid"], "status": "rejected_invalid", "detail": "bad phone index"}
         for i in seen.body["items"]]})
 
-    report = make_engine(store, api, clock, db_path, target=0).run_cycle()
+    report = make_engine(store, api, clock, store_path, target=0).run_cycle()
 
     assert report.pushed == 1 and store.pending_count() == 0
     assert any("bad phone index" in e.message for e in store.sync_log())
@@ -270,33 +174,33 @@ def test_rejected_items_leave_the_outbox_but_are_kept(
 
 def test_a_lost_claim_reply_is_retried_with_the_same_request_uuid(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     serve_happy_path(fake)
     fake.routes["/v1/queue/claim"] = [Canned(action="reset"), grant("g7", 7)]
 
-    first = make_engine(store, api, clock, db_path).run_cycle()
+    first = make_engine(store, api, clock, store_path).run_cycle()
     assert not first.ok and store.active_case_count() == 0
     # a new engine (the app restarted) still knows the claim in flight
-    second = make_engine(store, api, clock, db_path).run_cycle()
+    second = make_engine(store, api, clock, store_path).run_cycle()
 
     claims = [s.body["request_uuid"] for s in fake.seen if s.path == "/v1/queue/claim"]
     assert len(claims) == 2 and claims[0] == claims[1]
     assert second.ok and second.claimed == 1 and store.active_case_count() == 1
 
     fake.routes["/v1/queue/claim"] = grant("g8")
-    make_engine(store, api, clock, db_path, target=5).run_cycle()
+    make_engine(store, api, clock, store_path, target=5).run_cycle()
     third = [s.body["request_uuid"] for s in fake.seen if s.path == "/v1/queue/claim"][-1]
     assert third != claims[0]  # a settled claim is never replayed
 
 
 def test_a_failed_ack_is_sent_again_at_the_next_cycle(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     serve_happy_path(fake, claimed=(4, 5))
     fake.routes["/v1/queue/ack"] = [Canned(503, {"error": "retry_later", "detail": "busy"},
                                            {"Retry-After": "3"}), Canned(body={
                                                "acknowledged": [4, 5], "server_time": ISO})]
-    engine = make_engine(store, api, clock, db_path, target=2)
+    engine = make_engine(store, api, clock, store_path, target=2)
 
     first = engine.run_cycle()
     assert not first.ok and first.retry_after == 3.0 and store.active_case_count() == 2
@@ -312,7 +216,7 @@ def test_a_failed_ack_is_sent_again_at_the_next_cycle(
 
 def test_pull_follows_pages_until_has_more_is_false(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     serve_happy_path(fake)
     pages = [
         Canned(body={"changes": [{"seq": 1, "type": "case_upsert", "case_id": 9,
@@ -323,7 +227,7 @@ def test_pull_follows_pages_until_has_more_is_false(
                      "next_cursor": "2", "has_more": False, "server_time": ISO})]
     fake.routes["/v1/sync/pull"] = pages
 
-    report = make_engine(store, api, clock, db_path, target=0).run_cycle()
+    report = make_engine(store, api, clock, store_path, target=0).run_cycle()
 
     pulls = [s.path for s in fake.seen if s.path.startswith("/v1/sync/pull")]
     assert pulls == ["/v1/sync/pull?cursor=0&limit=200", "/v1/sync/pull?cursor=1&limit=200"]
@@ -335,7 +239,7 @@ def test_pull_follows_pages_until_has_more_is_false(
 
 def test_a_401_propagates_and_keeps_the_local_work(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     held_cases(store, 1)
     attempt(store, clock, 1)
     serve_happy_path(fake)
@@ -343,7 +247,7 @@ def test_a_401_propagates_and_keeps_the_local_work(
                                                 "detail": "log in again: token expired"})
 
     with pytest.raises(AuthExpired, match="token expired"):
-        make_engine(store, api, clock, db_path).run_cycle()
+        make_engine(store, api, clock, store_path).run_cycle()
 
     assert store.pending_count() == 1 and store.get_case(1).respondent_name == "Person 1"
     assert "log in again" in store.sync_log()[0].message
@@ -351,11 +255,11 @@ def test_a_401_propagates_and_keeps_the_local_work(
 
 def test_a_server_error_is_reported_and_logged_not_raised(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
+        store_path: Path) -> None:
     serve_happy_path(fake)
     fake.routes["/v1/sync/pull"] = Canned(500, {"error": "internal", "detail": "boom"})
 
-    report = make_engine(store, api, clock, db_path).run_cycle()
+    report = make_engine(store, api, clock, store_path).run_cycle()
 
     assert not report.ok and "HTTP 500" in report.errors[0]
     assert "/v1/queue/claim" not in fake.paths()  # the cycle stops at the first failure
@@ -364,10 +268,10 @@ def test_a_server_error_is_reported_and_logged_not_raised(
 
 
 def test_only_one_cycle_runs_at_a_time(fake: FakeServer, store: LocalStore, api: ApiClient,
-                                       clock: FixedClock, db_path: Path) -> None:
+                                       clock: FixedClock, store_path: Path) -> None:
     serve_happy_path(fake)
     fake.routes["/v1/sync/hello"] = Canned(body=hello().body, action="sleep", delay=1.0)
-    engine = make_engine(store, api, clock, db_path, target=0)
+    engine = make_engine(store, api, clock, store_path, target=0)
     reports: list[SyncReport] = []
     worker = threading.Thread(target=lambda: reports.append(engine.run_cycle()))
     worker.start()
@@ -385,10 +289,10 @@ def test_only_one_cycle_runs_at_a_time(fake: FakeServer, store: LocalStore, api:
 
 def test_a_damaged_ack_file_is_ignored(
         fake: FakeServer, store: LocalStore, api: ApiClient, clock: FixedClock,
-        db_path: Path) -> None:
-    ack_file_for(db_path).write_text("{not json")
+        store_path: Path) -> None:
+    ack_file_for(store_path).write_text("{not json")
     serve_happy_path(fake, claimed=(1,))
-    report = make_engine(store, api, clock, db_path).run_cycle()
+    report = make_engine(store, api, clock, store_path).run_cycle()
     assert report.ok and report.claimed == 1
     assert [s.body for s in fake.seen if s.path == "/v1/queue/ack"] == [
         {"grant_id": "g", "case_ids": [1]}]

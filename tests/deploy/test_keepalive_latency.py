@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from cati_app.server.http_protocol import disable_nagle
-from tests.deploy.conftest import ServeProcess, shared_database
-from tests.e2e.live import LiveServer, free_port
+from tests.support.pg import migrated_database_url
+from tests.support.server_process import LiveServer, ServeProcess, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -48,7 +48,7 @@ def _back_to_back_ms(url: str, path: str) -> list[float]:
 @pytest.mark.parametrize(("backend", "workers"), SETUPS, ids=[f"{b}-{w}w" for b, w in SETUPS])
 def test_back_to_back_requests_do_not_wait_for_delayed_acks(
         backend: str, workers: int, tmp_path: Path) -> None:
-    with shared_database(backend, tmp_path) as url:
+    with migrated_database_url(backend, tmp_path, "keepalive.sqlite3") as url:
         LiveServer(database_url=url, workdir=tmp_path).seed(cases=0)
         server = ServeProcess(url, tmp_path / "server.log", free_port(), workers=workers)
         server.start()

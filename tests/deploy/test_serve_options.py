@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.deploy.conftest import ServeProcess
-from tests.e2e.live import ROOT, LiveServer, free_port
+from tests.support.constants import ROOT
+from tests.support.server_process import LiveServer, ServeProcess, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.deploy.conftest import CASES_PER_CLAIMER, PUSHED_CASES, Deployment
-from tests.e2e.live import ENUMERATOR, PASSWORD
-from tests.server.factories import attempt_item, claim_body, push_body
+from tests.deploy.deployment import CASES_PER_CLAIMER, PUSHED_CASES, Deployment
+from tests.support.constants import PASSWORD
+from tests.support.factories import attempt_item, claim_body, push_body
+from tests.support.server_process import ENUMERATOR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 CLAIMS_EACH, CASES_PER_CLAIM = 3, 3  # 9 asked per claimer, 8 there for each

@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
-from tests.server.conftest import PASSWORD
 from tests.server.factories import claim_body, push_body
+from tests.support.constants import PASSWORD
 
 
 class EnumeratorCalls:

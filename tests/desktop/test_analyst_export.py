@@ -10,13 +10,11 @@ from openpyxl import load_workbook
 
 from cati_app.desktop.shared.export_page import Download, ExportPage, plan_downloads
 from cati_app.desktop.worker import BackgroundRunner
-from tests.desktop.test_supervisor_cases import Server
-from tests.server.test_supervision_api import seed_service
+from tests.desktop.supervision_server import Server
+from tests.support.factories import seed_cid_service
 
 TODAY = date(2026, 6, 2)
 
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
 
 
 def open_page(qtbot, server: Server, target: Path, opened: list) -> ExportPage:
@@ -30,7 +28,7 @@ def open_page(qtbot, server: Server, target: Path, opened: list) -> ExportPage:
 
 def test_summary_workbook_downloads_with_progress_and_opens(qtbot, server: Server,
                                                            tmp_path: Path) -> None:
-    seed_service(server.ctx, "MIMO", "Move-in/Move-out")
+    seed_cid_service(server.ctx, "MIMO", "Move-in/Move-out")
     opened: list = []
     page = open_page(qtbot, server, tmp_path / "june", opened)
     seen: list[tuple[int, int, object]] = []
@@ -91,8 +89,8 @@ def test_several_services_are_one_request_and_one_file() -> None:
 
 def test_two_ticked_services_come_in_one_workbook(qtbot, server: Server,
                                                   tmp_path: Path) -> None:
-    seed_service(server.ctx, "MIMO", "Move-in/Move-out")
-    seed_service(server.ctx, "PASS", "Passport")
+    seed_cid_service(server.ctx, "MIMO", "Move-in/Move-out")
+    seed_cid_service(server.ctx, "PASS", "Passport")
     page = open_page(qtbot, server, tmp_path / "two.xlsx", [])
     page.set_services([("CID", "Service CID"), ("MIMO", "Move-in/Move-out"),
                        ("PASS", "Passport")])

@@ -21,8 +21,7 @@ from cati_app.desktop.enumerator.outcome_picker import OutcomePicker
 from cati_app.desktop.enumerator.sync_control import SyncController
 from cati_app.desktop.settings import REMINDER_CHECK_SECONDS
 from cati_app.desktop.worker import BackgroundRunner
-from tests.desktop.conftest import queue_case
-from tests.desktop.helpers import WAIT_MS, open_window, press, type_text
+from tests.desktop.helpers import WAIT_MS, open_window, press, queue_case, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

@@ -12,7 +12,7 @@ from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import Hello, PullResponse, SnapshotResponse
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.desktop.enumerator.controller import EnumeratorController
-from tests.desktop.conftest import MONDAY_10_THIMPHU, USERNAME, demo_cases
+from tests.desktop.helpers import MONDAY_10_THIMPHU, USERNAME, demo_cases
 
 DAY = timedelta(days=1)
 

@@ -18,9 +18,7 @@ from cati_app.desktop.settings import (
     THEME,
 )
 from cati_app.desktop.theme import apply_theme
-from tests.desktop.conftest import queue_case
-from tests.desktop.helpers import WAIT_MS, open_window
-from tests.desktop.test_interview_by_keyboard import RATINGS, start_interview
+from tests.desktop.helpers import RATINGS, WAIT_MS, open_window, queue_case, start_interview
 
 # --- dial command ----------------------------------------------------------------------------
 

@@ -24,11 +24,8 @@ from cati_app.desktop.supervisor.bulk import confirm_assign
 from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.helpers import open_window
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.factories import seed_cases
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.factories import seed_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "resources" / "translations" / "serve_cati_dz.ts"

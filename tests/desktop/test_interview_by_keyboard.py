@@ -7,24 +7,19 @@ from PySide6.QtCore import Qt
 
 from cati_app.client.store import LocalStore
 from cati_app.desktop.enumerator.controller import EnumeratorController
-from tests.desktop.conftest import USERNAME
-from tests.desktop.helpers import WAIT_MS, open_window, press, type_text
+from tests.desktop.helpers import (
+    RATINGS,
+    USERNAME,
+    WAIT_MS,
+    open_window,
+    press,
+    start_interview,
+    type_text,
+)
 
 ENTER = Qt.Key.Key_Return
 CTRL = Qt.KeyboardModifier.ControlModifier
-RATINGS = {"acc_info": "5", "acc_reach": "4", "time_wait": "3", "time_turnaround": "2",
-           "att_welcome": "1", "att_courtesy": "dk", "int_fair": "ref", "int_payment": "4",
-           "fb_channels": "5", "fb_willing": "3"}
 KEY_OF = {"dk": "D", "ref": "R"}
-
-
-def start_interview(qtbot, window, case_id: int):
-    assert window.queue.select_case(case_id)
-    window.queue.table.setFocus()
-    press(qtbot, window, Qt.Key.Key_D, CTRL)  # dial first, as at the desk
-    press(qtbot, window, Qt.Key.Key_I, CTRL)
-    qtbot.waitUntil(lambda: window.runner_widget is not None, timeout=WAIT_MS)
-    return window.runner_widget
 
 
 def test_whole_interview_by_keyboard_saves_every_answer(qtbot, controller, dialer, settings,

@@ -11,12 +11,8 @@ from sqlalchemy import select
 from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImportDialog
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import QuestionnaireVersion
-from tests.desktop.test_supervisor_app import sign_in
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.test_questionnaire_import import BROKEN, SHIPPED, write_workbook
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server, sign_in
+from tests.support.workbooks import BROKEN, SHIPPED, write_workbook
 
 
 def open_dialog(qtbot, server: Server, chosen: Path) -> QuestionnaireImportDialog:

@@ -5,26 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from cati_app.client.api import ApiClient
 from cati_app.desktop.analyst.window import AnalystWindow
-from cati_app.desktop.app import AppSession, LoginResult
 from cati_app.desktop.supervisor.window import SupervisorWindow
-from cati_app.desktop.worker import BackgroundRunner
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.conftest import PASSWORD
-from tests.server.factories import seed_cases
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
-
-
-def sign_in(qtbot, server: Server, settings, username: str) -> AppSession:
-    api = ApiClient(server.url, timeout=10)
-    token = api.login(username, PASSWORD, f"dev-{username}")
-    session = AppSession(settings, BackgroundRunner(), None)
-    session.open_workspace(LoginResult(server.url, api, token, f"dev-{username}"))
-    qtbot.addWidget(session.window)
-    return session
+from tests.desktop.supervision_server import WAIT_MS, Server, sign_in
+from tests.support.constants import PASSWORD
+from tests.support.factories import seed_cases
 
 
 @pytest.mark.parametrize(("username", "kind"), [("sup", SupervisorWindow),

@@ -16,13 +16,9 @@ from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
 from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
 from tests.desktop.enumerator_calls import EnumeratorCalls
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.conftest import TUESDAY_10AM
-from tests.server.factories import attempt_item, seed_cases
-from tests.server.test_supervision_api import load_case
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.constants import TUESDAY_10AM
+from tests.support.factories import attempt_item, load_case, seed_cases
 
 
 def test_a_released_case_is_listed_with_the_reason_and_reassigned(qtbot, server: Server):

@@ -1,76 +1,18 @@
 """The case browser end to end against the real server on a loopback port: paging, the
 reassign flow with its confirmation and forced-reassign reason, return to pool, priority.
-
-The fixtures here (a migrated, seeded server database, the live server, a logged-in
-SupervisorApi) are shared with the other supervisor and analyst test files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from sqlalchemy import text
 
-from cati_app.client.api import ApiClient
-from cati_app.client.supervisor_api import SupervisorApi
-from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Role
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
 from cati_app.desktop.supervisor.case_dialogs import ConfirmDialog, EnumeratorDialog
 from cati_app.desktop.worker import BackgroundRunner
-from cati_app.server.app import create_app
-from cati_app.server.context import AppContext
-from cati_app.server.db import make_engine, transaction
-from cati_app.server.migrate import upgrade
-from cati_app.server.services.accounts import users
-from cati_app.server.settings import Settings as ServerSettings
-from tests.server.conftest import PASSWORD, TUESDAY_10AM, LiveServer
-from tests.server.factories import seed_cases
-from tests.server.test_supervision_api import give, load_case, seed_service
-
-WAIT_MS = 10_000
-
-
-@dataclass
-class Server:
-    ctx: AppContext
-    url: str
-    ids: dict[str, int]
-    service_id: int
-
-    def api(self, username: str = "sup") -> SupervisorApi:
-        client = ApiClient(self.url, timeout=10)
-        client.login(username, PASSWORD, f"dev-{username}")
-        return SupervisorApi(client)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """The real app on a fresh migrated SQLite file, served by uvicorn on a loopback port,
-    with a supervisor, an analyst, two enumerators and the CID service."""
-    settings = ServerSettings(database_url=f"sqlite:///{tmp_path / 'server.sqlite3'}",
-                              argon2_time_cost=1, argon2_memory_kib=64, pool_size=5)
-    engine = make_engine(settings.database_url, settings.pool_size)
-    upgrade(engine)
-    ctx = AppContext.build(settings, FixedClock(TUESDAY_10AM), engine=engine)
-    ids = {}
-    with transaction(ctx.sessions) as session:
-        for username, role, name in (("sup", Role.supervisor, "Sonam Wangmo"),
-                                     ("ana", Role.analyst, "Tashi Phuntsho"),
-                                     ("enum1", Role.enumerator, "Karma Dorji"),
-                                     ("enum2", Role.enumerator, "Pema Choden")):
-            ids[username] = users.create_user(session, ctx.hasher, username=username,
-                                              password=PASSWORD, role=role, full_name=name,
-                                              at=ctx.clock.now()).id
-    service_id = seed_service(ctx)
-    with LiveServer(create_app(settings, ctx=ctx)) as live:
-        yield Server(ctx, live.url, ids, service_id)
-    engine.dispose()
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.factories import give, load_case, seed_cases
 
 
 def open_browser(qtbot, server: Server, page_size: int = 200) -> CaseBrowser:

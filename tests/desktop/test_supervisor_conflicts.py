@@ -13,12 +13,15 @@ from cati_app.desktop.supervisor.review_page import ReviewPage
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import AuditEntry, CaseState, ContactAttempt
 from tests.desktop.enumerator_calls import EnumeratorCalls
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.factories import attempt_item, seed_cases
-from tests.server.test_supervision_api import load_case, seed_case, seed_conflict, seed_version
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.factories import (
+    attempt_item,
+    load_case,
+    seed_case,
+    seed_cases,
+    seed_conflict,
+    seed_version,
+)
 
 
 def late_refusal(server: Server) -> int:

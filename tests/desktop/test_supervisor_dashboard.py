@@ -18,16 +18,20 @@ from cati_app.desktop.shared.dashboard import REFRESH_SECONDS, DashboardPage, lo
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.models import CaseState
 from tests.desktop.enumerator_calls import EnumeratorCalls
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.factories import COMPLETE_ANSWERS, attempt_item, seed_cases
-from tests.server.test_reports_api import attempt
-from tests.server.test_supervision_api import give, seed_case, seed_version
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.factories import (
+    COMPLETE_ANSWERS,
+    attempt_item,
+    give,
+    seed_attempt,
+    seed_case,
+    seed_cases,
+    seed_version,
+)
 
 #: a weaker interview than COMPLETE_ANSWERS, so the mean is not one interview's score
 LOWER = {**COMPLETE_ANSWERS, "acc_info": "1", "acc_reach": "2", "att_welcome": "1"}
 
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def seeded(server: Server) -> Server:
     seed_version(ctx, first, enum1, primary=True, answers=COMPLETE_ANSWERS)
     seed_version(ctx, second, enum2, primary=True, answers=LOWER)
     for minutes in (10, 40, 150):
-        attempt(ctx, held, enum1, now - timedelta(minutes=minutes))
+        seed_attempt(ctx, held, enum1, now - timedelta(minutes=minutes))
     return server
 
 

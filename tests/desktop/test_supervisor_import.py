@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
 from cati_app.desktop.worker import BackgroundRunner
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
+from tests.desktop.supervision_server import WAIT_MS, Server
 
 CALLS = (
     "Name,Phone,Dzongkhag,Notes\n"
@@ -18,8 +18,6 @@ CALLS = (
     "Sonam Wangmo,+975 77 65 43 21,Paro,\n"
 )
 
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
 
 
 def open_dialog(qtbot, server: Server, saved_to: Path | None = None) -> SampleImportDialog:

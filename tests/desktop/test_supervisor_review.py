@@ -11,8 +11,8 @@ from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, InterviewVersion
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.test_supervision_api import (
+from tests.desktop.supervision_server import WAIT_MS, Server
+from tests.support.factories import (
     give,
     load_case,
     primaries,
@@ -24,8 +24,6 @@ from tests.server.test_supervision_api import (
 FIRST = {"consent": "yes", "acc_info": "4", "acc_reach": "5"}
 SECOND = {"consent": "yes", "acc_info": "2", "acc_reach": "5", "time_wait": "3"}
 
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
 
 
 def review_status(server: Server, version_uuid: str) -> tuple[str, str]:

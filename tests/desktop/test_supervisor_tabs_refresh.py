@@ -13,12 +13,8 @@ from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.dashboard import REFRESH_SECONDS
 from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.server.models import CaseState
-from tests.desktop.test_supervisor_app import sign_in
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.test_supervision_api import seed_case, seed_conflict, seed_version
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server, sign_in
+from tests.support.factories import seed_case, seed_conflict, seed_version
 
 
 def titles(window: SupervisorWindow) -> list[str]:

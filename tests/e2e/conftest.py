@@ -1,6 +1,6 @@
 """End-to-end fixtures: ``live_server`` is the real server (uvicorn in a subprocess) on a free
 loopback port, on a fresh migrated and seeded database: SQLite always, PostgreSQL too when
-CATI_TEST_PG_URL is set. See tests/e2e/live.py."""
+CATI_TEST_PG_URL is set. See tests/support/server_process.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.live import LiveServer, backends, running_server
+from tests.support.pg import backends
+from tests.support.server_process import LiveServer, running_server
 
 
 @pytest.fixture(params=backends())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cati_app.client.api import ApiClient, AuthExpired, ServerUnavailable
-from tests.e2e.live import ENUMERATOR, PASSWORD, LiveServer
+from tests.support.constants import PASSWORD
+from tests.support.server_process import ENUMERATOR, LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.server.factories import attempt_item, interview_item
+from tests.support.factories import attempt_item, interview_item
 
 
 @dataclass

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.models import FeedChange, User
-from tests.server.conftest import PASSWORD
-from tests.server.factories import interview_item, push_body, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import interview_item, push_body, seed_cases, seed_service
 
 ROUNDS = 3
 READERS = 3

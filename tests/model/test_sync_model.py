@@ -8,12 +8,11 @@ invariants below hold; at the end the same scenario is replayed on a fresh serve
 fault, and every answer and the final state must be the same (so the result does not depend
 on duplication, lost replies or reordering).
 
-SQLite always; PostgreSQL with fewer examples when CATI_TEST_PG_URL is set; CATI_SOAK=1 for
-many more examples."""
+SQLite always; PostgreSQL with fewer examples when CATI_TEST_PG_URL is set. CI runs 12 examples
+(3 on PostgreSQL) of 25 steps; CATI_SOAK=1 (``./tasks soak``) runs 200 (40) of 40 steps."""
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import timedelta
 from typing import Any
@@ -41,9 +40,12 @@ from cati_app.server.models import (
 )
 from tests.model.client_model import ClientModel
 from tests.model.world import SUPERVISOR, World, replay, summarise
-from tests.server.conftest import backends
+from tests.support.pg import backends
+from tests.support.soak import scaled, soak
 
-SOAK = bool(os.environ.get("CATI_SOAK"))
+SOAK = bool(soak())
+#: examples per backend: CI, and soak
+EXAMPLES = scaled({"sqlite": 12, "postgres": 3}, {"sqlite": 200, "postgres": 40})
 ENUMERATORS = ["e0", "e1", "e2"]
 WHO = st.sampled_from(range(len(ENUMERATORS)))
 FAULTS = st.sampled_from(["none", "duplicate", "lost_reply", "reorder"])
@@ -277,7 +279,7 @@ def _interleave(items: list[dict[str, Any]], rng: random.Random) -> list[dict[st
 
 @pytest.mark.parametrize("backend", backends())
 def test_sync_survives_a_faulty_network(backend: str) -> None:
-    examples = {"sqlite": 25, "postgres": 5}[backend] * (8 if SOAK else 1)
+    examples = EXAMPLES[backend]
     model = type(f"SyncModel_{backend}", (SyncModel,), {"backend": backend})
     run_state_machine_as_test(model, settings=settings(
         max_examples=examples, stateful_step_count=40 if SOAK else 25, deadline=None,

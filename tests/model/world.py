@@ -9,14 +9,14 @@ the model-based test compares the two worlds' results and final states."""
 from __future__ import annotations
 
 import tempfile
-import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import Role
@@ -27,8 +27,9 @@ from cati_app.server.migrate import upgrade
 from cati_app.server.models import Case, Conflict, ContactAttempt, InterviewVersion, PushedItem
 from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings
-from tests.server.conftest import PASSWORD, PG_URL, TUESDAY_10AM
-from tests.server.factories import seed_cases, seed_service
+from tests.support.constants import PASSWORD, TUESDAY_10AM
+from tests.support.factories import seed_cases, seed_service
+from tests.support.pg import migrated_database_url
 
 SUPERVISOR = "boss"
 CASES = 6
@@ -54,12 +55,13 @@ class World:
 
     def __post_init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="cati-model-")
-        self._schema = ""
-        url = self._database_url()
+        self._database = ExitStack()
+        url = self._database.enter_context(
+            migrated_database_url(self.backend, Path(self._folder.name)))
         settings = Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=64,
                             pool_size=2, token_hours=24 * 30)
         engine = make_engine(url, settings.pool_size)
-        upgrade(engine)
+        upgrade(engine)  # a no-op on the migrated copy
         self.clock = FixedClock(TUESDAY_10AM)
         self.ctx = AppContext.build(settings, self.clock, engine=engine)
         self.client = TestClient(create_app(settings, ctx=self.ctx))
@@ -71,15 +73,6 @@ class World:
         self.headers = {name: self._login(name) for name in [SUPERVISOR, *self.enumerators]}
         self.case_ids = seed_cases(self.ctx, seed_service(self.ctx), CASES)
 
-    def _database_url(self) -> str:
-        if self.backend == "sqlite":
-            return f"sqlite:///{Path(self._folder.name) / 'server.sqlite3'}"
-        self._schema = f"m_{uuid.uuid4().hex[:12]}"
-        with create_engine(PG_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA {self._schema}"))
-        sep = "&" if "?" in PG_URL else "?"
-        return f"{PG_URL}{sep}options=-csearch_path%3D{self._schema}"
-
     def _login(self, name: str) -> dict[str, str]:
         r = self.client.post("/v1/auth/token", json={"username": name, "password": PASSWORD,
                                                       "device_id": f"dev-{name}"})
@@ -89,11 +82,7 @@ class World:
     def close(self) -> None:
         self.client.close()
         self.ctx.engine.dispose()
-        if self._schema:
-            engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(text(f"DROP SCHEMA {self._schema} CASCADE"))
-            engine.dispose()
+        self._database.close()
         self._folder.cleanup()
 
     # --- requests -------------------------------------------------------------------------

@@ -6,7 +6,6 @@ client's own memory (tests/reliability/offline_child.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
@@ -27,15 +26,6 @@ INDICATORS = ("acc_info", "acc_reach", "time_wait", "time_turnaround", "att_welc
 ANSWERS: dict[str, Any] = {"consent": "yes", "availed": "yes", "complaint": "no",
                            "comment": "quick service",
                            **{name: str(1 + i % 5) for i, name in enumerate(INDICATORS)}}
-
-
-def soak() -> str:
-    return os.environ.get("CATI_SOAK", "")
-
-
-def scaled(ci: int, full: int) -> int:
-    """``ci`` in a normal run, ``full`` in a soak run (CATI_SOAK set)."""
-    return full if soak() else ci
 
 
 class Desk:

@@ -16,7 +16,7 @@ from cati_app.core.clock import SystemClock
 from cati_app.core.protocol import ChangeType, ConflictNoticeBody
 from cati_app.server.db import make_session_factory, transaction
 from cati_app.server.feed import append_change
-from tests.e2e.live import ENUMERATOR
+from tests.support.server_process import ENUMERATOR
 
 #: the description of injected feed notices; the client logs it, which the checks look for
 MARKER = "reliability marker"

@@ -26,9 +26,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cati_app.client.api import ApiClient
-from tests.e2e.live import ENUMERATOR, PASSWORD
-from tests.reliability.conftest import start_server
-from tests.reliability.desk import DEVICE, Desk, soak
+from tests.reliability.desk import DEVICE, Desk
 from tests.reliability.helpers import (
     feed_of,
     inject_notices,
@@ -40,6 +38,9 @@ from tests.reliability.helpers import (
     user_id,
 )
 from tests.reliability.kill_child import churn
+from tests.support.constants import PASSWORD
+from tests.support.server_process import ENUMERATOR, start_server
+from tests.support.soak import kills
 
 SEED = 6_0402
 NOTICES_PER_KILL = 12
@@ -47,10 +48,7 @@ MAX_LIFE = 0.6  # seconds a child may live before its kill
 
 
 def _kills() -> int:
-    value = soak()
-    if not value:
-        return 200
-    return int(value) if value.isdigit() and int(value) > 1 else 2000
+    return kills(200, 2000)
 
 
 def _run_and_kill(db_path: Path, base_url: str, token: str, seed: int, life: float

@@ -19,8 +19,8 @@ from pathlib import Path
 from cati_app.core.clock import as_utc
 from cati_app.core.scheduling import CallingRules
 from cati_app.desktop.enumerator.controller import EnumeratorController
-from tests.reliability.conftest import start_server
 from tests.reliability.desk import ENUMERATOR, Desk
+from tests.support.server_process import start_server
 
 CASES = 20
 SKEWED = 10

@@ -23,7 +23,7 @@ from cati_app.client.store import LocalStore, StoreError
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import MAX_ANSWER_CHARS, ConflictNotice, ConflictNoticeBody
 from cati_app.core.questionnaire import default_questionnaire
-from tests.client.conftest import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
+from tests.client.helpers import COMPLETE_ANSWERS, TUESDAY_10AM, USERNAME, queue_case
 
 #: what a person reading the error must be told to do, per fault
 ADVICE = {"disk full": "free some disk space", "read-only": "read-only"}

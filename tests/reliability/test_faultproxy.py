@@ -13,7 +13,6 @@ import pytest
 
 from cati_app.client.api import ApiClient, ServerUnavailable
 from cati_app.core.protocol import ItemKind, PushItem, PushRequest
-from tests.e2e.live import LiveServer, running_server
 from tests.reliability.desk import DEVICE, ENUMERATOR, PASSWORD, Desk, finish_interviews
 from tests.reliability.faultproxy import (
     DROP_RESPONSE,
@@ -34,6 +33,7 @@ from tests.reliability.helpers import (
     unapplied_below_cursor,
     user_id,
 )
+from tests.support.server_process import LiveServer, running_server
 
 
 @pytest.fixture(scope="module")

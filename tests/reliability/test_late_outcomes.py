@@ -16,9 +16,10 @@ from typing import Any
 import requests
 
 from cati_app.client.store import work
-from tests.e2e.live import OTHER_ENUMERATOR, PASSWORD, SUPERVISOR
-from tests.reliability.conftest import start_server
-from tests.reliability.desk import Desk, scaled
+from tests.reliability.desk import Desk
+from tests.support.constants import PASSWORD
+from tests.support.server_process import OTHER_ENUMERATOR, SUPERVISOR, start_server
+from tests.support.soak import scaled
 
 
 def _login(base_url: str, username: str) -> dict[str, str]:

@@ -1,24 +1,25 @@
-"""Lost replies (issue 6): 1,000 interviews pushed by the real SyncEngine through a proxy that
-drops 30% of the push replies *after* the server committed them. The client cannot tell a lost
-reply from a lost request, so it sends the batch again; the server must answer the replay with
-``duplicate`` and create nothing. End state: exactly 1,000 interviews on the server, none
-twice, the outbox empty, every item settled.
+"""Lost replies (issue 6): 1,000 interviews (400 in CI) pushed by the real SyncEngine through a
+proxy that drops 30% of the push replies *after* the server committed them. The client cannot
+tell a lost reply from a lost request, so it sends the batch again; the server must answer the
+replay with ``duplicate`` and create nothing. End state: exactly that many interviews on the
+server, none twice, the outbox empty, every item settled.
 
 The proxy advertises 20 items per batch in hello (the server allows 200), so the 1,000 items
-travel in ~50 batches and about 15 replies are lost, not one or two."""
+travel in ~50 batches and about 15 replies are lost, not one or two. That is the soak size
+(``CATI_SOAK``); CI sends 400 interviews 10 to a batch: ~40 batches, about 12 replies lost."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.live import LiveServer
-from tests.reliability.conftest import start_server
 from tests.reliability.desk import Desk, finish_interviews
 from tests.reliability.faultproxy import DROP_RESPONSE, FaultProxy, drop_responses
 from tests.reliability.helpers import local_db, outbox_uuids
+from tests.support.server_process import LiveServer, start_server
+from tests.support.soak import scaled
 
-INTERVIEWS = 1000
-BATCH = 20
+INTERVIEWS = scaled(400, 1000)
+BATCH = scaled(10, 20)
 SEED = 6_030
 
 

@@ -22,8 +22,6 @@ from cati_app.client.sync import SyncReport
 from cati_app.core.clock import SystemClock
 from cati_app.server.db import make_session_factory, transaction
 from cati_app.server.services.cases.supervision import Actor, assign_cases
-from tests.e2e.live import OTHER_ENUMERATOR, SUPERVISOR, LiveServer
-from tests.reliability.conftest import start_server
 from tests.reliability.desk import Desk, finish_interviews
 from tests.reliability.helpers import (
     pushed_uuids,
@@ -31,10 +29,14 @@ from tests.reliability.helpers import (
     stored_twice,
     user_id,
 )
+from tests.support.server_process import OTHER_ENUMERATOR, SUPERVISOR, LiveServer, start_server
+from tests.support.soak import scaled
 
 WORKED, RELEASED = 18, 10  # 18 × (4 attempts + 1 interview) + 10 releases = 100 items
 STALE = 2  # of the worked cases, reassigned on the server before the push
-FRACTIONS = (0.1, 0.3, 0.5, 0.7, 0.9, 1.3)  # of a normal batch's duration
+#: when the kill comes, as a fraction of a normal batch's duration: early, mid-batch and after
+#: the commit in CI; a finer spread in a soak run
+FRACTIONS = scaled((0.1, 0.5, 1.3), (0.1, 0.3, 0.5, 0.7, 0.9, 1.3))
 
 
 def test_server_killed_mid_batch_keeps_items_whole_and_retries_converge(

@@ -4,7 +4,7 @@ own, so its peak RSS is measured) must finish, never send a request over the lim
 advertised (checked at the proxy, which advertises tighter limits than the server's so that
 both the item and the byte limit bind), and keep its memory bounded.
 
-CI size: 2,000 pending items and 400 changes; ``CATI_SOAK`` runs 10,000 and 2,000."""
+CI size: 1,000 pending items and 200 changes; ``CATI_SOAK`` runs 10,000 and 2,000."""
 
 from __future__ import annotations
 
@@ -17,9 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.e2e.live import ROOT, LiveServer
-from tests.reliability.conftest import start_server
-from tests.reliability.desk import Desk, finish_interviews, scaled
+from tests.reliability.desk import Desk, finish_interviews
 from tests.reliability.faultproxy import PASS, FaultProxy
 from tests.reliability.helpers import (
     feed_of,
@@ -31,9 +29,12 @@ from tests.reliability.helpers import (
     unapplied_below_cursor,
     user_id,
 )
+from tests.support.constants import ROOT
+from tests.support.server_process import LiveServer, start_server
+from tests.support.soak import scaled
 
-ITEMS = scaled(2_000, 10_000)
-CHANGES = scaled(400, 2_000)
+ITEMS = scaled(1_000, 10_000)
+CHANGES = scaled(200, 2_000)
 PER_CASE = 5  # 4 attempts and an interview
 LIMITS = {"max_items_per_batch": 100, "max_batch_bytes": 30_000}
 #: the client's peak resident memory may not exceed this (MiB), whatever the backlog

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cati_app.core.protocol import Role
-from tests.server.conftest import TUESDAY_10AM
-from tests.server.factories import (
+from tests.support.constants import TUESDAY_10AM
+from tests.support.factories import (
     attempt_item,
     claim_body,
     interview_item,

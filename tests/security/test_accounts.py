@@ -22,7 +22,7 @@ from cati_app.server.migrate import upgrade
 from cati_app.server.models import AuditEntry
 from cati_app.server.services.ops.demo import DEMO_PASSWORD
 from cati_app.server.settings import Settings
-from tests.server.conftest import PASSWORD
+from tests.support.constants import PASSWORD
 
 ADMIN_PASSWORD = "a long admin passphrase"
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from cati_app.server.models import Case, ContactAttempt, QuarantinedItem
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
 def _setup(ctx, client, make_user, login, n: int = 2):  # type: ignore[no-untyped-def]

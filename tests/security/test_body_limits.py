@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from cati_app.core.protocol import MAX_ITEMS_PER_BATCH
 from cati_app.server.models import ContactAttempt, PushedItem
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 #: one past the largest signed 64-bit integer: neither SQLite nor PostgreSQL stores it
 TOO_BIG = 2**63

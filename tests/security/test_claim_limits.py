@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from cati_app.core.protocol import Role
 from cati_app.server.models import AuditEntry, Case, CaseFlag
-from tests.server.conftest import PASSWORD
-from tests.server.factories import claim_body, push_body, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import claim_body, push_body, seed_cases, seed_service
 
 
 def _claim(client: Any, auth: dict[str, str], n: int, device: str) -> list[int]:

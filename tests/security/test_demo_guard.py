@@ -19,8 +19,8 @@ from cati_app.server.errors import Conflict
 from cati_app.server.models import Case, User
 from cati_app.server.services.accounts import users
 from cati_app.server.services.ops.demo import DemoResult, real_data, seed_demo
-from tests.server.conftest import PASSWORD
-from tests.server.factories import seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import seed_cases, seed_service
 
 ROOT = Path(__file__).resolve().parents[2]
 

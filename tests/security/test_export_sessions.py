@@ -24,14 +24,8 @@ from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, InterviewVersion
 from cati_app.server.services.reporting import exports as export_service
 from cati_app.server.services.reporting import reporting
-from tests.server.conftest import PASSWORD
-from tests.server.factories import (
-    attempt_item,
-    claim_body,
-    push_body,
-    seed_cases,
-    seed_service,
-)
+from tests.support.constants import PASSWORD
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 INTERVIEWS = 30
 

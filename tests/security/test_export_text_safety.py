@@ -25,7 +25,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import CaseState, ContactAttempt, InterviewVersion, User
 from cati_app.server.services.cases.sample_import import ImportReport, Problem, write_report
-from tests.server.test_supervision_api import seed_case, seed_service
+from tests.support.factories import seed_case, seed_cid_service
 
 START = datetime(2026, 6, 1, 3, 30, tzinfo=UTC)
 FORMULAS = ["=1+1", "+SUM(1,2)", "-2+3", "@SUM(1)", '=HYPERLINK("http://x.example","y")',
@@ -41,7 +41,7 @@ def _answers(comment: str, complaint: str) -> dict[str, Any]:
 def _store(ctx: AppContext, make_user: Callable[..., int], *, service_name: str,
            office: str, full_name: str, comment: str, complaint: str, note: str) -> int:
     user_id = make_user("karma", Role.enumerator, full_name=full_name)
-    service_id = seed_service(ctx, "CID", service_name)
+    service_id = seed_cid_service(ctx, "CID", service_name)
     case_id = seed_case(ctx, service_id, office=office, dzongkhag=office,
                         respondent_name=office, disposition_code="1.1",
                         state=CaseState.CLOSED)

@@ -3,9 +3,9 @@ old feed entries once the case moved on (both backends)."""
 
 from __future__ import annotations
 
-from tests.server.factories import assign_via_api as _assign
-from tests.server.factories import load_case as _case
-from tests.server.factories import seed_cases, seed_service
+from tests.support.factories import assign_via_api as _assign
+from tests.support.factories import load_case as _case
+from tests.support.factories import seed_cases, seed_service
 
 
 def test_a_former_holder_no_longer_reads_the_cases_contact_details_from_the_feed(

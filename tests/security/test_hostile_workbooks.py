@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch
 from cati_app.server.services.cases import sample_readers
-from tests.server.factories import seed_service
-from tests.server.test_cli import Cli
-from tests.server.test_questionnaire_import import CHOICES, SURVEY, write_workbook
+from tests.support.cli import Cli
+from tests.support.factories import seed_service
+from tests.support.workbooks import CHOICES, SURVEY, write_workbook
 
 SHEET = "xl/worksheets/sheet1.xml"
 SAMPLE_URL = "/v1/samples/import"

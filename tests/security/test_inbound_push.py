@@ -16,7 +16,7 @@ from cati_app.core.protocol import (
     MAX_INTERVIEW_CHARS,
 )
 from cati_app.server.models import ContactAttempt, InterviewVersion, QuarantinedItem
-from tests.server.factories import (
+from tests.support.factories import (
     COMPLETE_ANSWERS,
     attempt_item,
     claim_body,

@@ -17,7 +17,7 @@ from cati_app.core.protocol import (
     ContactAttemptPayload,
     InterviewVersionPayload,
 )
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
 @pytest.mark.parametrize("when", [1780372800, 1780372800.5, "1780372800", True])

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.live import FAST_HASHING, PASSWORD, ROOT, SUPERVISOR, LiveServer, free_port
+from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
+from tests.support.server_process import SUPERVISOR, LiveServer, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

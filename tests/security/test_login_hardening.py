@@ -22,7 +22,8 @@ from cati_app.server.migrate import upgrade
 from cati_app.server.models import LoginFailure
 from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings
-from tests.server.conftest import PASSWORD, LiveServer
+from tests.support.constants import PASSWORD
+from tests.support.server_thread import InThreadServer
 
 #: enough Argon2 work that hashing, not the database, decides how long a login takes
 SLOW_HASHING = {"argon2_time_cost": 2, "argon2_memory_kib": 16 * 1024}
@@ -92,7 +93,7 @@ def throttled_ctx(settings: Settings, clock) -> Iterator[AppContext]:  # type: i
 def test_twenty_parallel_guesses_are_not_all_checked_when_the_limit_is_five(
         throttled_ctx: AppContext) -> None:
     _add_user(throttled_ctx, "victim")
-    with LiveServer(create_app(throttled_ctx.settings, ctx=throttled_ctx)) as server:
+    with InThreadServer(create_app(throttled_ctx.settings, ctx=throttled_ctx)) as server:
         def guess(i: int) -> int:
             return requests.post(f"{server.url}/v1/auth/token", timeout=60, json={
                 "username": "victim", "password": f"guess number {i}",

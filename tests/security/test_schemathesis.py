@@ -2,14 +2,14 @@
 document, with generated valid and invalid inputs, authenticated with a real token of a role
 the operation serves. No 5xx; every response matches the documented schema and content type.
 
-CI runs a bounded number of examples per operation; CATI_SOAK=1 runs many more. (The
+CI runs 6 examples per operation and generation mode; CATI_SOAK=1 (``./tasks soak``) runs
+300. (The
 schemathesis pytest plugin does not run on pytest 9, so the operations are driven here with
 their hypothesis strategies.)"""
 
 from __future__ import annotations
 
 import contextlib
-import os
 
 import requests
 import schemathesis
@@ -22,10 +22,11 @@ from schemathesis.checks import (
 )
 
 from cati_app.core.protocol import Role
-from tests.server.factories import seed_cases, seed_service
+from tests.support.factories import seed_cases, seed_service
+from tests.support.soak import scaled, soak
 
-SOAK = bool(os.environ.get("CATI_SOAK"))
-EXAMPLES = 300 if SOAK else 12
+SOAK = bool(soak())
+EXAMPLES = scaled(6, 300)
 #: tags served to enumerators (queue, push, pull); every other operation is fuzzed as an admin,
 #: the one role that may call all of them
 ENUMERATOR_TAGS = {"queue", "sync"}

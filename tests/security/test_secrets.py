@@ -9,7 +9,7 @@ import phonenumbers
 from sqlalchemy import String, Text, select
 
 from cati_app.server.models import AuthToken, Base
-from tests.server.factories import (
+from tests.support.factories import (
     attempt_item,
     claim_body,
     interview_item,

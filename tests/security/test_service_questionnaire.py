@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import default_questionnaire
-from tests.server.factories import claim_body, seed_cases
+from tests.support.factories import claim_body, seed_cases
 
 
 @pytest.fixture

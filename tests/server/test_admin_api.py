@@ -13,15 +13,15 @@ from cati_app.core.protocol import ChangeType, Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.models import CaseState
-from tests.server.conftest import PASSWORD
-from tests.server.test_supervision_api import (
+from tests.support.constants import PASSWORD
+from tests.support.factories import (
     assert_error,
     audits,
     feed,
     give,
     load_case,
     seed_case,
-    seed_service,
+    seed_cid_service,
 )
 
 
@@ -70,7 +70,7 @@ def test_deactivate_revokes_access_and_returns_held_cases(
         make_user: Callable[..., int], login: Callable[..., dict[str, str]]) -> None:
     karma = make_user("karma")
     karma_headers = login("karma")
-    case_id = seed_case(ctx, seed_service(ctx))
+    case_id = seed_case(ctx, seed_cid_service(ctx))
     give(ctx, case_id, karma)
     response = client.post("/v1/admin/users/karma/deactivate", headers=admin)
     assert response.status_code == 200, response.text

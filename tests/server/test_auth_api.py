@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cati_app.server.models import AuthToken
-from tests.server.conftest import PASSWORD
+from tests.support.constants import PASSWORD
 
 
 def _login(client, username, password=PASSWORD, device="dev-1"):

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cati_app.core.protocol import Role
-from tests.server.test_supervision_api import assert_error
+from tests.support.factories import assert_error
 
 SUPERVISION = frozenset({Role.supervisor, Role.admin})
 ANALYSIS = frozenset({Role.analyst, Role.supervisor, Role.admin})

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, make_url, text
 
 from cati_app.server.context import AppContext
 from cati_app.server.services.ops.backup import BackupError, backup, pg_dump_command
-from tests.server.conftest import PG_URL
-from tests.server.factories import seed_cases, seed_service
+from tests.support.factories import seed_cases, seed_service
+from tests.support.pg import PG_URL
 
 CASES = 25
 

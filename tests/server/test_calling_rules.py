@@ -15,8 +15,8 @@ from cati_app.core.scheduling import CallingRules
 from cati_app.server import context
 from cati_app.server.context import AppContext
 from cati_app.server.models import AuditEntry, Case
-from tests.server.conftest import PASSWORD
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 #: an hour's retry after no answer instead of three, and Wednesday 3 June 2026 a holiday
 NEW_RULES = {"retry_delays_minutes": {"no_answer": 60},

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from cati_app.core.protocol import Role
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
 def _reassigned(ctx, client, make_user, login):  # type: ignore[no-untyped-def]

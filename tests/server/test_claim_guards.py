@@ -10,7 +10,7 @@ from typing import Any
 
 from cati_app.core.protocol import Role
 from cati_app.server.models import Case, CaseExclusion
-from tests.server.factories import claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import claim_body, push_body, seed_cases, seed_service
 
 
 def _claim(client: Any, auth: dict[str, str], n: int, device: str) -> list[int]:

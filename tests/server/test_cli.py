@@ -3,7 +3,6 @@ CATI_DATABASE_URL. Mistakes exit 2 with one line on stderr, never a traceback.""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -14,39 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from cati_app.server.migrate import head_revision
 from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch, Service, User
+from tests.support.cli import Cli
 
 pytestmark = pytest.mark.timeout(120)
-
-
-class Cli:
-    def __init__(self, tmp_path: Path) -> None:
-        self.database = tmp_path / "cli.sqlite3"
-        self.env = os.environ | {"CATI_DATABASE_URL": f"sqlite:///{self.database}",
-                                 "CATI_ARGON2_TIME_COST": "1", "CATI_ARGON2_MEMORY_KIB": "64"}
-
-    def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "cati_app.server.cli", *args]
-
-    def __call__(self, *args: str, stdin: str = "", env: dict[str, str] | None = None
-                 ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*args), input=stdin, capture_output=True,
-                              text=True, env=env or self.env, timeout=60, check=False)
-
-    def count(self, query) -> int:  # type: ignore[no-untyped-def]
-        engine = create_engine(f"sqlite:///{self.database}")
-        try:
-            with Session(engine) as session:
-                return session.scalar(query) or 0
-        finally:
-            engine.dispose()
-
-    def session(self) -> Session:
-        return Session(create_engine(f"sqlite:///{self.database}"))
 
 
 @pytest.fixture

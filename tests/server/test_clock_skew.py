@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cati_app.core.protocol import Role
 from cati_app.server.models import Case, ContactAttempt, InterviewVersion
 from cati_app.server.models import Conflict as ConflictRow
-from tests.server.factories import (
+from tests.support.factories import (
     attempt_item,
     claim_body,
     interview_item,

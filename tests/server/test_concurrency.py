@@ -12,8 +12,8 @@ import requests
 from sqlalchemy import func, select
 
 from cati_app.server.models import Assignment, Case, ContactAttempt, PushedItem
-from tests.server.conftest import PASSWORD
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
 def _token(url: str, username: str) -> dict[str, str]:

@@ -11,9 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cati_app.server.models import Case, ContactAttempt
-from tests.server.factories import assign_via_api as _assign
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
-from tests.server.factories import load_case as _case
+from tests.support.factories import assign_via_api as _assign
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.factories import load_case as _case
 
 
 def _claim(client, auth, n, device_id):
@@ -56,7 +56,7 @@ def test_snapshot_holds_what_the_enumerator_holds_now_and_the_feed_cursor(
 
 
 def test_snapshot_carries_a_pending_correction(ctx, client, make_user, login):
-    from tests.server.factories import interview_item
+    from tests.support.factories import interview_item
     make_user("enum1")
     make_user("boss", "supervisor")
     seed_cases(ctx, seed_service(ctx), 2)

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
-from tests.server.test_exports import SEED, download, exported, seed, sheet_rows
+from tests.server.export_seed import SEED, download, exported, seed, sheet_rows
 
 pytestmark = pytest.mark.timeout(180)
 

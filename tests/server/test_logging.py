@@ -22,7 +22,7 @@ from cati_app.server.logging_setup import (
     note_user,
 )
 from cati_app.server.request_log import request_id_from
-from tests.server.conftest import PASSWORD
+from tests.support.constants import PASSWORD
 
 NAME, PHONE = "Karma Dorji", "17123456"
 

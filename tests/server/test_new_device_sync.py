@@ -18,8 +18,9 @@ from cati_app.client.sync import SyncEngine, ack_file_for
 from cati_app.core.clock import FixedClock
 from cati_app.server.context import AppContext
 from cati_app.server.models import Case, ContactAttempt, InterviewVersion
-from tests.server.conftest import PASSWORD, LiveServer
-from tests.server.factories import COMPLETE_ANSWERS, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import COMPLETE_ANSWERS, seed_cases, seed_service
+from tests.support.server_thread import InThreadServer
 
 USER = "karma"
 
@@ -64,7 +65,7 @@ class Desktop:
 
 
 @pytest.fixture
-def desktops(live_server: LiveServer, tmp_path: Path, clock: FixedClock
+def desktops(live_server: InThreadServer, tmp_path: Path, clock: FixedClock
              ) -> Iterator[Any]:
     opened: list[Desktop] = []
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cati_app.server.models import AuditEntry, Case, ContactAttempt, InterviewVersion, PushedItem
 from cati_app.server.services.sync import push as push_service
 from cati_app.server.services.sync import push_batch
-from tests.server.factories import (
+from tests.support.factories import (
     attempt_item,
     claim_body,
     interview_item,

@@ -20,45 +20,13 @@ from cati_app.core.protocol import CaseUpsert, Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.models import QuestionnaireVersion, Service
-from tests.client.conftest import queue_case
-from tests.server.conftest import TUESDAY_10AM
-from tests.server.test_cli import Cli
-from tests.server.test_supervision_api import assert_error, seed_service
+from tests.client.helpers import queue_case
+from tests.support.cli import Cli
+from tests.support.constants import TUESDAY_10AM
+from tests.support.factories import assert_error, seed_cid_service
+from tests.support.workbooks import BROKEN, SHIPPED, SURVEY, write_workbook
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "resources" / "questionnaires" / "set_default.xlsx"
-HEAD = ["type", "name", "label::English", "label::Dzongkha", "relevant", "required",
-        "constraint", "constraint_message::English", "appearance"]
-SURVEY = [HEAD,
-          ["select_one yn", "consent", "May I ask?", "ཞུ་ཆོག་གས།", None, "yes"],
-          ["integer", "visits", "How many visits?", None, "${consent} = 'yes'", "yes",
-           ". >= 1", "At least one"],
-          ["select_multiple ways", "ways", "How did you hear?", None, "${consent} = 'yes'",
-           None, None, None, "minimal"],
-          ["decimal", "hours", "Hours waited?", None, "${visits} > 1"],
-          ["text", "comment", "Anything else?"]]
-CHOICES = [["list_name", "name", "label::English"], ["yn", "yes", "Yes"], ["yn", "no", "No"],
-           ["ways", "radio", "Radio"], ["ways", "friend", "A friend"]]
-BROKEN = [HEAD,
-          ["calculate", "c", "C"],
-          ["begin repeat", "r", "R"],
-          ["select_one colours", "colour", "Colour?"],
-          ["text", "t1", "T", None, "${nobody} = 'x' and"],
-          ["text", "t1", "Again"]]
 URL = "/v1/admin/questionnaires/xlsform"
-
-
-def write_workbook(path: Path, survey: list[list[Any]], choices: list[list[Any]] | None = CHOICES,
-                   settings: list[list[Any]] | None = None) -> Path:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in (("survey", survey), ("choices", choices), ("settings", settings)):
-        if rows is not None:
-            sheet = book.create_sheet(name)
-            for row in rows:
-                sheet.append(row)
-    book.save(path)
-    return path
 
 
 def upload(client: TestClient, path: Path, service: str, headers: dict[str, str]) -> Any:
@@ -76,7 +44,7 @@ def versions(ctx: AppContext) -> list[tuple[str, int]]:
 def test_a_good_workbook_becomes_the_next_version_and_reaches_enumerators(
         client: TestClient, ctx: AppContext, make_user: Callable[..., int],
         login: Callable[..., dict[str, str]], tmp_path: Path) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     make_user("sup", Role.supervisor)
     make_user("enum", Role.enumerator)
     enumerator = login("enum")
@@ -103,7 +71,7 @@ def test_a_good_workbook_becomes_the_next_version_and_reaches_enumerators(
 def test_a_broken_workbook_imports_nothing_and_lists_every_problem(
         client: TestClient, ctx: AppContext, make_user: Callable[..., int],
         login: Callable[..., dict[str, str]], tmp_path: Path) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     make_user("sup", Role.supervisor)
     reply = upload(client, write_workbook(tmp_path / "broken.xlsx", BROKEN), "CID",
                    login("sup"))
@@ -120,7 +88,7 @@ def test_a_broken_workbook_imports_nothing_and_lists_every_problem(
 def test_form_id_switches_the_service_and_version_clashes_are_refused(
         client: TestClient, ctx: AppContext, make_user: Callable[..., int],
         login: Callable[..., dict[str, str]], tmp_path: Path) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     make_user("admin", Role.admin)
     admin = login("admin")
     settings = [["form_id", "version", "form_title"], ["set_cid", 4, "CID script"]]
@@ -136,7 +104,7 @@ def test_form_id_switches_the_service_and_version_clashes_are_refused(
 def test_not_a_workbook_and_unknown_services_are_clear_errors(
         client: TestClient, ctx: AppContext, make_user: Callable[..., int],
         login: Callable[..., dict[str, str]], tmp_path: Path) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     make_user("sup", Role.supervisor)
     sup = login("sup")
     text = tmp_path / "script.xlsx"
@@ -190,7 +158,7 @@ def test_a_draft_finishes_on_the_version_it_started(tmp_path: Path, ctx: AppCont
     from cati_app.core.protocol import InterviewVersionPayload
     from cati_app.server.services.catalogue.xlsform_reader import import_workbook
 
-    seed_service(ctx)
+    seed_cid_service(ctx)
     with ctx.transaction() as session:
         import_workbook(session, SHIPPED, service_code="CID", at=ctx.clock.now(), by=None)
     v2 = default_questionnaire().model_copy(update={"version": 2})

@@ -13,8 +13,8 @@ from cati_app.client.sync import SyncEngine
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import PushRequest, PushResponse, QueueCase
 from cati_app.server.models import ContactAttempt, QuarantinedItem
-from tests.server.conftest import PASSWORD
-from tests.server.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import attempt_item, claim_body, push_body, seed_cases, seed_service
 
 
 def _push(client, auth, items):

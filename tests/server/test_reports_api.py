@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,12 +14,13 @@ from cati_app.core.protocol import Role
 from cati_app.core.rates import aapor_rates
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
-from cati_app.server.models import CaseState, ContactAttempt
-from tests.server.test_supervision_api import (
+from cati_app.server.models import CaseState
+from tests.support.factories import (
     assert_error,
     give,
+    seed_attempt,
     seed_case,
-    seed_service,
+    seed_cid_service,
     seed_version,
 )
 
@@ -40,14 +40,6 @@ def closed(code: str, key: str = "") -> dict[str, Any]:
     return {"state": CaseState.CLOSED, "disposition_code": code, "disposition": key or code}
 
 
-def attempt(ctx: AppContext, case_id: int, user_id: int, at: datetime) -> None:
-    with transaction(ctx.sessions) as session:
-        session.add(ContactAttempt(
-            item_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="d",
-            assignment_version=1, started_at=at, outcome="no_answer", aapor_code="3.13",
-            received_at=at))
-
-
 # --- progress ------------------------------------------------------------------------------
 
 
@@ -55,7 +47,7 @@ def test_progress_per_service_and_enumerator(
         client: TestClient, ctx: AppContext, analyst: dict[str, str],
         make_user: Callable[..., int]) -> None:
     karma, pema = make_user("karma"), make_user("pema")
-    cid, move = seed_service(ctx), seed_service(ctx, "MOVE", "Move-in/Move-out")
+    cid, move = seed_cid_service(ctx), seed_cid_service(ctx, "MOVE", "Move-in/Move-out")
     held = seed_case(ctx, cid)
     seed_case(ctx, cid)
     done = seed_case(ctx, cid, **closed("1.1", "complete"))
@@ -63,8 +55,8 @@ def test_progress_per_service_and_enumerator(
     give(ctx, held, karma)
     give(ctx, moving, pema)
     for at in (TODAY_1AM_THIMPHU, ctx.clock.now(), YESTERDAY_11PM_THIMPHU):
-        attempt(ctx, held, karma, at)
-    attempt(ctx, moving, pema, ctx.clock.now())
+        seed_attempt(ctx, held, karma, at)
+    seed_attempt(ctx, moving, pema, ctx.clock.now())
     today = seed_version(ctx, done, karma, primary=True)
     yesterday = seed_version(ctx, held, karma, primary=True)
     with transaction(ctx.sessions) as session:
@@ -93,7 +85,7 @@ def test_progress_per_service_and_enumerator(
 
 def test_progress_with_nothing_yet(client: TestClient, ctx: AppContext,
                                    analyst: dict[str, str]) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     [service] = client.get("/v1/reports/progress", headers=analyst).json()["services"]
     assert service["total_cases"] == 0 and service["attempts_today"] == 0
 
@@ -105,7 +97,7 @@ def test_progress_with_nothing_yet(client: TestClient, ctx: AppContext,
 def sample(ctx: AppContext) -> None:
     """CID: I=2, R=1, NE=1, UH: one attempted (3.13, open) and two never attempted;
     MOVE: O=1, NC=1 (open, provisional). One CID case availed outside May 2026."""
-    cid, move = seed_service(ctx), seed_service(ctx, "MOVE", "Move-in/Move-out")
+    cid, move = seed_cid_service(ctx), seed_cid_service(ctx, "MOVE", "Move-in/Move-out")
     for fields in (closed("1.1"), closed("1.1"), closed("2.112"), closed("4.10"),
                    {"disposition_code": "3.13", "disposition": "no_answer"}, {}, {}):
         seed_case(ctx, cid, **fields)
@@ -153,7 +145,7 @@ def test_rates_with_zero_denominators_are_null(client: TestClient,
 
 def test_a_bad_disposition_code_is_left_out_and_named(
         client: TestClient, ctx: AppContext, analyst: dict[str, str]) -> None:
-    cid = seed_service(ctx)
+    cid = seed_cid_service(ctx)
     seed_case(ctx, cid, **closed("1.1"))
     seed_case(ctx, cid, **closed("9.99"))
     body = rates_of(client, analyst)

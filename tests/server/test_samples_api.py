@@ -16,7 +16,7 @@ from cati_app.server.app import create_app
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import Case, SampleBatch
-from tests.server.test_supervision_api import assert_error, seed_service
+from tests.support.factories import assert_error, seed_cid_service
 
 CSV_WITH_BAD_ROWS = (
     "Name,Phone,Office,Colour\n"
@@ -31,7 +31,7 @@ CSV_WITH_BAD_ROWS = (
 def sup(make_user: Callable[..., int], login: Callable[..., dict[str, str]],
         ctx: AppContext) -> dict[str, str]:
     make_user("sup", Role.supervisor)
-    seed_service(ctx)
+    seed_cid_service(ctx)
     return login("sup")
 
 

@@ -34,15 +34,21 @@ from cati_app.server.services.reporting.stored_scores import (
     scores_for,
 )
 from cati_app.server.services.sync import push as push_service
-from tests.server.factories import interview_item, seed_cases, seed_service
-from tests.server.test_dispositions import (  # noqa: F401 - people is a fixture
+from tests.server.disposition_flow import (
     as_held,
     claim,
     correct,
-    people,
+    make_people,
     push,
     reassign,
 )
+from tests.support.factories import interview_item, seed_cases, seed_service
+
+
+@pytest.fixture
+def people(make_user, login) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return make_people(make_user, login)
+
 
 DEFAULT = default_questionnaire()
 

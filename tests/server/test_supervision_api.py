@@ -1,105 +1,38 @@
 """Supervisor API: the case table, assignment and reassignment, priority (both backends).
-
-The seeding helpers at the top are shared with the other supervisor/report/admin test files.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cati_app.core.protocol import ChangeType, QueueCase, Role
-from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import (
-    AuditEntry,
-    Case,
     CaseState,
     ContactAttempt,
-    FeedChange,
     InterviewVersion,
-    QuestionnaireVersion,
     User,
 )
-from cati_app.server.models import Conflict as ConflictRow
-from cati_app.server.services.cases import assignments
-from cati_app.server.services.catalogue import catalogue
-from cati_app.server.services.reporting.stored_scores import scores_for
-
-# --- seeding, shared with the other test files ---------------------------------------------
-
-
-def seed_service(ctx: AppContext, code: str = "CID", name: str = "Issuance of New CID Card"
-                 ) -> int:
-    """A service, and the default questionnaire the first time (every case view needs it)."""
-    with transaction(ctx.sessions) as session:
-        service = catalogue.add_service(session, code=code, name=name, at=ctx.clock.now(),
-                                        by=None)
-        loaded = session.scalar(select(func.count()).select_from(
-            QuestionnaireVersion))
-        if not loaded:
-            catalogue.add_questionnaire_version(
-                session, default_questionnaire().model_dump(mode="json"),
-                at=ctx.clock.now(), by=None)
-        return service.id
-
-
-def seed_case(ctx: AppContext, service_id: int, **fields: Any) -> int:
-    now = ctx.clock.now()
-    values: dict[str, Any] = {
-        "service_id": service_id, "respondent_name": "Dorji Wangmo", "phone1": "+97517123456",
-        "phone2": "+97577123456", "office": "Thimphu Dzongkhag Office",
-        "dzongkhag": "Thimphu", "date_availed": date(2026, 5, 20), "created_at": now,
-        "updated_at": now, **fields}
-    with transaction(ctx.sessions) as session:
-        case = Case(**values)
-        session.add(case)
-        session.flush()
-        return case.id
-
-
-def give(ctx: AppContext, case_id: int, user_id: int) -> None:
-    """Make ``user_id`` the holder, as a claim would."""
-    with transaction(ctx.sessions) as session:
-        case = session.get_one(Case, case_id)
-        assignments.grant(session, case, user_id=user_id, at=ctx.clock.now(), by=user_id,
-                          device_id=f"dev-{user_id}")
-
-
-def feed(ctx: AppContext, user_id: int, type: ChangeType | None = None) -> list[FeedChange]:
-    with transaction(ctx.sessions) as session:
-        query = select(FeedChange).where(FeedChange.user_id == user_id)
-        if type is not None:
-            query = query.where(FeedChange.type == type.value)
-        return list(session.scalars(query.order_by(FeedChange.seq)))
-
-
-def audits(ctx: AppContext, action: str, entity_id: object) -> list[AuditEntry]:
-    with transaction(ctx.sessions) as session:
-        return list(session.scalars(select(AuditEntry).where(
-            AuditEntry.action == action, AuditEntry.entity_id == str(entity_id))))
-
-
-def load_case(ctx: AppContext, case_id: int) -> Case:
-    with transaction(ctx.sessions) as session:
-        return session.get_one(Case, case_id)
-
-
-def assert_error(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "detail", "fields"} and body["detail"]
-    return body
-
-
-# --- fixtures ------------------------------------------------------------------------------
+from tests.support.factories import (
+    assert_error,
+    audits,
+    feed,
+    give,
+    load_case,
+    primaries,
+    seed_case,
+    seed_cid_service,
+    seed_conflict,
+    seed_version,
+)
 
 
 @pytest.fixture
@@ -112,7 +45,7 @@ def people(make_user: Callable[..., int], login: Callable[..., dict[str, str]]
 
 @pytest.fixture
 def service_id(ctx: AppContext) -> int:
-    return seed_service(ctx)
+    return seed_cid_service(ctx)
 
 
 # --- case table ----------------------------------------------------------------------------
@@ -120,7 +53,7 @@ def service_id(ctx: AppContext) -> int:
 
 def test_case_list_filters_pages_and_counts(client: TestClient, ctx: AppContext,
                                             people: dict[str, Any], service_id: int) -> None:
-    other = seed_service(ctx, "MOVE", "Move-in/Move-out")
+    other = seed_cid_service(ctx, "MOVE", "Move-in/Move-out")
     first = seed_case(ctx, service_id, respondent_name="Sonam 100% Choden")
     held = seed_case(ctx, service_id, office="Paro Office", dzongkhag="Paro")
     moving = seed_case(ctx, other, respondent_name="Tashi Dorji", phone2=None)
@@ -336,41 +269,6 @@ def test_assignment_keeps_the_attempt_history_in_the_new_holders_view(
 # --- conflicts and review (versions seeded through the ORM) --------------------------------
 
 
-def seed_version(ctx: AppContext, case_id: int, user_id: int, *, primary: bool,
-                 completion: str = "complete", interview_uuid: str | None = None,
-                 answers: dict[str, Any] | None = None) -> InterviewVersion:
-    now = ctx.clock.now()
-    version_uuid = str(uuid.uuid4())
-    answers = answers or {"consent": "yes", "q1": "4"}
-    with transaction(ctx.sessions) as session:
-        row = InterviewVersion(
-            version_uuid=version_uuid, item_uuid=str(uuid.uuid4()),
-            interview_uuid=interview_uuid or str(uuid.uuid4()), case_id=case_id,
-            user_id=user_id, device_id=f"dev-{user_id}", assignment_version=1,
-            questionnaire_id="set", questionnaire_version=1, started_at=now - timedelta(
-                minutes=12), ended_at=now, answers=answers,
-            completion=completion, primary=primary, received_at=now,
-            **scores_for(default_questionnaire(), answers))  # as the push stores them
-        session.add(row)
-        return row
-
-
-def seed_conflict(ctx: AppContext, case_id: int, versions: list[str]) -> int:
-    with transaction(ctx.sessions) as session:
-        row = ConflictRow(case_id=case_id, kind="double_completion", versions=versions,
-                          description="two completed interviews for one case",
-                          created_at=ctx.clock.now())
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-def primaries(ctx: AppContext, case_id: int) -> list[str]:
-    with transaction(ctx.sessions) as session:
-        return list(session.scalars(select(InterviewVersion.version_uuid).where(
-            InterviewVersion.case_id == case_id, InterviewVersion.primary.is_(True))))
-
-
 def test_conflict_list_detail_and_resolution(
         client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
     karma, pema = people["ids"]["karma"], people["ids"]["pema"]
@@ -485,7 +383,7 @@ def test_approve_marks_the_primary_version(
 def test_review_list_shows_pending_primary_versions_with_paging(
         client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
     karma, pema = people["ids"]["karma"], people["ids"]["pema"]
-    other_service = seed_service(ctx, code="MOVE", name="Move-in/Move-out")
+    other_service = seed_cid_service(ctx, code="MOVE", name="Move-in/Move-out")
     first = seed_case(ctx, service_id, state=CaseState.CLOSED)
     second = seed_case(ctx, other_service, state=CaseState.CLOSED)
     third = seed_case(ctx, service_id, state=CaseState.CLOSED)
@@ -524,7 +422,7 @@ def test_review_list_shows_pending_primary_versions_with_paging(
 
 def test_matching_cases_lists_every_case_the_filters_match_without_personal_data(
         client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
-    other = seed_service(ctx, "MOVE", "Move-in/Move-out")
+    other = seed_cid_service(ctx, "MOVE", "Move-in/Move-out")
     first = seed_case(ctx, service_id)
     held = seed_case(ctx, service_id)
     seed_case(ctx, other)

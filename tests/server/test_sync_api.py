@@ -15,7 +15,7 @@ from cati_app.server.models import (
     PushedItem,
     QuarantinedItem,
 )
-from tests.server.factories import (
+from tests.support.factories import (
     attempt_item,
     claim_body,
     interview_item,

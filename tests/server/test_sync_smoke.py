@@ -1,10 +1,4 @@
-from tests.server.factories import (
-    claim_body,
-    interview_item,
-    push_body,
-    seed_cases,
-    seed_service,
-)
+from tests.support.factories import claim_body, interview_item, push_body, seed_cases, seed_service
 
 
 def test_claim_push_pull_roundtrip(ctx, client, make_user, login):
