@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from cati_app.client.admin_api import AuditApi
 from cati_app.desktop.settings import Settings
+from cati_app.desktop.shared.audit_page import AuditTrailPage
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
@@ -42,10 +44,12 @@ class SupervisorWindow(QMainWindow):
         self.conflicts = ConflictsPage(api, runner)
         self.review = ReviewPage(api, runner)
         self.exports = ExportPage(api, runner, today)
+        self.audit = AuditTrailPage(AuditApi(api.api), runner, today)
         self.tabs = QTabWidget()
         for page, title in ((self.dashboard, self.tr("Dashboard")), (self.cases, self.tr("Cases")),
                             (self.conflicts, self.tr("Conflicts")),
-                            (self.review, self.tr("Review")), (self.exports, self.tr("Exports"))):
+                            (self.review, self.tr("Review")), (self.exports, self.tr("Exports")),
+                            (self.audit, self.tr("Audit trail"))):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         self.titles = {page: self.tabs.tabText(self.tabs.indexOf(page)) for page in self.lists}
@@ -80,6 +84,7 @@ class SupervisorWindow(QMainWindow):
         self.cases.search()
         self.conflicts.refresh()
         self.review.refresh()
+        self.audit.search()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
