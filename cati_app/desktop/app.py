@@ -87,6 +87,8 @@ class AppSession:
         self.signing_out = False
         self._watching_failures = False
         self._ending_sync: SyncController | None = None
+        # how the app ends when nobody signs in after a sign-out (tests watch it)
+        self.quit_app: Callable[[], object] = QApplication.quit
 
     def sign_in(self) -> bool:
         dialog = LoginDialog(self.settings, authenticate, self.runner)
@@ -239,7 +241,7 @@ class AppSession:
         menu = window.menuBar().addMenu(QCoreApplication.translate("AppSession", "A&ccount"))
         action = QAction(QCoreApplication.translate("AppSession", "&Sign out / switch user…"),
                          window)
-        action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda _checked=False: self.sign_out())
         menu.addAction(action)
@@ -260,8 +262,14 @@ class AppSession:
         self.signing_out = True
         self.window.close()
 
+    def _close_supervision(self) -> None:
+        if self.supervision is not None:
+            self.supervision.close()
+            self.supervision = None
+
     def _window_gone(self) -> None:
         self.window = None
+        self._close_supervision()  # the admin's second window goes with the first
         if self.signing_out:
             # after the deletion has finished, not inside it
             QTimer.singleShot(0, self._sign_in_after_sign_out)
@@ -273,14 +281,13 @@ class AppSession:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(True)
-            if not signed_in:
-                app.quit()
+        if not signed_in:
+            self.quit_app()
 
     def end_login(self) -> None:
         """Forget everything of the login that ended: the admin's second window, the sync
         timer, the local store (once a running sync cycle is done with it), the session."""
-        if self.supervision is not None:
-            self.supervision.close()
+        self._close_supervision()
         if self.relogin is not None:
             self.relogin.close()
             self.relogin = None
