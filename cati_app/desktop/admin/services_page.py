@@ -39,14 +39,14 @@ BATCH_COLUMNS: list[Column[SampleBatchOut]] = [
 ]
 
 
-def _fields(box: QGroupBox, labels: tuple[str, ...]) -> list[QLineEdit]:
+def _fields(box: QGroupBox, labels: tuple[str, ...]) -> tuple[QFormLayout, list[QLineEdit]]:
     form = QFormLayout(box)
     fields = []
     for label in labels:
         field = QLineEdit()
         form.addRow(label, field)
         fields.append(field)
-    return fields
+    return form, fields
 
 
 class ServicesPage(ListPage[ServiceOut]):
@@ -63,23 +63,23 @@ class ServicesPage(ListPage[ServiceOut]):
 
     def _new_service_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("New service"))
-        self.new_code, self.new_name, self.new_agency, self.new_questionnaire = _fields(
+        form, (self.new_code, self.new_name, self.new_agency, self.new_questionnaire) = _fields(
             box, (self.tr("&Code:"), self.tr("&Name:"), self.tr("&Agency:"),
                   self.tr("&Questionnaire:")))
         self.new_questionnaire.setPlaceholderText("set")
         self.add_button = QPushButton(self.tr("Add the ser&vice"))
         self.add_button.clicked.connect(self.add_service)
-        box.layout().addWidget(self.add_button)
+        form.addRow("", self.add_button)
         return box
 
     def _change_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Selected service"))
-        self.name, self.agency, self.questionnaire = _fields(
+        form, (self.name, self.agency, self.questionnaire) = _fields(
             box, (self.tr("Na&me:"), self.tr("A&gency:"), self.tr("Q&uestionnaire:")))
         self.save_button = QPushButton(self.tr("&Save the changes"))
         self.save_button.clicked.connect(self.save_changes)
-        box.layout().addWidget(self.save_button)
-        box.layout().addWidget(self.refresh_button)
+        form.addRow("", self.save_button)
+        form.addRow("", self.refresh_button)
         return box
 
     def selection_changed(self) -> None:

@@ -57,6 +57,11 @@ def _details(entry: AuditEntryOut) -> str:
     return json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else ""
 
 
+def _day(edit: QDateEdit) -> date:
+    day = edit.date()
+    return date(day.year(), day.month(), day.day())
+
+
 def _choose_save(parent: QWidget, title: str, start: str, file_filter: str) -> str:
     return QFileDialog.getSaveFileName(parent, title, start, file_filter)[0]
 
@@ -183,10 +188,8 @@ class AuditTrailPage(QWidget):
         return AuditQuery(case_id=int(case_text) if case_text else None,
                           user=self.user.text().strip() or None,
                           action=self.action.text().strip() or None,
-                          date_from=self.date_from.date().toPython()
-                          if self.use_from.isChecked() else None,
-                          date_to=self.date_to.date().toPython()
-                          if self.use_to.isChecked() else None)
+                          date_from=_day(self.date_from) if self.use_from.isChecked() else None,
+                          date_to=_day(self.date_to) if self.use_to.isChecked() else None)
 
     def search(self) -> None:
         self._load(0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -44,7 +43,7 @@ def read_page(session: Session, wanted: AuditFilter, *, limit: int, offset: int
     return [AuditLine(entry, username or "") for entry, username in rows], total
 
 
-def _filtered(query: Select[Any], wanted: AuditFilter) -> Select[Any]:
+def _filtered(query: Select, wanted: AuditFilter) -> Select:  # type: ignore[type-arg]
     if wanted.case_id is not None:
         query = query.where(AuditEntry.entity == "case",
                             AuditEntry.entity_id == str(wanted.case_id))
