@@ -260,7 +260,15 @@ class AppSession:
         if isinstance(app, QApplication):
             app.setQuitOnLastWindowClosed(False)
         self.signing_out = True
-        self.window.close()
+        if not self.window.close() and QApplication.activeModalWidget() is None:
+            # refused outright (typed text that could not be saved): the person stays
+            self._stay_signed_in()
+
+    def _stay_signed_in(self) -> None:
+        self.signing_out = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(True)
 
     def _close_supervision(self) -> None:
         if self.supervision is not None:
