@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from cati_app import __version__
@@ -81,6 +82,13 @@ class AppSession:
         self.login: LoginResult | None = None
         self.relogin: LoginDialog | None = None
         self.renewed_at = -RENEWAL_GRACE_SECONDS
+        # the admin's second window (the supervisor's room), opened on demand
+        self.supervision: QMainWindow | None = None
+        self.signing_out = False
+        self._watching_failures = False
+        self._ending_sync: SyncController | None = None
+        # how the app ends when nobody signs in after a sign-out (tests watch it)
+        self.quit_app: Callable[[], object] = QApplication.quit
 
     def sign_in(self) -> bool:
         dialog = LoginDialog(self.settings, authenticate, self.runner)
@@ -93,30 +101,74 @@ class AppSession:
 
     def open_workspace(self, login: LoginResult) -> None:
         """The workspace the role allows: enumerators work offline from their queue;
-        supervisors and admins supervise (exports included); analysts export."""
+        supervisors supervise (exports included); admins administer (and reach the
+        supervisor's room from the Window menu); analysts export. Every window has an
+        Account menu to sign out or switch user without closing the app."""
         self.login = login
         role = str(login.token.role)
         if role == "enumerator":
             self._open_enumerator_workspace(login)
+        elif role == "admin":
+            self._open_admin_workspace(login)
         else:
             self._open_online_workspace(login, role)
+        assert self.window is not None
+        self._add_account_menu(self.window)
 
-    def _open_online_workspace(self, login: LoginResult, role: str) -> None:
-        from cati_app.client.supervisor_api import SupervisorApi
+    def _today(self) -> Callable[[], Any]:
         from cati_app.core.clock import to_thimphu
+
+        clock = SystemClock()
+        return lambda: to_thimphu(clock.now()).date()
+
+    def _supervisor_window(self, login: LoginResult, role: str) -> QMainWindow:
+        from cati_app.client.supervisor_api import SupervisorApi
         from cati_app.desktop.analyst.window import AnalystWindow
         from cati_app.desktop.supervisor.window import SupervisorWindow
 
-        clock = SystemClock()
-        api = SupervisorApi(login.api)
         kind = AnalystWindow if role == "analyst" else SupervisorWindow
-        window = kind(api, self.runner, self.settings, full_name=login.token.full_name,
-                      today=lambda: to_thimphu(clock.now()).date())
+        return kind(SupervisorApi(login.api), self.runner, self.settings,
+                    full_name=login.token.full_name, today=self._today())
+
+    def _open_online_workspace(self, login: LoginResult, role: str) -> None:
+        self._show_online(self._supervisor_window(login, role))
+
+    def _open_admin_workspace(self, login: LoginResult) -> None:
+        from cati_app.client.admin_api import AdminApi, AuditApi
+        from cati_app.desktop.admin.window import AdminWindow
+
+        self._show_online(AdminWindow(AdminApi(login.api), AuditApi(login.api), self.runner,
+                                      full_name=login.token.full_name, today=self._today(),
+                                      open_supervision=self.open_supervision))
+
+    def open_supervision(self) -> QMainWindow:
+        """The admin's view of the fieldwork: the supervisor's room in a window of its own
+        (one at a time; it closes with the admin's window)."""
+        assert self.login is not None
+        if self.supervision is None:
+            window = self._supervisor_window(self.login, "supervisor")
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(self._supervision_closed)
+            window.resize(1366, 800)
+            window.show()
+            getattr(window, "start", lambda: None)()
+            self.supervision = window
+        self.supervision.show()
+        self.supervision.raise_()
+        self.supervision.activateWindow()
+        return self.supervision
+
+    def _supervision_closed(self) -> None:
+        self.supervision = None
+
+    def _show_online(self, window: QMainWindow) -> None:
         self.window = window
-        self.runner.task_failed.connect(self._online_call_failed)
+        if not self._watching_failures:
+            self.runner.task_failed.connect(self._online_call_failed)
+            self._watching_failures = True
         window.resize(1366, 800)
         window.show()
-        window.start()
+        getattr(window, "start", lambda: None)()
 
     def _online_call_failed(self, error: BaseException) -> None:
         from cati_app.client.api import AuthExpired
@@ -185,6 +237,84 @@ class AppSession:
 
     def _renewed(self) -> None:
         self.renewed_at = time.monotonic()
+
+    # --- signing out ---------------------------------------------------------------------
+
+    def _add_account_menu(self, window: QMainWindow) -> None:
+        menu = window.menuBar().addMenu(QCoreApplication.translate("AppSession", "A&ccount"))
+        action = QAction(QCoreApplication.translate("AppSession", "&Sign out / switch user…"),
+                         window)
+        action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: self.sign_out())
+        menu.addAction(action)
+        # the window goes when it is really closed: its own closeEvent decides (the
+        # enumerator's saves typed text and offers to send unsent work first, and may
+        # close later, once the work is sent)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(self._window_gone)
+
+    def sign_out(self) -> None:
+        """Close the window the way its close button does, then ask who signs in next. The
+        app keeps running meanwhile; cancelling the login dialog quits it."""
+        if self.window is None:
+            return
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(False)
+        self.signing_out = True
+        if not self.window.close() and QApplication.activeModalWidget() is None:
+            # refused outright (typed text that could not be saved): the person stays
+            self._stay_signed_in()
+
+    def _stay_signed_in(self) -> None:
+        self.signing_out = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(True)
+
+    def _close_supervision(self) -> None:
+        if self.supervision is not None:
+            self.supervision.close()
+            self.supervision = None
+
+    def _window_gone(self) -> None:
+        self.window = None
+        self._close_supervision()  # the admin's second window goes with the first
+        if self.signing_out:
+            # after the deletion has finished, not inside it
+            QTimer.singleShot(0, self._sign_in_after_sign_out)
+
+    def _sign_in_after_sign_out(self) -> None:
+        self.signing_out = False
+        self.end_login()
+        signed_in = self.sign_in()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(True)
+        if not signed_in:
+            self.quit_app()
+
+    def end_login(self) -> None:
+        """Forget everything of the login that ended: the admin's second window, the sync
+        timer, the local store (once a running sync cycle is done with it), the session."""
+        self._close_supervision()
+        if self.relogin is not None:
+            self.relogin.close()
+            self.relogin = None
+        sync, store = self.sync, self.store
+        self.sync, self.store = None, None
+        if sync is not None:
+            sync.stop_automatic()
+        if store is not None:
+            if sync is not None and sync.running:
+                self._ending_sync = sync  # kept alive until its cycle reports
+                sync.finished.connect(lambda _outcome: store.close())
+            else:
+                store.close()
+        if self.login is not None:
+            self.login.api.close()
+            self.login = None
 
     def close(self) -> None:
         if self.store is not None:

@@ -17,6 +17,7 @@ from cati_app.core.clock import Clock
 from cati_app.core.protocol import ErrorBody
 from cati_app.server.api import (
     admin,
+    audit,
     auth,
     calling_rules,
     cases,
@@ -46,7 +47,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
-                   questionnaires, holds, calling_rules):
+                   questionnaires, holds, calling_rules, audit):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(StrictJson)  # inside the size guard: it reads whole (bounded) bodies

@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="dz_BT">
 <context>
+    <name>AdminWindow</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/window.py" line="+32"/>
+        <source>ServE CATI — administration — {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>&amp;Users</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>De&amp;vices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Locked accounts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Call l&amp;ists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling &amp;rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Audit trail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Supervisor&apos;s room</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;fresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AnalystWindow</name>
     <message>
         <location filename="../../cati_app/desktop/analyst/window.py" line="+27"/>
@@ -27,8 +85,18 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+179"/>
+        <location filename="../../cati_app/desktop/app.py" line="+231"/>
         <source>Sign in again — your login has expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>A&amp;ccount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Sign out / switch user…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -76,10 +144,110 @@
     </message>
 </context>
 <context>
-    <name>BarChart</name>
+    <name>AuditTrailPage</name>
     <message>
-        <location filename="../../cati_app/desktop/shared/bar_chart.py" line="+98"/>
-        <source>nothing to show yet</source>
+        <location filename="../../cati_app/desktop/shared/audit_page.py" line="+130"/>
+        <source>a case number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>a username</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>e.g. user.create, or user for every account change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Export to CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Case:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Action:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dates:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>&amp;Newer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Older</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>A case is a number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{first}–{last} of {total} entries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Save the audit trail as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Exporting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{count} entries saved to {file}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Not done: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -595,12 +763,59 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/shared/dashboard.py" line="+156"/>
+        <location filename="../../cati_app/desktop/admin/services_page.py" line="+22"/>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+7"/>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-6"/>
+        <source>Agency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Questionnaire</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location filename="../../cati_app/desktop/shared/dashboard.py" line="+162"/>
         <location filename="../../cati_app/desktop/supervisor/attention.py" line="-4"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rows imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Rows rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cases now</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../cati_app/desktop/supervisor/attention.py" line="+1"/>
@@ -644,7 +859,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../cati_app/desktop/admin/services_page.py" line="-9"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+1"/>
         <source>Batch</source>
         <translation type="unfinished"></translation>
     </message>
@@ -827,6 +1043,104 @@ so far</source>
     <message>
         <location line="+4"/>
         <source>share of unknown-eligibility cases estimated eligible</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/admin/devices_page.py" line="+21"/>
+        <location filename="../../cati_app/desktop/shared/audit_page.py" line="-188"/>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+7"/>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+29"/>
+        <source>Username</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-6"/>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>First seen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last seen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Failed logins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Locked until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+1"/>
+        <source>Full name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/shared/audit_page.py" line="-5"/>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Entity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Details</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1040,21 +1354,23 @@ ended {time}</source>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+71"/>
         <source>Completes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-70"/>
         <source>Attempts in the last hour, per enumerator</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+70"/>
         <source>Attempts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-69"/>
         <source>Composite score so far (1–5), per service</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1064,7 +1380,17 @@ ended {time}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+1"/>
+        <source>Completes and attempts per day (4 weeks)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Composite score (1–5) per service, per week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Could not refresh (showing the last figures): {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1076,6 +1402,39 @@ ended {time}</source>
     <message>
         <location line="+12"/>
         <source>Today {day} · updated {time} (Thimphu) · {rate_name} overall {rate} · refreshes every {seconds} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DevicesPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/devices_page.py" line="+20"/>
+        <source>&amp;Approve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;voke…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Device {device} of {name} approved: they can sign in now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Revoke this device?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} can no longer sign in or sync from device {device}. A revoked device stays revoked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Device {device} of {name} revoked.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1379,8 +1738,9 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+43"/>
         <source>from</source>
+        <extracomment>the service codes asked for; empty = all services</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1415,12 +1775,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+119"/>
+        <location line="+116"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-103"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1440,7 +1800,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+15"/>
         <source>(file {number} of {count})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1554,6 +1914,38 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+1"/>
         <source>Coding an outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ListPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/list_page.py" line="+52"/>
+        <source>Re&amp;load</source>
+        <extracomment>a change went through (after the table reloaded)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Working…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Not done: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LocksPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/devices_page.py" line="+9"/>
+        <source>&amp;Unlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{name} can sign in again ({count} failed login(s) forgotten).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1849,12 +2241,13 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueuePanel</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/queue_panel.py" line="+40"/>
+        <location filename="../../cati_app/desktop/enumerator/queue_panel.py" line="+45"/>
         <source>Filter by name, service, office (Ctrl+F)</source>
+        <extracomment>on a narrow screen (1024×768) these give way first, so Next call and Priority stay in view: the service and the call history are on the case card beside the queue anyway</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+82"/>
         <source>&lt;b&gt;{count} due now&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2233,6 +2626,49 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
 </context>
 <context>
+    <name>RulesPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/rules_page.py" line="+37"/>
+        <source>&amp;Save the rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Calling rules, version {version} (desktops get a new version at their next sync)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Not saved: this is not valid JSON ({problem}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Not saved: the rules are one JSON object {…}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Saved as version {version}: the server plans with them now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Not done: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SampleImportDialog</name>
     <message>
         <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+6"/>
@@ -2365,6 +2801,84 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
 </context>
 <context>
+    <name>ServicesPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/services_page.py" line="+36"/>
+        <source>New service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Code:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Agency:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Questionnaire:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add the ser&amp;vice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Selected service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Na&amp;me:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>A&amp;gency:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Q&amp;uestionnaire:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save the changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Give the new service a code and a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Service {code} added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>A service needs a name and a questionnaire.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Service {code} saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../cati_app/desktop/i18n.py" line="+36"/>
@@ -2451,12 +2965,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+41"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+43"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2488,6 +3002,11 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+1"/>
         <source>Exports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Audit trail</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2605,6 +3124,120 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+4"/>
         <source>the dial command is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>UsersPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+33"/>
+        <source>New account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>at least 10 characters (12 for an admin), not a common one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Create the account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Username:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Full &amp;name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>R&amp;ole:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Password:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Give the new account a username and a password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Account {name} created ({role}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Selected account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Change &amp;role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>new password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;set password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+14"/>
+        <source>&amp;Deactivate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;activate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{name} is now {role}; their sessions ended, so they sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type the new password first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>New password set for {name}; every device of theirs signs in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Deactivate {name}?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} can no longer sign in, and the cases they hold go back to the pool.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{name} can sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{name} is deactivated; {count} case(s) went back to the pool.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

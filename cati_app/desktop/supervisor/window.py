@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from cati_app.client.admin_api import AuditApi
 from cati_app.desktop.settings import Settings
+from cati_app.desktop.shared.audit_page import AuditTrailPage
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
 from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
@@ -46,13 +48,15 @@ class SupervisorWindow(QMainWindow):
         self.released = ReleasedPage(api, runner, lambda: self.cases.enumerators)
         self.quarantine = QuarantinePage(api, runner)
         self.exports = ExportPage(api, runner, today)
+        self.audit = AuditTrailPage(AuditApi(api.api), runner, today)
         self.tabs = QTabWidget()
         for page, title in ((self.dashboard, self.tr("Dashboard")), (self.cases, self.tr("Cases")),
                             (self.conflicts, self.tr("Conflicts")),
                             (self.review, self.tr("Review")),
                             (self.released, self.tr("Released")),
                             (self.quarantine, self.tr("Quarantine")),
-                            (self.exports, self.tr("Exports"))):
+                            (self.exports, self.tr("Exports")),
+                            (self.audit, self.tr("Audit trail"))):
             self.tabs.addTab(page, title)
         self.room = RoomBar(api, runner)
         self.room.open_tab.connect(self._open_tab)
@@ -98,6 +102,7 @@ class SupervisorWindow(QMainWindow):
         self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
+        self.audit.search()
 
     def refresh(self) -> None:
         self.dashboard.refresh()

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query
 
 from cati_app.core.protocol import Role
+from cati_app.core.protocol_admin import LockedAccount, RoleChange
 from cati_app.core.questionnaire import Questionnaire
 from cati_app.server.deps import Admin, AnyUser, Ctx
 from cati_app.server.errors import NotFound, error_responses
@@ -93,6 +94,28 @@ def reset_password(username: Username, body: PasswordReset, ctx: Ctx, user: Admi
         users.set_password(session, ctx.hasher, target, body.password, at=ctx.clock.now(),
                            by=user.id)
         return UserStatus(user=_user_out(target))
+
+
+@router.post("/admin/users/{username}/role", response_model=UserStatus, tags=["admin"])
+def change_role(username: Username, body: RoleChange, ctx: Ctx, user: Admin) -> UserStatus:
+    """Give the account another role; its sessions end, so the person signs in again into
+    the new role's workspace. Nobody changes their own role."""
+    with ctx.transaction() as session:
+        target = users.user_by_name(session, username)
+        users.set_role(session, target, body.role, at=ctx.clock.now(), by=user.id)
+        return UserStatus(user=_user_out(target))
+
+
+@router.get("/admin/locked-accounts", response_model=list[LockedAccount], tags=["admin"])
+def locked_accounts(ctx: Ctx, _user: Admin) -> list[LockedAccount]:
+    """Accounts refused for failed logins right now, and until when at the latest
+    (``POST /v1/admin/users/{username}/unlock`` ends a lock at once)."""
+    with ctx.read() as session:
+        locks = users.locked_accounts(session, now=ctx.clock.now(),
+                                      window=ctx.settings.login_window,
+                                      limit=ctx.settings.login_failures_per_account)
+        return [LockedAccount(username=lock.username, failed_logins=lock.failed_logins,
+                              locked_until=lock.locked_until) for lock in locks]
 
 
 @router.post("/admin/users/{username}/unlock", response_model=UserUnlocked, tags=["admin"])

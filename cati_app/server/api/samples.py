@@ -14,9 +14,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from cati_app.core.protocol_admin import SampleBatchOut
 from cati_app.server.deps import Ctx, Supervisor
 from cati_app.server.errors import error_responses
 from cati_app.server.schemas import ImportProblem, SampleImportResult
+from cati_app.server.services.cases.batches import list_batches
 from cati_app.server.services.cases.sample_import import import_sample
 from cati_app.server.services.cases.sample_readers import read_whole
 
@@ -79,3 +81,17 @@ def _safe_name(filename: str | None) -> str:
     if Path(name).suffix.lower() not in KNOWN_SUFFIXES:
         name += ".csv"
     return name[-120:]
+
+
+@router.get("/samples/batches", response_model=list[SampleBatchOut])
+def sample_batches(ctx: Ctx, _user: Supervisor) -> list[SampleBatchOut]:
+    """Every call list imported, newest first, with its cases now (``GET /v1/cases?batch=``
+    lists them)."""
+    with ctx.read() as session:
+        return [SampleBatchOut(id=line.batch.id, name=line.batch.name,
+                               service_code=line.service_code,
+                               imported_at=line.batch.imported_at,
+                               imported_by=line.imported_by,
+                               rows_imported=line.batch.rows_imported,
+                               rows_rejected=line.batch.rows_rejected, cases=line.cases)
+                for line in list_batches(session)]

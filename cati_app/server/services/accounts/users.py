@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
@@ -77,6 +77,49 @@ def set_active(session: Session, user: User, active: bool, *, at: datetime, by: 
                         .values(revoked_at=at))
     audit(session, at=at, user_id=by, action="user.activate" if active else "user.deactivate",
           entity="user", entity_id=user.id)
+
+
+def set_role(session: Session, user: User, role: Role, *, at: datetime, by: int) -> None:
+    """A new role ends the account's sessions: each window is built for one role, so the
+    person signs in again and gets the workspace of the new one. Nobody changes their own
+    role (the last admin cannot demote themself by mistake)."""
+    if user.id == by:
+        raise Conflict("you cannot change your own role: ask another admin")
+    old = user.role
+    if old == Role(role).value:
+        return
+    user.role = Role(role).value
+    _revoke_tokens(session, user, at)
+    audit(session, at=at, user_id=by, action="user.role", entity="user", entity_id=user.id,
+          details={"from": old, "to": user.role})
+
+
+def _revoke_tokens(session: Session, user: User, at: datetime) -> None:
+    session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
+                                            AuthToken.revoked_at.is_(None))
+                    .values(revoked_at=at))
+
+
+@dataclass(frozen=True)
+class Lock:
+    username: str
+    failed_logins: int
+    locked_until: datetime
+
+
+def locked_accounts(session: Session, *, now: datetime, window: timedelta, limit: int
+                    ) -> list[Lock]:
+    """Accounts whose next login would be refused for failed logins (as ``_check_throttle``
+    counts them: the next attempt's own failure makes ``limit + 1``), and until when at
+    the latest. Failures under usernames nobody has are guesses, not locked accounts."""
+    rows = session.execute(
+        select(LoginFailure.username, func.count(), func.min(LoginFailure.at))
+        .join(User, User.username == LoginFailure.username)
+        .where(LoginFailure.at > now - window)
+        .group_by(LoginFailure.username)
+        .having(func.count() >= limit)
+        .order_by(LoginFailure.username))
+    return [Lock(username, count, first + window) for username, count, first in rows]
 
 
 def user_by_name(session: Session, username: str) -> User:
