@@ -33,8 +33,9 @@ EXCLUDED_MODULES = [
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebEngineQuick",
     "PySide6.QtWebChannel", "PySide6.QtWebSockets", "PySide6.QtQuick", "PySide6.QtQml",
     "PySide6.QtQuickWidgets", "PySide6.QtPdf", "PySide6.QtMultimedia", "PySide6.Qt3DCore",
-    "PySide6.QtCharts", "PySide6.QtDataVisualization", "PySide6.QtSql", "PySide6.QtTest",
-    "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets",
+    "PySide6.QtCharts", "PySide6.QtDataVisualization", "PySide6.QtSql",
+    "PySide6.QtDesigner", "PySide6.QtHelp",
+    # QtTest, QtOpenGL and QtOpenGLWidgets stay: pyqtgraph (the dashboard's charts) imports them
 ]
 
 #: Qt plugins kept, by folder and name without "lib" prefix and suffix; every other plugin is

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 
 from cati_app.core.protocol import Appointment, AttemptSummary, QueueCase
 from cati_app.core.questionnaire import default_questionnaire
@@ -91,3 +91,8 @@ def start_interview(qtbot, window, case_id: int):
     press(qtbot, window, Qt.Key.Key_I, ctrl)
     qtbot.waitUntil(lambda: window.runner_widget is not None, timeout=WAIT_MS)
     return window.runner_widget
+
+
+def button(box: QMessageBox, text: str) -> QAbstractButton:
+    """The message box's button whose text starts with ``text``."""
+    return next(b for b in box.buttons() if b.text().startswith(text))

@@ -31,8 +31,9 @@ from cati_app.server.migrate import upgrade
 from cati_app.server.models import Service, User
 from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings as ServerSettings
-from tests.server.conftest import PASSWORD, TUESDAY_10AM, LiveServer
-from tests.server.test_supervision_api import seed_service
+from tests.support.constants import PASSWORD, TUESDAY_10AM
+from tests.support.factories import seed_cid_service
+from tests.support.server_process import LiveServer
 
 WAIT_MS = 10_000
 NEW_PASSWORD = "a fresh long passphrase"
@@ -67,7 +68,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
                                ("enum1", Role.enumerator)):
             users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
                               role=role, full_name=username.title(), at=ctx.clock.now())
-    seed_service(ctx)
+    seed_cid_service(ctx)
     with LiveServer(create_app(settings, ctx=ctx)) as live:
         yield Server(ctx, live.url)
     engine.dispose()

@@ -21,7 +21,7 @@ from cati_app.desktop.enumerator.outcome_picker import OutcomePicker
 from cati_app.desktop.enumerator.sync_control import SyncController
 from cati_app.desktop.settings import REMINDER_CHECK_SECONDS
 from cati_app.desktop.worker import BackgroundRunner
-from tests.desktop.helpers import WAIT_MS, open_window, press, queue_case, type_text
+from tests.desktop.helpers import WAIT_MS, button, open_window, press, queue_case, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -336,10 +336,6 @@ def closing_question(qtbot, window) -> QMessageBox:
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox),
                     timeout=WAIT_MS)
     return QApplication.activeModalWidget()
-
-
-def button(box: QMessageBox, text: str):
-    return next(b for b in box.buttons() if b.text().startswith(text))
 
 
 def test_closing_with_unsent_work_offers_to_send_it_first(

@@ -27,9 +27,9 @@ from cati_app.server.db import make_engine, transaction
 from cati_app.server.migrate import upgrade
 from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings as ServerSettings
-from tests.desktop.conftest import demo_cases
-from tests.desktop.test_call_room_day import button
-from tests.server.conftest import PASSWORD, TUESDAY_10AM, LiveServer
+from tests.desktop.helpers import button, demo_cases
+from tests.support.constants import PASSWORD, TUESDAY_10AM
+from tests.support.server_process import LiveServer
 
 WAIT_MS = 10_000
 

@@ -6,13 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from cati_app.desktop.supervisor.window import SupervisorWindow
-from tests.desktop.test_supervisor_app import sign_in
-from tests.desktop.test_supervisor_cases import WAIT_MS, Server
-from tests.server.factories import seed_cases
-from tests.server.test_supervision_api import give
-
-#: the live-server fixtures (``server``)
-pytest_plugins = ["tests.desktop.test_supervisor_cases"]
+from tests.desktop.supervision_server import WAIT_MS, Server, sign_in
+from tests.support.factories import give, seed_cases
 
 
 def test_a_supervisor_reads_one_cases_trail(qtbot, qtmodeltester, server: Server,

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from cati_app.core.clock import FixedClock
 from cati_app.core.protocol import Role
 from cati_app.server.context import AppContext
-from tests.server.conftest import PASSWORD
-from tests.server.test_supervision_api import assert_error, audits, seed_service
+from tests.support.constants import PASSWORD
+from tests.support.factories import assert_error, audits, seed_cid_service
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_locked_accounts_are_listed_until_unlocked(client: TestClient, ctx: AppC
 
 def test_call_lists_are_listed_newest_first(client: TestClient, ctx: AppContext, admin,
                                             make_user, login) -> None:
-    seed_service(ctx)
+    seed_cid_service(ctx)
     make_user("sup", Role.supervisor)
     sup = login("sup")
     for name, rows, first in (("May list", 2, 1000), ("June list", 3, 2000)):

@@ -16,7 +16,7 @@ from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import AuditEntry
-from tests.server.test_supervision_api import give, seed_case, seed_service
+from tests.support.factories import give, seed_case, seed_cid_service
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_supervisors_and_admins_read_it_others_are_refused(client: TestClient, p
 
 def test_filters_by_case_user_action_and_thimphu_dates(client: TestClient, ctx: AppContext,
                                                       people, make_user) -> None:
-    service = seed_service(ctx)
+    service = seed_cid_service(ctx)
     case_id = seed_case(ctx, service)
     other_case = seed_case(ctx, service)
     holder = make_user("enum2")
