@@ -10,7 +10,7 @@
   trend charts) and case browser; analyst-rates.png: the analyst's response rates per
   enumerator. All against a real server: a temporary SQLite database seeded with the demo
   data, served on a loopback port, after two weeks of simulated calls and interviews pushed
-  through the API.
+  through the API; admin.png and audit.png: the admin workspace's accounts and the audit trail.
 """
 
 from __future__ import annotations
@@ -264,7 +264,31 @@ def supervisor_shots(app: QApplication, out_dir: Path) -> None:
                 wait_for(app, lambda w=window: w.rates.model.rowCount() > 0)
                 save(window, out_dir / "analyst-rates.png")
             window.close()
+        admin_shot(app, url, clock, runner, out_dir)
         runner.close()
+
+
+def admin_shot(app: QApplication, url: str, clock: FixedClock, runner: BackgroundRunner,
+               out_dir: Path) -> None:
+    from cati_app.client.admin_api import AdminApi, AuditApi
+    from cati_app.client.api import ApiClient
+    from cati_app.desktop.admin.window import AdminWindow
+    from cati_app.server.services.ops.demo import DEMO_PASSWORD
+
+    client = ApiClient(url, timeout=30)
+    token = client.login("admin", DEMO_PASSWORD, "screenshot")
+    window = AdminWindow(AdminApi(client), AuditApi(client), runner, full_name=token.full_name,
+                         today=lambda: to_thimphu(clock.now()).date(),
+                         open_supervision=lambda: window)
+    window.resize(1366, 760)
+    window.show()
+    window.start()
+    wait_for(app, lambda: window.users.model.rowCount() > 0)
+    save(window, out_dir / "admin.png")
+    window.tabs.setCurrentWidget(window.audit)
+    wait_for(app, lambda: window.audit.model.rowCount() > 0)
+    save(window, out_dir / "audit.png")
+    window.close()
 
 
 def wait_for(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:

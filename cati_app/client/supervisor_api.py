@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import RootModel
+
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
+from cati_app.core.protocol_admin import SampleBatchOut
 from cati_app.core.protocol_supervision import (
     MAX_CASES_PER_CHANGE,
     AssignRequest,
@@ -80,6 +83,10 @@ class CaseQuery:
         return {k: v for k, v in vars(self).items() if v not in (None, "")}
 
 
+class _CallLists(RootModel[list[SampleBatchOut]]):
+    pass
+
+
 class SupervisorApi:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
@@ -89,6 +96,10 @@ class SupervisorApi:
     def cases(self, query: CaseQuery, *, limit: int = 100, offset: int = 0) -> CasePage:
         params = {**query.params(), "limit": limit, "offset": offset}
         return self.api.request("GET", "/v1/cases", CasePage, params=params)
+
+    def call_lists(self) -> list[SampleBatchOut]:
+        """Every imported call list (sample batch), newest first, with its name."""
+        return self.api.request("GET", "/v1/samples/batches", _CallLists).root
 
     def matching(self, query: CaseQuery) -> MatchingCases:
         """Every case the filters match (no personal data), for a change to all of them."""

@@ -4,6 +4,8 @@ reassign flow with its confirmation and forced-reassign reason, return to pool, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from sqlalchemy import text
@@ -271,3 +273,39 @@ def test_a_change_acts_on_every_case_matching_the_filters_after_confirming_the_c
                      pos=browser.table.visualRect(browser.model.index(2, 0)).center())
     assert browser.matching is None  # a row clicked: back to the rows chosen by hand
     assert [c.case_id for c in browser.selected_cases()] == [ids[2]]
+
+
+def good_calls(first_number: int) -> str:
+    return ("name,phone,office,dzongkhag,date_availed\n"
+            f"Karma Dorji,17{first_number:06d},Thimphu Office,Thimphu,2026-05-20\n"
+            f"Pema Choden,77{first_number:06d},Paro Office,Paro,2026-05-21\n")
+
+
+def test_call_lists_are_chosen_by_name_and_acted_on_whole(qtbot, server: Server,
+                                                         tmp_path: Path) -> None:
+    api = server.api()
+    for n, name in enumerate(("June calls", "July calls")):
+        source = tmp_path / f"{name}.csv"
+        source.write_text(good_calls(123456 + n), encoding="utf-8")
+        assert api.import_sample(source, "CID", batch_name=name).imported == 2
+    browser = open_browser(qtbot, server)
+    browser.load_call_lists()
+    qtbot.waitUntil(lambda: browser.batch.count() == 3, timeout=WAIT_MS)
+    labels = [browser.batch.itemText(i) for i in range(browser.batch.count())]
+    assert labels[0] == "any call list" and labels[1].startswith("July calls (CID, 2 cases)")
+
+    browser.batch.setFocus()
+    qtbot.keyClick(browser.batch, Qt.Key.Key_Down)  # the newest list, by keyboard
+    qtbot.keyClick(browser.batch, Qt.Key.Key_Down)  # then June
+    assert browser.batch.currentText().startswith("June calls")
+    search_and_wait(qtbot, browser)
+    june = {r.case_id for r in browser.model.rows()}
+    assert len(june) == 2 and all(r.batch_id == browser.batch.currentData()
+                                  for r in browser.model.rows())
+
+    qtbot.mouseClick(browser.all_button, Qt.MouseButton.LeftButton)  # the whole list
+    qtbot.waitUntil(lambda: browser.matching is not None, timeout=WAIT_MS)
+    assert {c.case_id for c in browser.matching} == june
+    browser.load_call_lists()  # a refresh keeps the list chosen
+    qtbot.waitUntil(lambda: browser.batch.count() == 3, timeout=WAIT_MS)
+    assert browser.batch.currentText().startswith("June calls")

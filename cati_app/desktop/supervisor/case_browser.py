@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -46,6 +45,7 @@ REVEAL_REASON_MIN = 5
 
 if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
+    from cati_app.core.protocol_admin import SampleBatchOut
     from cati_app.core.protocol_supervision import (
         CaseKey,
         CasePage,
@@ -122,8 +122,10 @@ class CaseBrowser(QWidget):
         self.service = QComboBox()
         self.service.addItem(self.tr("Any service"), ANY)
         self.service.setMaximumWidth(280)
-        self.batch = QSpinBox(minimum=0, maximum=10**9)
-        self.batch.setSpecialValueText(self.tr("any batch"))
+        self.batch = QComboBox()
+        self.batch.setMinimumContentsLength(24)
+        self.batch.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.set_call_lists([])
         self.text = QLineEdit(
             placeholderText=self.tr("case id, or part of a name, office or dzongkhag"))
         self.text.returnPressed.connect(self.search)
@@ -132,7 +134,7 @@ class CaseBrowser(QWidget):
         row = QHBoxLayout()
         for label, widget in ((self.tr("State"), self.state), (self.tr("Holder"), self.holder),
                               (self.tr("Service"), self.service),
-                              (self.tr("Batch"), self.batch)):
+                              (self.tr("Call list"), self.batch)):
             row.addWidget(QLabel(label))
             row.addWidget(widget)
         row.addWidget(self.text, 1)
@@ -217,11 +219,25 @@ class CaseBrowser(QWidget):
 
     # --- loading pages ---------------------------------------------------------------------
 
+    def set_call_lists(self, call_lists: Sequence[SampleBatchOut]) -> None:
+        """The call lists to filter by, by name (the list chosen stays chosen)."""
+        chosen = self.batch.currentData()
+        self.batch.clear()
+        self.batch.addItem(self.tr("any call list"), None)
+        for batch in call_lists:
+            self.batch.addItem(f"{batch.name} ({batch.service_code}, {batch.cases:,} cases)",
+                               batch.id)
+        found = self.batch.findData(chosen)
+        self.batch.setCurrentIndex(max(found, 0))
+
+    def load_call_lists(self) -> None:
+        self.runner.run(self.api.call_lists, self.set_call_lists, self._failed, owner=self)
+
     def query(self) -> CaseQuery:
         return CaseQuery(state=self.state.currentData() or None,
                          holder=self.holder.currentText().strip() or None,
                          service=self.service.currentData() or None,
-                         batch=self.batch.value() or None,
+                         batch=self.batch.currentData() or None,
                          text=self.text.text().strip() or None)
 
     def search(self) -> None:

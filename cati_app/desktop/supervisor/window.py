@@ -99,6 +99,7 @@ class SupervisorWindow(QMainWindow):
         """Begin the dashboard's refresh timer and load the first page of cases."""
         self.dashboard.start()
         self.cases.search()
+        self.cases.load_call_lists()
         self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
@@ -107,6 +108,7 @@ class SupervisorWindow(QMainWindow):
     def refresh(self) -> None:
         self.dashboard.refresh()
         self.cases.reload()
+        self.cases.load_call_lists()  # an import adds one
         self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
