@@ -331,17 +331,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+86"/>
+        <location line="+88"/>
         <source>Any service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-83"/>
-        <source>any batch</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="-81"/>
         <source>case id, or part of a name, office or dzongkhag</source>
         <translation type="unfinished"></translation>
     </message>
@@ -367,7 +362,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Batch</source>
+        <source>Call list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -421,7 +416,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+34"/>
+        <source>any call list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +669,7 @@
 <context>
     <name>ChangeResult</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-358"/>
+        <location filename="../../cati_app/desktop/supervisor/case_browser.py" line="-374"/>
         <source>Assigned</source>
         <extracomment>the server wants at least this much of a reason before it shows a number in full</extracomment>
         <translation type="unfinished"></translation>

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from cati_app.client.api import ApiClient
 from cati_app.client.supervisor_api import SupervisorApi
 from cati_app.core.clock import FixedClock
@@ -79,5 +81,8 @@ def sign_in(qtbot, server: Server, settings, username: str) -> AppSession:  # no
     token = api.login(username, PASSWORD, f"dev-{username}")
     session = AppSession(settings, BackgroundRunner(), None)
     session.open_workspace(LoginResult(server.url, api, token, f"dev-{username}"))
+    # qtbot closes the window after the test, so it must outlive its close: the app's own
+    # delete-on-close (for signing out) is what tests/desktop/test_sign_out.py covers
+    session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     qtbot.addWidget(session.window)
     return session

@@ -33,7 +33,7 @@ from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings as ServerSettings
 from tests.support.constants import PASSWORD, TUESDAY_10AM
 from tests.support.factories import seed_cid_service
-from tests.support.server_process import LiveServer
+from tests.support.server_thread import InThreadServer
 
 WAIT_MS = 10_000
 NEW_PASSWORD = "a fresh long passphrase"
@@ -69,7 +69,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
                               role=role, full_name=username.title(), at=ctx.clock.now())
     seed_cid_service(ctx)
-    with LiveServer(create_app(settings, ctx=ctx)) as live:
+    with InThreadServer(create_app(settings, ctx=ctx)) as live:
         yield Server(ctx, live.url)
     engine.dispose()
 

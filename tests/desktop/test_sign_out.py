@@ -29,7 +29,7 @@ from cati_app.server.services.accounts import users
 from cati_app.server.settings import Settings as ServerSettings
 from tests.desktop.helpers import button, demo_cases
 from tests.support.constants import PASSWORD, TUESDAY_10AM
-from tests.support.server_process import LiveServer
+from tests.support.server_thread import InThreadServer
 
 WAIT_MS = 10_000
 
@@ -46,7 +46,7 @@ def server_url(tmp_path: Path) -> Iterator[str]:
                                ("enum1", Role.enumerator)):
             users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
                               role=role, full_name=username.title(), at=ctx.clock.now())
-    with LiveServer(create_app(settings, ctx=ctx)) as live:
+    with InThreadServer(create_app(settings, ctx=ctx)) as live:
         yield live.url
     engine.dispose()
 
