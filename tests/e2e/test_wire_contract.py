@@ -33,16 +33,16 @@ from cati_app.core.resources import resource
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.services.catalogue import catalogue
-from tests.e2e.live import (
+from tests.e2e.old_wire import OLD_KNOWN_TYPES, OldPullResponse, old_reading
+from tests.support.constants import PASSWORD
+from tests.support.pg import backends
+from tests.support.server_process import (
     ENUMERATOR,
     OTHER_ENUMERATOR,
-    PASSWORD,
     SUPERVISOR,
     LiveServer,
-    backends,
     running_server,
 )
-from tests.e2e.old_wire import OLD_KNOWN_TYPES, OldPullResponse, old_reading
 
 pytestmark = pytest.mark.e2e
 

@@ -37,7 +37,8 @@ AUDIENCE = {
     "operations": set(Role),
 }
 #: operations whose audience differs from their tag's
-OVERRIDES = {("POST", "/v1/admin/questionnaires/xlsform"): {Role.supervisor, Role.admin}}
+OVERRIDES = {("POST", "/v1/admin/questionnaires/xlsform"): {Role.supervisor, Role.admin},
+             ("GET", "/v1/reports/room"): {Role.supervisor, Role.admin}}
 #: operations that need no login, or that any logged-in user may call
 PUBLIC = {("POST", "/v1/auth/token"), ("GET", "/v1/health")}
 ANY_USER = {("GET", "/v1/sync/hello"), ("GET", "/v1/questionnaires/{qid}/{version}")}
@@ -163,6 +164,22 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
             files={"file": ("set.xlsx", b"not a workbook", "application/octet-stream")}),
         ("GET", "/v1/health"): get("/v1/health"),
         ("GET", "/v1/interviews"): get("/v1/interviews"),
+        ("GET", "/v1/cases/matching"): get("/v1/cases/matching", text=str(case_id)),
+        ("GET", "/v1/cases/released"): get("/v1/cases/released"),
+        ("POST", "/v1/cases/{case_id}/phones"): post(f"/v1/cases/{case_id}/phones",
+                                                    {"reason": "I want the number"}),
+        ("GET", "/v1/quarantine"): get("/v1/quarantine", status="all"),
+        ("POST", "/v1/quarantine/{item_id}/settle"): post("/v1/quarantine/1/settle",
+                                                         {"settlement": "dismissed"}),
+        ("GET", "/v1/reports/room"): get("/v1/reports/room"),
+        ("GET", "/v1/reports/trends"): get("/v1/reports/trends"),
+        ("GET", "/v1/reports/response-rates/by"): get("/v1/reports/response-rates/by",
+                                                      by="enumerator"),
+        ("GET", "/v1/admin/locked-accounts"): get("/v1/admin/locked-accounts"),
+        ("GET", "/v1/audit"): get("/v1/audit", case_id=str(case_id)),
+        ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
+        ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
+                                                          {"role": "admin"}),
     }
 
 

@@ -18,13 +18,22 @@ SUPERVISION = frozenset({Role.supervisor, Role.admin})
 ANALYSIS = frozenset({Role.analyst, Role.supervisor, Role.admin})
 ADMINISTRATION = frozenset({Role.admin})
 EVERYONE = frozenset(Role)
-PATH_PARAMS = {"conflict_id": "1", "interview_uuid": str(uuid.uuid4()), "username": "target",
+PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
+               "interview_uuid": str(uuid.uuid4()), "username": "target",
                "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/cases", None, SUPERVISION),
     ("GET", "/v1/cases/idle-holds", None, SUPERVISION),
+    ("GET", "/v1/cases/matching", None, SUPERVISION),
+    ("GET", "/v1/cases/released", None, SUPERVISION),
+    ("POST", "/v1/cases/{case_id}/phones", {"reason": "checking the number"}, SUPERVISION),
+    ("GET", "/v1/quarantine", None, SUPERVISION),
+    ("POST", "/v1/quarantine/{item_id}/settle", {"settlement": "dismissed"}, SUPERVISION),
+    ("GET", "/v1/reports/room", None, SUPERVISION),
+    ("GET", "/v1/reports/trends", None, ANALYSIS),
+    ("GET", "/v1/reports/response-rates/by?by=office", None, ANALYSIS),
     ("POST", "/v1/cases/assign", {"case_ids": [1], "to_user": None}, SUPERVISION),
     ("POST", "/v1/cases/priority", {"case_ids": [1], "priority": 10}, SUPERVISION),
     ("GET", "/v1/conflicts", None, SUPERVISION),

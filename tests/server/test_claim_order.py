@@ -147,7 +147,9 @@ def _row(world: World, spec: dict[str, Any], moment: Moment, rules: CallingRules
         office="", dzongkhag="", language="en", priority=spec["priority"],
         date_availed=spec["date_availed"], state=spec["state"], assignment_version=0,
         attempt_count=spec["attempts"], next_phone_index=0, created_at=moment.now,
-        updated_at=moment.now, correction={"comment": "fix q3"} if spec["correction"] else None,
+        updated_at=moment.now,
+        correction={"interview_uuid": "i-1", "version_uuid": "v-1", "comment": "fix q3"}
+        if spec["correction"] else None,
         last_called_at=moment.at(spec["last_called"]) if spec["last_called"] else None,
         next_call_at=None, appointment_at=None, appointment_kind=None, appointment_by=None)
     if spec["kind"] == "retry":

@@ -32,6 +32,7 @@ from tests.server.disposition_flow import (
     rates,
     reassign,
 )
+from tests.server.export_seed import sheet_rows
 from tests.support.factories import (
     COMPLETE_ANSWERS,
     attempt_item,
@@ -72,18 +73,10 @@ def test_a_correction_that_becomes_primary_re_derives_disposition_rates_and_work
     r = client.get("/v1/exports/summary.xlsx", headers=people["ana"])
     assert r.status_code == 200, r.text
     book = openpyxl.load_workbook(io.BytesIO(r.content))
-    summary = _table(book["Summary"], "Service")["CID"]
-    sheet_rates = _table(book["Response rates"], "Service")["CID"]
+    summary = {r["Service"]: r for r in sheet_rows(book, "Summary", "Service")}["CID"]
+    sheet_rates = {r["Service"]: r for r in sheet_rows(book, "Response rates", "Service")}["CID"]
     assert (summary["Completed interviews"], summary["Partial interviews"]) == (1, 1)
     assert (sheet_rates["I"], sheet_rates["P"], sheet_rates["NE"]) == (1, 1, 1)
-
-
-def _table(ws, first_title: str) -> dict[str, dict[str, Any]]:
-    rows = list(ws.iter_rows(values_only=True))
-    start = next(i for i, row in enumerate(rows) if row and row[0] == first_title)
-    titles = rows[start]
-    return {row[0]: dict(zip(titles, row, strict=False)) for row in rows[start + 1:]
-            if row and row[0] is not None}
 
 
 def test_a_supervisor_choosing_the_partial_version_makes_the_case_partial(

@@ -215,8 +215,16 @@ def _wipe(ctx: AppContext) -> None:
             names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # the audit log refuses deletes (migration 0006_h9_audit): lift its guard for the
+            # wipe alone and put the very same triggers back
+            guards = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = "
+                                       "'trigger' AND tbl_name = 'audit_log'")).all()
+            for name, _sql in guards:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in reversed(metadata.sorted_tables):
                 conn.execute(delete(table))
+            for _name, sql in guards:
+                conn.execute(text(sql))
             if conn.execute(text("SELECT name FROM sqlite_master WHERE name = "
                                  "'sqlite_sequence'")).first():
                 conn.execute(text("DELETE FROM sqlite_sequence"))
