@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QDate
+from PySide6.QtWidgets import QDateEdit
 
 from cati_app.core.clock import as_utc, to_thimphu
 from cati_app.core.outcomes import BY_KEY
@@ -76,3 +77,11 @@ def language_name(code: str) -> str:
 def python_date(day: QDate) -> date:
     """A date edit's day as a ``date`` (``QDate.toPython`` is typed to return ``object``)."""
     return date(day.year(), day.month(), day.day())
+
+
+def date_edit(day: date) -> QDateEdit:
+    """A day picker as the filters use it: ISO dates, a calendar to click."""
+    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit

@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.protocol_supervision import RateGroup
-from cati_app.desktop.display import python_date
+from cati_app.desktop.display import date_edit, python_date
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.table_model import Column, RowTableModel, number
 from cati_app.desktop.worker import BackgroundRunner
@@ -78,8 +77,8 @@ class RatesPage(QWidget):
         self.service = QComboBox()
         self.service.addItem(self.tr("All services"), "")
         day = today()
-        self.use_from, self.date_from = QCheckBox(self.tr("availed from")), self._date(day)
-        self.use_to, self.date_to = QCheckBox(self.tr("to")), self._date(day)
+        self.use_from, self.date_from = QCheckBox(self.tr("availed from")), date_edit(day)
+        self.use_to, self.date_to = QCheckBox(self.tr("to")), date_edit(day)
         self.show_button = QPushButton(self.tr("Show (Enter)"))
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.load)
@@ -98,13 +97,6 @@ class RatesPage(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-
-    @staticmethod
-    def _date(day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day.year, day.month, day.day))
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        return edit
 
     def set_services(self, services: Sequence[tuple[str, str]]) -> None:
         self.service.clear()

@@ -14,11 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.desktop.display import date_edit
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.worker import BackgroundRunner
 
@@ -83,8 +83,8 @@ class ExportPage(QWidget):
         self.progressed.connect(self._show_progress)
         self.services = QListWidget()
         self.services.setMaximumHeight(140)
-        self.use_from, self.date_from = QCheckBox(self.tr("from")), self._date_edit(today())
-        self.use_to, self.date_to = QCheckBox(self.tr("to")), self._date_edit(today())
+        self.use_from, self.date_from = QCheckBox(self.tr("from")), date_edit(today())
+        self.use_to, self.date_to = QCheckBox(self.tr("to")), date_edit(today())
         dates = QHBoxLayout()
         for widget in (self.use_from, self.date_from, self.use_to, self.date_to):
             dates.addWidget(widget)
@@ -117,13 +117,6 @@ class ExportPage(QWidget):
         layout.addStretch(1)
         self._set_busy(False)
         self.open_button.setEnabled(False)
-
-    @staticmethod
-    def _date_edit(day: date) -> QDateEdit:
-        edit = QDateEdit(QDate(day.year, day.month, day.day))
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        return edit
 
     def set_services(self, services: Sequence[tuple[str, str]]) -> None:
         ticked = set(self.chosen_services())
