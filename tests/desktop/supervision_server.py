@@ -5,10 +5,11 @@ fixture of tests/desktop/conftest.py hands it out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 
@@ -46,24 +47,33 @@ class Server:
         return SupervisorApi(client)
 
 
+#: (username, role, full name) of the accounts the server starts with
+SUPERVISION_PEOPLE = (("sup", Role.supervisor, "Sonam Wangmo"),
+                      ("ana", Role.analyst, "Tashi Phuntsho"),
+                      ("enum1", Role.enumerator, "Karma Dorji"),
+                      ("enum2", Role.enumerator, "Pema Choden"))
+ADMIN_PEOPLE = (("root", Role.admin, "Root"), ("sup", Role.supervisor, "Sup"),
+                ("enum1", Role.enumerator, "Enum1"))
+
+
 @contextmanager
-def supervision_server(folder: Path) -> Iterator[Server]:
+def supervision_server(folder: Path, people: Sequence[tuple[str, Role, str]] = SUPERVISION_PEOPLE,
+                       **settings: Any) -> Iterator[Server]:
+    """``settings`` are the server's own (``require_device_approval=True``, say)."""
     with migrated_database_url("sqlite", folder) as url:
-        yield from _serve(url)
+        yield from _serve(url, people, settings)
 
 
-def _serve(url: str) -> Iterator[Server]:
+def _serve(url: str, people: Sequence[tuple[str, Role, str]],
+           overrides: dict[str, Any]) -> Iterator[Server]:
     settings = ServerSettings(database_url=url, argon2_time_cost=1, argon2_memory_kib=64,
-                              pool_size=5)
+                              pool_size=5, **overrides)
     engine = make_engine(settings.database_url, settings.pool_size)
     upgrade(engine)  # a no-op on the migrated copy
     ctx = AppContext.build(settings, FixedClock(TUESDAY_10AM), engine=engine)
     ids = {}
     with transaction(ctx.sessions) as session:
-        for username, role, name in (("sup", Role.supervisor, "Sonam Wangmo"),
-                                     ("ana", Role.analyst, "Tashi Phuntsho"),
-                                     ("enum1", Role.enumerator, "Karma Dorji"),
-                                     ("enum2", Role.enumerator, "Pema Choden")):
+        for username, role, name in people:
             ids[username] = users.create_user(session, ctx.hasher, username=username,
                                               password=PASSWORD, role=role, full_name=name,
                                               at=ctx.clock.now()).id

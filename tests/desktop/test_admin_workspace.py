@@ -19,21 +19,14 @@ from sqlalchemy import select
 from cati_app.client.admin_api import AdminApi, AuditApi
 from cati_app.client.api import ApiClient, AuthExpired, RequestRejected, Throttled
 from cati_app.client.supervisor_api import SupervisorApi
-from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Role
 from cati_app.desktop.admin.list_page import ListPage
 from cati_app.desktop.admin.window import AdminWindow
 from cati_app.desktop.worker import BackgroundRunner
-from cati_app.server.app import create_app
 from cati_app.server.context import AppContext
-from cati_app.server.db import make_engine, transaction
-from cati_app.server.migrate import upgrade
+from cati_app.server.db import transaction
 from cati_app.server.models import Service, User
-from cati_app.server.services.accounts import users
-from cati_app.server.settings import Settings as ServerSettings
-from tests.support.constants import PASSWORD, TUESDAY_10AM
-from tests.support.factories import seed_cid_service
-from tests.support.server_thread import InThreadServer
+from tests.desktop.supervision_server import ADMIN_PEOPLE, supervision_server
+from tests.support.constants import PASSWORD
 
 WAIT_MS = 10_000
 NEW_PASSWORD = "a fresh long passphrase"
@@ -57,21 +50,8 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """New devices wait for an admin's approval (admins' own never do)."""
-    settings = ServerSettings(database_url=f"sqlite:///{tmp_path / 'server.sqlite3'}",
-                              argon2_time_cost=1, argon2_memory_kib=64, pool_size=5,
-                              require_device_approval=True)
-    engine = make_engine(settings.database_url, settings.pool_size)
-    upgrade(engine)
-    ctx = AppContext.build(settings, FixedClock(TUESDAY_10AM), engine=engine)
-    with transaction(ctx.sessions) as session:
-        for username, role in (("root", Role.admin), ("sup", Role.supervisor),
-                               ("enum1", Role.enumerator)):
-            users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
-                              role=role, full_name=username.title(), at=ctx.clock.now())
-    seed_cid_service(ctx)
-    with InThreadServer(create_app(settings, ctx=ctx)) as live:
-        yield Server(ctx, live.url)
-    engine.dispose()
+    with supervision_server(tmp_path, ADMIN_PEOPLE, require_device_approval=True) as served:
+        yield Server(served.ctx, served.url)
 
 
 @pytest.fixture

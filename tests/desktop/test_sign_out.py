@@ -12,8 +12,6 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMainWindow, QMessageBox
 
-from cati_app.core.clock import FixedClock
-from cati_app.core.protocol import Role
 from cati_app.desktop.admin.window import AdminWindow
 from cati_app.desktop.app import AppSession, authenticate
 from cati_app.desktop.enumerator.window import EnumeratorWindow
@@ -21,34 +19,17 @@ from cati_app.desktop.login import LoginDialog
 from cati_app.desktop.settings import SERVER_URL, Settings
 from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
-from cati_app.server.app import create_app
-from cati_app.server.context import AppContext
-from cati_app.server.db import make_engine, transaction
-from cati_app.server.migrate import upgrade
-from cati_app.server.services.accounts import users
-from cati_app.server.settings import Settings as ServerSettings
 from tests.desktop.helpers import button, demo_cases
+from tests.desktop.supervision_server import ADMIN_PEOPLE, supervision_server
 from tests.support.constants import PASSWORD, TUESDAY_10AM
-from tests.support.server_thread import InThreadServer
 
 WAIT_MS = 10_000
 
 
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
-    settings = ServerSettings(database_url=f"sqlite:///{tmp_path / 'server.sqlite3'}",
-                              argon2_time_cost=1, argon2_memory_kib=64, pool_size=5)
-    engine = make_engine(settings.database_url, settings.pool_size)
-    upgrade(engine)
-    ctx = AppContext.build(settings, FixedClock(TUESDAY_10AM), engine=engine)
-    with transaction(ctx.sessions) as session:
-        for username, role in (("root", Role.admin), ("sup", Role.supervisor),
-                               ("enum1", Role.enumerator)):
-            users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
-                              role=role, full_name=username.title(), at=ctx.clock.now())
-    with InThreadServer(create_app(settings, ctx=ctx)) as live:
-        yield live.url
-    engine.dispose()
+    with supervision_server(tmp_path, ADMIN_PEOPLE) as served:
+        yield served.url
 
 
 @pytest.fixture
