@@ -42,6 +42,10 @@ class _Delivery(QObject):
         self._owner = owner
         self._owner_gone = False
         self._runner = runner
+        #: the task's function, held here too: what it refers to (a dialog, a page) must be
+        #: let go on the UI thread. Were the worker's reference the last, a widget would be
+        #: destroyed on the worker thread (Qt: "QBasicTimer::stop: Failed", then a crash).
+        self.job: Callable[[], Any] | None = None
         if owner is not None:
             owner.destroyed.connect(self._forget_owner)
         self.succeeded.connect(self._deliver_success)
@@ -69,21 +73,28 @@ class _Delivery(QObject):
             if self.wanted():
                 callback(value)
         finally:
+            self.job = None  # on the UI thread, after the worker has let go of it
             self._runner._finished(self, value if callback is self._on_failure else None)
 
 
 class _Task(QRunnable):
     def __init__(self, fn: Callable[[], Any], delivery: _Delivery) -> None:
         super().__init__()
-        self._fn = fn
+        self._fn: Callable[[], Any] | None = fn
         self._delivery = delivery
 
     def run(self) -> None:
+        # the worker lets go of the function before it reports, so the delivery's reference,
+        # dropped on the UI thread, is always the last one
+        fn, self._fn = self._fn, None
+        assert fn is not None, "a task runs once"
         try:
-            result = self._fn()
+            result = fn()
         except BaseException as error:  # noqa: BLE001 - every failure goes back to the UI
+            del fn
             self._emit(self._delivery.failed, error)
         else:
+            del fn
             self._emit(self._delivery.succeeded, result)
 
     def _emit(self, signal: Any, value: Any) -> None:
@@ -124,6 +135,7 @@ class BackgroundRunner(QObject):
         if self.closed:
             return
         delivery = _Delivery(on_success, on_failure, owner, self)
+        delivery.job = fn
         self._pending.add(delivery)
         self._pool.start(_Task(fn, delivery))
 

@@ -74,3 +74,36 @@ def test_nothing_is_delivered_after_the_runner_closed(qtbot) -> None:
     runner.run(lambda: "late", delivered.append, lambda error: None)
     qtbot.wait(50)
     assert delivered == []
+
+
+def test_the_task_function_is_let_go_on_the_ui_thread(qtbot) -> None:
+    """What a task's function refers to (a dialog, a page) must not be freed on the worker
+    thread: Qt widgets destroyed there crash the app. The worker drops its reference before
+    it reports, so the last one is released on the UI thread."""
+    import gc
+    import threading
+    import weakref
+
+    from cati_app.desktop.worker import BackgroundRunner
+
+    released_on: list[str] = []
+
+    class Held:
+        def __del__(self) -> None:
+            released_on.append(threading.current_thread().name)
+
+    held = Held()
+    probe = weakref.ref(held)
+    runner = BackgroundRunner()
+    done: list[object] = []
+
+    def job(kept: Held = held) -> str:
+        return "ok"
+
+    del held
+    runner.run(job, done.append, done.append)
+    del job
+    qtbot.waitUntil(lambda: done == ["ok"], timeout=5000)
+    gc.collect()
+    assert probe() is None
+    assert released_on == [threading.main_thread().name]
