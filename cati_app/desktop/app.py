@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -332,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("serve-cati")
     app.setOrganizationName("ServE")
+    # Python's cycle collector runs wherever an allocation trips it, a worker thread too, and a
+    # Qt object it frees there crashes the app: collect on the UI thread only, on a timer
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 - lives as long as the app
     if args.self_test:
         from cati_app.desktop.self_test import self_test
 
