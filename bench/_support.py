@@ -160,6 +160,8 @@ def server_process(url: str, workers: int = 1) -> Iterator[str]:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
+        if workers > 1:
+            time.sleep(3)  # every worker up before a clock starts
         yield base
     finally:
         proc.terminate()

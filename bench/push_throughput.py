@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +34,14 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import BENCH_LIMITS, fresh_database, pg_available, seed, token  # noqa: E402
+from _support import (  # noqa: E402
+    fresh_database,
+    pg_available,
+    seed,
+    server_cpu_seconds,
+    server_process,
+    token,
+)
 
 from cati_app.server.db import make_engine, transaction  # noqa: E402
 from cati_app.server.models import (  # noqa: E402
@@ -89,62 +93,9 @@ def in_parallel(work: Callable[[list[list[Item]]], None], shares: list[list[list
 
 # --- through the product -----------------------------------------------------------------------
 
-@contextmanager
-def cati_server(url: str, workers: int) -> Iterator[tuple[str, int]]:
-    """``cati-server serve --workers N``, as in production; (base URL, its process id)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "CATI_DATABASE_URL": url, "CATI_ARGON2_TIME_COST": "1",
-           "CATI_ARGON2_MEMORY_KIB": "64", "CATI_POOL_SIZE": "20",
-           **{f"CATI_{k.upper()}": str(v) for k, v in BENCH_LIMITS.items()}}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cati_app.server.cli import main; main()", "serve",
-         "--port", str(port), "--workers", str(workers), "--log-format", "json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                requests.get(f"{base}/docs", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
-        if workers > 1:
-            time.sleep(3)  # every worker up before the clock starts
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its descendants (the workers), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-    family, total, grew = {pid}, 0.0, True
-    while grew:
-        more = {p for p, (parent, _) in stats.items() if parent in family} - family
-        family |= more
-        grew = bool(more)
-    for p in family:
-        total += stats.get(p, (0, 0.0))[1]
-    return total
-
-
 def through_api(url: str, items: list[Item], workers: int) -> tuple[float, float]:
     """(wall seconds, server CPU seconds) to push every item, one client per worker."""
-    with cati_server(url, workers) as (base, pid):
+    with server_process(url, workers) as base:
         auth = token(base, "enum0")
 
         def push_share(share: list[list[Item]]) -> None:
@@ -158,9 +109,9 @@ def through_api(url: str, items: list[Item], workers: int) -> tuple[float, float
                 if bad:
                     raise SystemExit(f"unexpected push result: {bad[0]}")
 
-        cpu = tree_cpu_seconds(pid)
+        cpu = server_cpu_seconds(base)
         wall = in_parallel(push_share, batches(items, workers))
-        return wall, tree_cpu_seconds(pid) - cpu
+        return wall, server_cpu_seconds(base) - cpu
 
 
 # --- the honest bare baseline ------------------------------------------------------------------
