@@ -76,6 +76,10 @@ class Case(Base):
     date_availed: Mapped[date | None]
     language: Mapped[str] = mapped_column(String(8), default="en")
     priority: Mapped[int] = mapped_column(default=50)
+    #: set when the case was drawn from a frame (issue 15): its inclusion probability π (the
+    #: design weight is 1/π) and its stratum's key; None for a plain call list (unweighted)
+    inclusion_probability: Mapped[float | None]
+    stratum: Mapped[str | None] = mapped_column(String(200))
 
     # text in the database; the annotation lets mypy check the states code writes and sends
     state: Mapped[CaseStateName] = mapped_column(String(20), default=CaseState.QUEUED)

@@ -24,6 +24,12 @@ class User(Base):
     #: the last sequence number of this user's change feed; bumped (row-locked) per change so
     #: feed entries of one user commit in sequence order (guarantee G6)
     feed_seq: Mapped[int] = mapped_column(BigId, default=0)
+    #: languages this enumerator can interview in (issue 18), e.g. ["dz", "en"]
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    #: supervisor-approved skills (issue 18), e.g. ["refusal_conversion"]
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    #: the agency (``services.agency``) an ``agency`` account may see (issue 16)
+    agency: Mapped[str | None] = mapped_column(String(200))
 
 
 class Device(Base):
