@@ -71,6 +71,9 @@ class QueueCase(BaseModel):
     dzongkhag: str = ""
     date_availed: date | None = None
     language: str = "en"
+    #: issue 18: no one on shift spoke the case's language, so after the wait it was offered
+    #: to an enumerator who may not speak it (the starvation fallback)
+    language_may_not_match: bool = False
     attempts: list[AttemptSummary] = []
     next_call_at: UtcDatetime | None = None
     appointment: Appointment | None = None

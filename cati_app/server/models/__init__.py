@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
 from cati_app.server.models.base import Base
+from cati_app.server.models.contact import DoNotCall
 from cati_app.server.models.fieldwork import (
     Assignment,
     Case,
@@ -26,8 +27,8 @@ from cati_app.server.models.sync import (
 
 __all__ = [
     "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseExclusion", "CaseFlag",
-    "CaseState", "Conflict",
-    "ConflictStatus", "ContactAttempt", "Device", "FeedChange", "Grant", "InterviewVersion",
+    "CaseState", "Conflict", "ConflictStatus", "ContactAttempt", "Device", "DoNotCall",
+    "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
     "SampleBatch", "Service", "StoredCallingRules", "User",
 ]
