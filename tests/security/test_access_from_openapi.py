@@ -173,6 +173,8 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
                                                          {"settlement": "dismissed"}),
         ("GET", "/v1/reports/room"): get("/v1/reports/room"),
         ("GET", "/v1/reports/trends"): get("/v1/reports/trends"),
+        ("GET", "/v1/scorecard"): get("/v1/scorecard"),
+        ("GET", "/v1/exports/agency.xlsx"): get("/v1/exports/agency.xlsx", agency="DCRC"),
         ("GET", "/v1/reports/response-rates/by"): get("/v1/reports/response-rates/by",
                                                       by="enumerator"),
         ("GET", "/v1/admin/locked-accounts"): get("/v1/admin/locked-accounts"),
