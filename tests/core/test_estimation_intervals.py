@@ -81,7 +81,8 @@ def test_a_share_of_all_or_nothing_gets_the_clopper_pearson_interval():
     assert found.low == pytest.approx(stats.beta.ppf(0.025, 12, 1))
     none = proportion_interval([False] * 12)
     assert none is not None
-    assert none.low == pytest.approx(0.0) and none.high == pytest.approx(stats.beta.ppf(0.975, 1, 12))
+    assert none.low == pytest.approx(0.0)
+    assert none.high == pytest.approx(stats.beta.ppf(0.975, 1, 12))
 
 
 def test_kish_effective_n():

@@ -180,3 +180,4 @@ def test_composite_weights_are_printed_in_the_methodology():
         card.methodology.composite_definition)
     [cell] = card.cells
     assert cell.n == 0 and cell.composite.status == "suppressed"
+

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cati_app.core.estimation.intervals import Interval, mean_interval, proportion_interval
 from cati_app.core.estimation.design import Respondent
+from cati_app.core.estimation.intervals import Interval, mean_interval, proportion_interval
 from cati_app.core.protocol_scorecard import Estimate, FigureStatus, Method
 
 MINIMUM_N = 30

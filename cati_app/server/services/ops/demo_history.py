@@ -90,16 +90,14 @@ def seed_history(session: Session, *, at: datetime, seed: int = 16) -> int:
 
 
 def _two_quarters(today: date) -> list[tuple[date, date]]:
-    """The last two quarters with at least a fortnight of service dates before today."""
+    """The current quarter and the one before (service dates up to three days ago); the two
+    before it when the current quarter is not yet a fortnight old."""
     labels = last_periods(today, "quarter", 3)
-    current = first_day(labels[2], "quarter")
-    if (today - current).days < 14:
-        labels = labels[:2]
-    else:
-        labels = labels[1:]
     starts = [first_day(label, "quarter") for label in labels]
-    ends = [starts[1] - timedelta(days=1), today - timedelta(days=3)]
-    return list(zip(starts, ends, strict=True))
+    if (today - starts[2]).days < 14:
+        return [(starts[0], starts[1] - timedelta(days=1)),
+                (starts[1], starts[2] - timedelta(days=1))]
+    return [(starts[1], starts[2] - timedelta(days=1)), (starts[2], today - timedelta(days=3))]
 
 
 def _seed_office(session: Session, rng: random.Random, drawn: bool, service_id: int,
