@@ -10,6 +10,7 @@ import math
 import statistics
 from datetime import date
 
+import httpx
 import numpy as np
 import pytest
 from openpyxl import load_workbook
@@ -17,6 +18,7 @@ from scipy import stats
 
 from cati_app.core.protocol import Role
 from tests.support import scorecard_seed as seed
+from tests.support.constants import PASSWORD
 from tests.support.factories import assert_error, seed_service
 
 MAY = date(2026, 5, 10)  # the fixed clock is 2 June 2026: quarter 2026-Q2, FY2025-26
@@ -158,3 +160,26 @@ def test_the_agency_workbook_has_the_cells_and_no_personal_data(ctx, client, ana
     assert row["Respondents (n)"] == 36 and row["Status"] == "published"
     assert row["Composite (1–5)"] == pytest.approx(statistics.fmean(VALUES))
     assert any("each respondent's own composite" in t for t in texts)
+
+
+@pytest.mark.e2e
+def test_the_scorecard_from_the_real_server(ctx, live_server, make_user):
+    make_user("ana", Role.analyst)
+    enum = make_user("enum")
+    cid = seed_service(ctx, "CID", agency="DCRC")
+    for value in VALUES:
+        seed.respondent(ctx, cid, enum, value, day=MAY)
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        token = http.post("/v1/auth/token", json={"username": "ana", "password": PASSWORD,
+                                                  "device_id": "dev-ana"}).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        response = http.get("/v1/scorecard", params={"period_kind": "month", "periods": 2},
+                            headers=auth)
+        assert response.status_code == 200, response.text
+        card = response.json()
+        assert card["periods"] == ["2026-05", "2026-06"]
+        assert _cell(card, "CID", "Paro", "2026-05")["composite"]["value"] == pytest.approx(
+            statistics.fmean(VALUES))
+        book = http.get("/v1/exports/agency.xlsx", params={"agency": "DCRC"}, headers=auth)
+        assert book.status_code == 200
+        assert int(book.headers["content-length"]) == len(book.content)
