@@ -29,6 +29,8 @@ AUDIENCE = {
     "supervision": {Role.supervisor, Role.admin},
     "reports": {Role.analyst, Role.supervisor, Role.admin},
     "exports": {Role.analyst, Role.supervisor, Role.admin},
+    # read-only scorecards (issue 16); the agency role joins when it exists
+    "scorecard": {Role.analyst, Role.supervisor, Role.admin},
     "admin": {Role.admin},
     "queue": {Role.enumerator},
     "sync": {Role.enumerator},
