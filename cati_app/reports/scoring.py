@@ -17,7 +17,7 @@ from typing import Any
 
 from cati_app.core.questionnaire import PARAMETERS, Questionnaire, Scores, parse, to_100
 from cati_app.core.questionnaire.navigation import is_unanswered, visible_items
-from cati_app.core.questionnaire.scoring import likert_value
+from cati_app.core.questionnaire.scoring import composite_of, likert_value
 
 #: what the Indicators sheet counts, in its column order ("" = no effective answer)
 ANSWER_CODES: tuple[str, ...] = ("1", "2", "3", "4", "5", "dk", "ref", "")
@@ -66,8 +66,7 @@ class InterviewScorer:
             if value is not None:
                 values[parameter].append(value)
         parameters = {p: (fmean(v) if v else None) for p, v in values.items()}
-        present = [s for s in parameters.values() if s is not None]
-        composite = fmean(present) if present else None
+        composite = composite_of(self.questionnaire, parameters)
         return Scores(parameters, composite, to_100(composite))
 
 

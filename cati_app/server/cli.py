@@ -120,8 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     script.add_argument("file", type=Path, metavar="FILE.xlsx")
     script.add_argument("--service", required=True, help="the service code, e.g. CID")
     export = command("export", _export,
-                     "write the analyst workbook (and optionally the raw data as CSV)")
+                     "write the analyst workbook (and optionally the raw data as CSV), or "
+                     "with --agency one agency's scorecard workbook")
     export.add_argument("out", type=Path, metavar="OUT.xlsx")
+    export.add_argument("--agency", metavar="CODE",
+                        help="write this agency's scorecard workbook instead (the agency as "
+                             "the services name it); no names or phone numbers")
     export.add_argument("--service", action="append", metavar="CODE",
                         help="a service code; repeat it, or separate codes with commas, for "
                              "several (default: all services)")
@@ -290,6 +294,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> None:
     from cati_app.reports.workbook import write_workbook
     from cati_app.server.services.reporting import exports
 
+    if args.agency is not None:
+        _export_agency(settings, args)
+        return
     try:
         filters = ExportFilters(
             services=tuple(code for given in args.service or () for code in given.split(",")),
@@ -309,6 +316,21 @@ def _export(settings: Settings, args: argparse.Namespace) -> None:
                     args.csv, data.questionnaires, data.interviews,
                     include_pii=filters.include_pii))
             print(f"wrote {args.csv}: {rows} interviews")
+
+
+def _export_agency(settings: Settings, args: argparse.Namespace) -> None:
+    from cati_app.reports.agency_workbook import write_agency_workbook
+    from cati_app.server.services.reporting.agency_export import agency_data
+
+    if args.service or args.date_from or args.date_to or args.include_pii or args.csv:
+        raise CommandError("--agency writes the agency's whole scorecard: leave out --service, "
+                           "--from, --to, --include-pii and --csv")
+    with _migrated(settings) as ctx:
+        with ctx.read() as session:
+            data = agency_data(session, settings, agency=args.agency, now=ctx.clock.now())
+        cells = _written(args.out, lambda: write_agency_workbook(
+            args.out, data.agency, data.scorecards, data.complaints))
+    print(f"wrote {args.out}: {cells} scorecard cells for {data.agency}")
 
 
 def _written(path: Path, write: Callable[[], T]) -> T:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     #: held cases no device has touched (granted, called, replanned) for this long are listed
     #: for the supervisor (``GET /v1/cases/idle-holds``)
     idle_hold_hours: float = Field(default=72.0, gt=0)
+    #: scorecards (issue 16): a figure from fewer respondents than this is "indicative"...
+    scorecard_minimum_n: int = Field(default=30, ge=2)
+    #: ...and from fewer than this it is suppressed (no value, no interval)
+    scorecard_suppress_below: int = Field(default=10, ge=2)
 
     @field_validator("database_url")
     @classmethod
@@ -89,6 +93,14 @@ class Settings(BaseSettings):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
+
+    @field_validator("scorecard_suppress_below")
+    @classmethod
+    def _suppression_below_minimum(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("scorecard_minimum_n")
+        if minimum is not None and value > minimum:
+            raise ValueError(f"must not exceed CATI_SCORECARD_MINIMUM_N ({minimum})")
+        return value
 
     @property
     def token_ttl(self) -> timedelta:

@@ -29,6 +29,8 @@ AUDIENCE = {
     "supervision": {Role.supervisor, Role.admin},
     "reports": {Role.analyst, Role.supervisor, Role.admin},
     "exports": {Role.analyst, Role.supervisor, Role.admin},
+    # read-only scorecards (issue 16); the agency role joins when it exists
+    "scorecard": {Role.analyst, Role.supervisor, Role.admin},
     "admin": {Role.admin},
     "queue": {Role.enumerator},
     "sync": {Role.enumerator},
@@ -173,6 +175,8 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
                                                          {"settlement": "dismissed"}),
         ("GET", "/v1/reports/room"): get("/v1/reports/room"),
         ("GET", "/v1/reports/trends"): get("/v1/reports/trends"),
+        ("GET", "/v1/scorecard"): get("/v1/scorecard"),
+        ("GET", "/v1/exports/agency.xlsx"): get("/v1/exports/agency.xlsx", agency="DCRC"),
         ("GET", "/v1/reports/response-rates/by"): get("/v1/reports/response-rates/by",
                                                       by="enumerator"),
         ("GET", "/v1/admin/locked-accounts"): get("/v1/admin/locked-accounts"),

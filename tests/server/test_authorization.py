@@ -33,6 +33,8 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/quarantine/{item_id}/settle", {"settlement": "dismissed"}, SUPERVISION),
     ("GET", "/v1/reports/room", None, SUPERVISION),
     ("GET", "/v1/reports/trends", None, ANALYSIS),
+    ("GET", "/v1/scorecard", None, ANALYSIS),
+    ("GET", "/v1/exports/agency.xlsx?agency=DCRC", None, ANALYSIS),
     ("GET", "/v1/reports/response-rates/by?by=office", None, ANALYSIS),
     ("POST", "/v1/cases/assign", {"case_ids": [1], "to_user": None}, SUPERVISION),
     ("POST", "/v1/cases/priority", {"case_ids": [1], "priority": 10}, SUPERVISION),

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from cati_app.server.migrate import head_revision
@@ -139,8 +140,27 @@ def test_demo_twice_seeds_once(cli):
     assert second.returncode == 0
     assert "demo data already present" in second.stdout
     assert "  admin    admin       password: serve-demo" in second.stdout.splitlines()
-    assert cli.count(select(func.count()).select_from(Case)) == 300
+    assert cli.count(select(func.count()).select_from(Case).where(Case.batch_id <= 2)) == 300
     assert cli.count(select(func.count()).select_from(User)) == 5
+
+
+def test_export_agency_writes_the_scorecard_workbook(cli, tmp_path):
+    assert cli("demo").returncode == 0
+    out = tmp_path / "dcrc.xlsx"
+    agency = "Department of Civil Registration and Census"
+    result = cli("export", str(out), "--agency", agency)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out}: ") and agency in result.stdout
+    book = load_workbook(out, read_only=True)
+    assert "Quarters" in book.sheetnames and "Methodology" in book.sheetnames
+    texts = " ".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                     for v in row if v is not None)
+    assert "Mongar Dzongkhag Civil Registration Office" in texts
+    assert "Demo respondent" not in texts and "+975" not in texts
+    assert_person_error(cli("export", str(out), "--agency", "Nobody"),
+                        "no service belongs to the agency 'Nobody'")
+    assert_person_error(cli("export", str(out), "--agency", agency, "--service", "CID"),
+                        "--agency writes the agency's whole scorecard")
 
 
 def test_bad_settings_and_unreachable_databases_are_one_line(cli):

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,8 @@ from cati_app.server.services.ops.demo import (
     DemoResult,
     seed_demo,
 )
+from cati_app.server.services.ops.demo_history import OFFICES, _two_quarters
+from cati_app.server.services.reporting.scorecard import build_scorecard
 
 E164_MOBILE = re.compile(r"\+975(17|77|16)\d{6}")
 
@@ -48,7 +50,9 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
     result = seed(ctx)
     assert result.created == ["the default questionnaire",
                               "users enum1, enum2, super, analyst, admin",
-                              "service CID", "service MIMO", "180 CID cases", "120 MIMO cases"]
+                              "service CID", "service MIMO", "180 CID cases", "120 MIMO cases",
+                              "516 completed interviews over two quarters (the scorecards' "
+                              "history)"]
     with ctx.sessions() as session:
         services = session.execute(select(Service.code, Service.name, Service.agency)
                                    .order_by(Service.code)).all()
@@ -61,10 +65,11 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         assert ctx.hasher.verify(admin.password_hash, DEMO_PASSWORD)
         assert session.scalar(select(QuestionnaireVersion.qid)) == "set"
-        cases = session.scalars(select(Case)).all()
+        cases = session.scalars(select(Case).join(SampleBatch).where(
+            SampleBatch.name == "Demo sample")).all()
         batches = session.scalars(select(SampleBatch.name)).all()
 
-    assert batches == ["Demo sample", "Demo sample"]
+    assert batches == ["Demo sample", "Demo sample", "Demo history", "Demo history"]
     assert len(cases) == 300
     assert {c.state for c in cases} == {CaseState.QUEUED}
     assert all(E164_MOBILE.fullmatch(p) for c in cases for p in c.phones())
@@ -86,8 +91,28 @@ def test_demo_twice_adds_nothing(ctx):
     assert again.lines()[1:3] == ["demo logins:",
                                   f"  enum1    enumerator  password: {DEMO_PASSWORD}"]
     with ctx.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Case)) == 300
+        assert session.scalar(select(func.count()).select_from(Case)) == 300 + HISTORY_CASES
         assert session.scalar(select(func.count()).select_from(User)) == 5
+
+
+#: the history's cases: CID's drawn sample (completes × 10 // 7 per office and quarter, the rest
+#: nonrespondents) and MIMO's completes
+HISTORY_CASES = 2 * (sum(o.completes * 10 // 7 for o in OFFICES["CID"])
+                     + sum(o.completes for o in OFFICES["MIMO"]))
+
+
+def test_the_demo_history_fills_the_scorecard(ctx):
+    seed(ctx)
+    with ctx.sessions() as session:
+        card = build_scorecard(session, ctx.settings, now=ctx.clock.now())
+    with_data = [c for c in card.cells if c.composite.status != "suppressed"]
+    assert len({c.period for c in with_data}) == 2
+    assert len({(c.service_code, c.office) for c in with_data if c.office}) >= 6
+    assert {c.method for c in with_data} == {"weighted", "unweighted"}
+    assert {c.composite.status for c in card.cells} == {"published", "indicative",
+                                                        "suppressed"}
+    mongar = [c for c in with_data if c.office.startswith("Mongar")]
+    assert mongar and all(any(f.kind == "below_peers" for f in c.flags) for c in mongar)
 
 
 def test_the_sample_is_the_same_every_time(ctx, tmp_path):
@@ -138,3 +163,12 @@ def _wait_for_url(launcher: subprocess.Popen[str]) -> str:
             return found.group(1)
         assert time.monotonic() < deadline, "the demo launcher did not start in time"
     raise AssertionError(f"the demo launcher exited ({launcher.wait()}) without a URL")
+
+
+def test_the_demo_history_spans_two_quarters_with_data():
+    early, late = _two_quarters(date(2026, 10, 5))  # the quarter is 4 days old
+    assert (early, late) == ((date(2026, 4, 1), date(2026, 6, 30)),
+                             (date(2026, 7, 1), date(2026, 9, 30)))
+    early, late = _two_quarters(date(2026, 12, 1))
+    assert (early, late) == ((date(2026, 7, 1), date(2026, 9, 30)),
+                             (date(2026, 10, 1), date(2026, 11, 28)))

@@ -116,8 +116,26 @@ class Questionnaire(_Definition):
     needs_review: list[str] = []
     choice_lists: dict[str, list[Choice]] = {}
     items: list[Item] = Field(min_length=1)
+    #: relative weight of each parameter in the composite (issue 16); empty: all equal, and a
+    #: parameter left out weighs 1. Reports print the weights in their methodology notes.
+    parameter_weights: dict[str, float] = {}
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    @field_validator("parameter_weights")
+    @classmethod
+    def _known_positive_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        for parameter, weight in weights.items():
+            if parameter not in PARAMETERS:
+                raise ValueError(f"unknown parameter {parameter!r} in parameter_weights "
+                                 f"(known: {', '.join(PARAMETERS)})")
+            if not weight > 0:
+                raise ValueError(f"the weight of {parameter!r} must be above 0 (got {weight})")
+        return weights
+
+    def weight_of(self, parameter: str) -> float:
+        """The parameter's relative weight in the composite (1 unless the script says)."""
+        return self.parameter_weights.get(parameter, 1.0)
     #: navigation.SkipLogic, made on first use (navigation.skip_logic)
     _memo: Memo = PrivateAttr(default_factory=lambda: Memo())
 

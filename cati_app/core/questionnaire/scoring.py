@@ -18,8 +18,9 @@ class Scores:
     #: parameter → mean of its substantive indicator answers (1–5), None when it has none;
     #: only parameters the questionnaire measures, in PARAMETERS order
     parameters: dict[str, float | None]
-    #: mean of the parameter scores that exist (each parameter weighs the same, however many
-    #: of its indicators were answered)
+    #: weighted mean of the parameter scores that exist, with the questionnaire's parameter
+    #: weights (default: each parameter weighs the same, however many of its indicators
+    #: were answered); see ``composite_of``
     composite: float | None
     composite_100: float | None
 
@@ -27,6 +28,15 @@ class Scores:
 def to_100(score: float | None) -> float | None:
     """A 1–5 score on the 0–100 scale: (score − 1) / 4 × 100."""
     return None if score is None else (score - 1) / 4 * 100
+
+
+def composite_of(q: Questionnaire, parameters: dict[str, float | None]) -> float | None:
+    """One respondent's composite: the mean of their parameter scores weighted by the
+    questionnaire's parameter weights, over the parameters they have a score for (the
+    weights of the others are left out, so the rest still add up to the whole)."""
+    present = [(q.weight_of(p), s) for p, s in parameters.items() if s is not None]
+    total = sum(w for w, _s in present)
+    return sum(w * s for w, s in present) / total if present else None
 
 
 def likert_value(answer: object) -> int | None:
@@ -45,8 +55,7 @@ def score(q: Questionnaire, answers: Answers) -> Scores:
             values[item.parameter or ""].append(value)
     parameters = {p: (fmean(values[p]) if values[p] else None)
                   for p in PARAMETERS if p in measured}
-    present = [s for s in parameters.values() if s is not None]
-    composite = fmean(present) if present else None
+    composite = composite_of(q, parameters)
     return Scores(parameters, composite, to_100(composite))
 
 
