@@ -52,3 +52,13 @@ def test_weights_shift_the_composite_and_missing_parameters_drop_their_weight():
 def test_bad_weights_are_refused_with_the_reason(weights, problem):
     with pytest.raises(QuestionnaireError, match=problem):
         _weighted(weights)
+
+
+def test_a_questionnaire_without_weights_is_sent_as_the_release_before_reads_it() -> None:
+    # desktops of the release before parameter_weights refuse unknown fields (extra="forbid"),
+    # so the field appears in a definition only when a questionnaire sets weights
+    plain = default_questionnaire()
+    assert "parameter_weights" not in plain.model_dump(mode="json")
+    weighted = plain.model_copy(update={"parameter_weights": {"integrity": 2.0}})
+    assert weighted.model_dump(mode="json")["parameter_weights"] == {"integrity": 2.0}
+    assert load_questionnaire(weighted.model_dump(mode="json")).weight_of("integrity") == 2.0

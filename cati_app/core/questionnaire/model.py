@@ -118,7 +118,9 @@ class Questionnaire(_Definition):
     items: list[Item] = Field(min_length=1)
     #: relative weight of each parameter in the composite (issue 16); empty: all equal, and a
     #: parameter left out weighs 1. Reports print the weights in their methodology notes.
-    parameter_weights: dict[str, float] = {}
+    #: Left out of the definition while empty: desktops of the release before it refuse
+    #: unknown fields, and must keep reading every questionnaire that does not use weights.
+    parameter_weights: dict[str, float] = Field(default={}, exclude_if=lambda w: not w)
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)
 
