@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from cati_app.core.protocol import Role, Strict, UtcDatetime
 
 MAX_CASES_PER_CHANGE = 1000
-CaseStateName = Literal["queued", "held", "needs_supervisor", "closed"]
+#: "sms": with the SMS channel (invited, waiting for an answer); claims never see it (issue 17)
+CaseStateName = Literal["queued", "held", "needs_supervisor", "closed", "sms"]
 CaseIds = list[int]
 
 # --- cases ---------------------------------------------------------------------------------

@@ -125,3 +125,20 @@ class RateLimit:
 
     def sent(self, now: float) -> None:
         self._sent.append(now)
+
+
+#: a case's channel plan (DESIGN.md §9.3)
+CATI_ONLY: Final = "cati"
+SMS_FIRST: Final = "sms_first"
+
+
+def channel_plan(preferred: str | None, literate: bool | None, has_mobile: bool) -> str:
+    """SMS first for a mobile number whose owner prefers SMS or the web, or is known to read;
+    CATI only otherwise, and always without a mobile number (a landline takes no SMS) or when
+    the person asked to be called. Unknown literacy with no preference stays CATI: an
+    invitation someone cannot read delays the call by the whole SMS deadline."""
+    if not has_mobile or preferred == "cati":
+        return CATI_ONLY
+    if preferred in ("sms", "web") or literate:
+        return SMS_FIRST
+    return CATI_ONLY

@@ -4,7 +4,7 @@ receipts (also repeated), refusals, throttling with back-off, STOP, on SQLite an
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -57,7 +57,7 @@ def message(ctx: AppContext, message_id: int) -> SmsOutbound:
         return row
 
 
-def settle(worker: SmsWorker, until: callable, timeout: float = 5.0) -> None:  # type: ignore[valid-type]
+def settle(worker: SmsWorker, until: Callable[[], object], timeout: float = 20.0) -> None:
     """Run the worker's rounds until ``until()`` holds (receipts arrive asynchronously)."""
     deadline = time.monotonic() + timeout
     while not until():
@@ -71,7 +71,8 @@ def test_a_queued_message_is_sent_once_and_its_receipt_marks_it_delivered(
     message_id = queue(ctx)
     assert worker.run_once() == 1
     sent = message(ctx, message_id)
-    assert (sent.state, sent.attempts) == ("sent", 1)
+    # the receipt may already have come back in the same round
+    assert (sent.state, sent.attempts) in {("sent", 1), ("delivered", 1)}
     assert [(s.destination, s.text) for s in smsc.submitted] == [
         ("97517123456", "Please rate the service")]
     settle(worker, lambda: message(ctx, message_id).state == "delivered")

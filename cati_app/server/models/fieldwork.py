@@ -50,8 +50,11 @@ class CaseState:
     HELD: Final = "held"  # granted to one enumerator (holder_id) at assignment_version
     NEEDS_SUPERVISOR: Final = "needs_supervisor"  # a conflict stops automatic calling
     CLOSED: Final = "closed"  # a final disposition is reached
+    #: SMS-first (issue 17): invited by SMS, waiting for an answer; not claimable until the
+    #: deadline passes without one (then queued for CATI)
+    SMS: Final = "sms"
 
-    ALL = (QUEUED, HELD, NEEDS_SUPERVISOR, CLOSED)
+    ALL = (QUEUED, HELD, NEEDS_SUPERVISOR, CLOSED, SMS)
 
 
 class Case(Base):
@@ -80,6 +83,8 @@ class Case(Base):
     #: design weight is 1/π) and its stratum's key; None for a plain call list (unweighted)
     inclusion_probability: Mapped[float | None]
     stratum: Mapped[str | None] = mapped_column(String(200))
+    #: "cati" (telephone only) or "sms_first" (issue 17: SMS, then CATI without an answer)
+    channel_plan: Mapped[str] = mapped_column(String(12), default="cati")
 
     # text in the database; the annotation lets mypy check the states code writes and sends
     state: Mapped[CaseStateName] = mapped_column(String(20), default=CaseState.QUEUED)

@@ -75,3 +75,25 @@ class SmsInbound(Base):
     body: Mapped[str] = mapped_column(String(1600))
     kind: Mapped[str] = mapped_column(String(8))
     received_at: Mapped[datetime]
+
+
+class SmsContact(Base):
+    """The SMS leg of an SMS-first case: when it was invited, reminded, and until when it
+    waits before going to the call queue."""
+
+    __tablename__ = "sms_contacts"
+    __table_args__ = (Index("ix_sms_contacts_waiting", "state", "deadline_at"),)
+
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    #: waiting (invited), answered (by SMS or the web), moved (to CATI), stopped (opted out)
+    state: Mapped[str] = mapped_column(String(12))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"))
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"))
+    invited_at: Mapped[datetime]
+    reminder_due_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime]
+    moved_at: Mapped[datetime | None]
+    #: why it left the SMS channel, in words (deadline, undeliverable invitation ...)
+    moved_reason: Mapped[str] = mapped_column(String(200), default="")

@@ -6,7 +6,8 @@ Create Date: 2026-12-01 18:40:00
 
 Issue 17: an outbound queue in the database with retries and back-off (``sms_outbound``),
 receipts stored once per message and state however often the operator repeats them
-(``sms_receipts``), and respondents' messages as received (``sms_inbound``).
+(``sms_receipts``), respondents' messages as received (``sms_inbound``), each case's channel
+plan (``cases.channel_plan``) and the SMS leg of SMS-first cases (``sms_contacts``).
 """
 
 import sqlalchemy as sa
@@ -60,9 +61,29 @@ def upgrade() -> None:
         sa.Column("received_at", UtcDateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_sms_inbound_phone", "sms_inbound", ["phone", "received_at"])
+    op.add_column("cases", sa.Column("channel_plan", sa.String(12), nullable=False,
+                                     server_default="cati"))
+    op.create_table(
+        "sms_contacts",
+        sa.Column("case_id", BIG_ID, sa.ForeignKey("cases.id"), primary_key=True),
+        sa.Column("phone", sa.String(20), nullable=False),
+        sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("invitation_id", BIG_ID, sa.ForeignKey("sms_outbound.id"), nullable=True),
+        sa.Column("reminder_id", BIG_ID, sa.ForeignKey("sms_outbound.id"), nullable=True),
+        sa.Column("invited_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("reminder_due_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("reminded_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("deadline_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("moved_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("moved_reason", sa.String(200), nullable=False),
+    )
+    op.create_index("ix_sms_contacts_waiting", "sms_contacts", ["state", "deadline_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sms_contacts_waiting", table_name="sms_contacts")
+    op.drop_table("sms_contacts")
+    op.drop_column("cases", "channel_plan")
     op.drop_index("ix_sms_inbound_phone", table_name="sms_inbound")
     op.drop_table("sms_inbound")
     op.drop_table("sms_receipts")

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
+from cati_app.core.phones import is_mobile
 from cati_app.core.safe_csv import SafeCsvWriter
+from cati_app.core.sms import SMS_FIRST, channel_plan
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
@@ -35,6 +37,7 @@ from cati_app.server.services.cases.sample_readers import (
     UnreadableRow,
     is_blank,
     open_sheet,
+    parse_channel,
     parse_date_availed,
     parse_language,
     parse_name,
@@ -42,6 +45,7 @@ from cati_app.server.services.cases.sample_readers import (
     parse_phone,
     parse_priority,
     parse_text,
+    parse_yes_no,
     shown,
 )
 from cati_app.server.services.catalogue.catalogue import service_by_code
@@ -49,13 +53,13 @@ from cati_app.server.services.catalogue.catalogue import service_by_code
 log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "phone", "phone2", "phone3", "office", "dzongkhag", "date_availed",
-           "language", "priority")
+           "language", "priority", "channel", "literate")
 REQUIRED = ("name", "phone")
 #: other spellings people use for a column, after normalising (see _column_key)
 ALIASES = {"phone1": "phone"}
 CHUNK_ROWS = 2000
 #: cases a new row must not duplicate: everything not yet closed
-OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR)
+OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR, CaseState.SMS)
 #: ... and cases closed for the service within this window (the server's setting
 #: ``reimport_window_days`` overrides it)
 DEFAULT_REIMPORT_WINDOW = timedelta(days=90)
@@ -323,9 +327,12 @@ class _RowChecker:
             "language": field_value("language", parse_language),
             "priority": field_value("priority", parse_priority),
         }
+        preferred = field_value("channel", parse_channel)
+        literate = field_value("literate", parse_yes_no)
         if problems:
             return values, problems
         _order_phones(values)
+        _plan_channel(values, preferred, literate)
         duplicate = self._duplicate_reason(values["phone1"], number)
         if duplicate:
             raw = self._cell("phone", cells)
@@ -348,6 +355,15 @@ class _RowChecker:
                     "of this file, which is imported")
         known = self.known.get(phone)
         return known.reason(self.window) if known is not None else ""
+
+
+def _plan_channel(values: dict[str, Any], preferred: str | None, literate: bool | None) -> None:
+    """SMS-first cases start with the SMS channel (state ``sms``), never in the call queue, so
+    no claim takes one before its invitation goes (the SMS worker sends it)."""
+    phones = [p for p in (values["phone1"], values["phone2"], values["phone3"]) if p]
+    plan = channel_plan(preferred, literate, any(is_mobile(p) for p in phones))
+    values["channel_plan"] = plan
+    values["state"] = CaseState.SMS if plan == SMS_FIRST else CaseState.QUEUED
 
 
 def _order_phones(values: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ from the server's own settings: only the SMS worker needs them). docs/deploy.md 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -16,6 +17,7 @@ from cati_app.server.services.sms.gateways import (
     SmppGateway,
     SmsGateway,
 )
+from cati_app.server.services.sms.mode_plan import SmsPlan
 
 
 class SmsSettings(BaseSettings):
@@ -38,6 +40,18 @@ class SmsSettings(BaseSettings):
     max_attempts: int = Field(default=6, ge=1, le=50)
     #: whole-message replies taken as "never contact me again"
     stop_words: tuple[str, ...] = DEFAULT_STOP_WORDS
+    #: SMS-first cases: the reminder goes this many days after the invitation, and without an
+    #: answer by the deadline the case goes to the call queue
+    reminder_after_days: float = Field(default=3.0, gt=0)
+    deadline_days: float = Field(default=7.0, gt=0)
+    invitation_text: str = Field(
+        default="RCSC: you recently used {service}. Please tell us how it went: we will ask "
+                "you a few questions. Reply STOP if you do not want to take part.",
+        min_length=10, max_length=640)
+    reminder_text: str = Field(
+        default="RCSC: a reminder about your visit for {service}. Your answers help improve "
+                "the service. Reply STOP if you do not want to take part.",
+        min_length=10, max_length=640)
 
     @model_validator(mode="after")
     def _gateway_complete(self) -> SmsSettings:
@@ -46,6 +60,19 @@ class SmsSettings(BaseSettings):
         if empty:
             raise ValueError(f"CATI_SMS_GATEWAY={self.gateway} needs "
                              + ", ".join(f"CATI_SMS_{name.upper()}" for name in empty))
+        return self
+
+    @property
+    def plan(self) -> SmsPlan:
+        return SmsPlan(reminder_after=timedelta(days=self.reminder_after_days),
+                       deadline=timedelta(days=self.deadline_days),
+                       invitation=self.invitation_text, reminder=self.reminder_text)
+
+    @model_validator(mode="after")
+    def _reminder_before_deadline(self) -> SmsSettings:
+        if self.reminder_after_days >= self.deadline_days:
+            raise ValueError("CATI_SMS_REMINDER_AFTER_DAYS must be less than "
+                             "CATI_SMS_DEADLINE_DAYS, or the reminder is never sent")
         return self
 
     def make_gateway(self) -> SmsGateway | None:

@@ -9,7 +9,7 @@ import time
 
 from cati_app.core.sms import RateLimit
 from cati_app.server.context import AppContext
-from cati_app.server.services.sms import outbox
+from cati_app.server.services.sms import mode_plan, outbox
 from cati_app.server.services.sms.gateways import SmsGateway
 from cati_app.server.services.sms.settings import SmsSettings
 
@@ -24,7 +24,10 @@ class SmsWorker:
                                         monotonic=time.monotonic, sleep=time.sleep)
 
     def run_once(self) -> int:
-        """One round: sends, then incoming. The number of messages the gateway took."""
+        """One round: the SMS-first plans (invitations, reminders, deadlines), sends, then
+        incoming. The number of messages the gateway took."""
+        with self.ctx.transaction() as session:
+            mode_plan.advance(session, self.settings.plan, self.ctx.clock.now())
         sent = outbox.send_due(self.ctx.transaction, self.gateway, self.policy,
                                self.ctx.clock.now, limit=self.settings.per_second * 5)
         for incoming in self.gateway.collect():
