@@ -85,7 +85,7 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+232"/>
+        <location filename="../../cati_app/desktop/app.py" line="+231"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -623,7 +623,7 @@
 <context>
     <name>CaseFlag</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+32"/>
+        <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+31"/>
         <source>calls by a former holder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -646,7 +646,7 @@
 <context>
     <name>CaseState</name>
     <message>
-        <location line="-13"/>
+        <location line="-12"/>
         <source>In the pool</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,11 +663,6 @@
     <message>
         <location line="+1"/>
         <source>Closed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>With the SMS channel</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1036,7 +1031,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+56"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1780,17 +1775,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+109"/>
+        <location line="+116"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-103"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+54"/>
         <source>The &apos;from&apos; date is after the &apos;to&apos; date: swap them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2218,7 +2213,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+24"/>
+        <location filename="../../cati_app/desktop/display.py" line="+23"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2329,12 +2324,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+38"/>
-        <location line="+25"/>
+        <location line="+32"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-30"/>
         <source>availed from</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2359,7 +2354,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+34"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>

@@ -24,8 +24,7 @@ translate = QCoreApplication.translate
 STATE_LABELS = {"queued": QT_TRANSLATE_NOOP("CaseState", "In the pool"),
                 "held": QT_TRANSLATE_NOOP("CaseState", "Held"),
                 "needs_supervisor": QT_TRANSLATE_NOOP("CaseState", "Needs supervisor"),
-                "closed": QT_TRANSLATE_NOOP("CaseState", "Closed"),
-                "sms": QT_TRANSLATE_NOOP("CaseState", "With the SMS channel")}
+                "closed": QT_TRANSLATE_NOOP("CaseState", "Closed")}
 
 
 # what the server flags on a case for a supervisor to look at (CaseRow.flags)
