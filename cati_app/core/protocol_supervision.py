@@ -17,8 +17,7 @@ from pydantic import BaseModel, Field
 from cati_app.core.protocol import Role, Strict, UtcDatetime
 
 MAX_CASES_PER_CHANGE = 1000
-#: "sms": with the SMS channel (invited, waiting for an answer); claims never see it (issue 17)
-CaseStateName = Literal["queued", "held", "needs_supervisor", "closed", "sms"]
+CaseStateName = Literal["queued", "held", "needs_supervisor", "closed"]
 CaseIds = list[int]
 
 # --- cases ---------------------------------------------------------------------------------

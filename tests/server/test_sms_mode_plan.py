@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from cati_app.core.clock import FixedClock
 from cati_app.server.context import AppContext
-from cati_app.server.models import AuditEntry, Case, DoNotCall, SmsContact, SmsOutbound
+from cati_app.server.models import (
+    Assignment,
+    AuditEntry,
+    Case,
+    DoNotCall,
+    SmsContact,
+    SmsOutbound,
+    User,
+)
 from cati_app.server.services.cases.sample_import import import_sample
 from cati_app.server.services.sms.gateways import SmppAccount, SmppGateway
 from cati_app.server.services.sms.settings import SmsSettings
@@ -66,16 +74,23 @@ def cases(ctx: AppContext) -> dict[str, Case]:
         return {c.respondent_name.split()[0]: c for c in rows}
 
 
-def test_the_import_puts_sms_first_cases_with_the_sms_channel_and_the_rest_in_the_queue(
-        imported: dict[str, Case]) -> None:
-    plans = {name: (case.channel_plan, case.state) for name, case in imported.items()}
+def test_the_import_hands_sms_first_cases_to_the_sms_channel_and_queues_the_rest(
+        ctx: AppContext, imported: dict[str, Case]) -> None:
+    with ctx.transaction() as session:
+        channel = session.scalars(select(User).where(User.username == "sms-channel")).one()
+        assert (channel.active, channel.full_name) == (False, "SMS channel")
+        held = session.scalars(select(Assignment.case_id).where(
+            Assignment.user_id == channel.id, Assignment.ended_at.is_(None))).all()
+    plans = {name: (case.channel_plan, case.state, case.holder_id == channel.id)
+             for name, case in imported.items()}
     assert plans == {
-        "Karma": ("sms_first", "sms"),  # prefers SMS
-        "Pema": ("sms_first", "sms"),  # reads, no preference
-        "Sonam": ("cati", "queued"),  # asked to be called
-        "Dechen": ("cati", "queued"),  # nothing known: a call
-        "Tashi": ("cati", "queued"),  # a landline takes no SMS
+        "Karma": ("sms_first", "held", True),  # prefers SMS
+        "Pema": ("sms_first", "held", True),  # reads, no preference
+        "Sonam": ("cati", "queued", False),  # asked to be called
+        "Dechen": ("cati", "queued", False),  # nothing known: a call
+        "Tashi": ("cati", "queued", False),  # a landline takes no SMS
     }
+    assert sorted(held) == sorted([imported["Karma"].id, imported["Pema"].id])
 
 
 def test_sms_first_cases_are_never_claimed_before_their_deadline(
@@ -102,12 +117,13 @@ def test_invitation_then_one_reminder_then_the_call_queue_at_the_deadline(
     clock.advance(timedelta(days=1))
     worker.run_once()
     assert len(smsc.submitted) == 4, "one reminder only"
-    assert cases(ctx)["Karma"].state == "sms"
+    assert cases(ctx)["Karma"].state == "held"
     clock.advance(timedelta(days=3))
     worker.run_once()
     after = cases(ctx)
     assert (after["Karma"].state, after["Pema"].state) == ("queued", "queued")
     assert after["Karma"].plan_reason == "to the call queue: no answer to the SMS by the deadline"
+    assert after["Karma"].holder_id is None
     make_user("enum1")
     reply = client.post("/v1/queue/claim", json=claim_body(10), headers=login("enum1"))
     assert {c["respondent_name"].split()[0] for c in reply.json()["cases"]} >= {"Karma", "Pema"}
@@ -129,7 +145,7 @@ def test_an_undeliverable_invitation_sends_the_case_to_the_call_queue_at_once(
     after = cases(ctx)
     assert after["Karma"].state == "queued"
     assert after["Karma"].plan_reason.endswith("the SMS invitation could not be delivered")
-    assert after["Pema"].state == "sms"
+    assert after["Pema"].state == "held"
     with ctx.transaction() as session:
         contact = session.get_one(SmsContact, after["Karma"].id)
         assert contact.state == "moved"
@@ -146,3 +162,15 @@ def test_a_mobile_on_the_register_is_never_texted_and_the_case_leaves_the_sms_ch
     assert cases(ctx)["Karma"].state == "queued"
     with ctx.transaction() as session:
         assert session.scalars(select(SmsOutbound.phone)).all() == ["+97577100002"]
+
+
+def test_cases_waiting_with_the_sms_channel_are_not_listed_as_idle_holds(
+        ctx: AppContext, clock: FixedClock, imported: dict[str, Case], smsc: SmsCentre,
+        worker: SmsWorker, client: TestClient, make_user: Callable[..., int],
+        login: Callable[..., dict[str, str]]) -> None:
+    worker.run_once()
+    clock.advance(timedelta(days=5))  # past the idle-hold time (72 h), before the deadline
+    make_user("boss", "supervisor")
+    reply = client.get("/v1/cases/idle-holds", headers=login("boss"))
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["holds"] == []

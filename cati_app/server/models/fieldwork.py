@@ -50,11 +50,8 @@ class CaseState:
     HELD: Final = "held"  # granted to one enumerator (holder_id) at assignment_version
     NEEDS_SUPERVISOR: Final = "needs_supervisor"  # a conflict stops automatic calling
     CLOSED: Final = "closed"  # a final disposition is reached
-    #: SMS-first (issue 17): invited by SMS, waiting for an answer; not claimable until the
-    #: deadline passes without one (then queued for CATI)
-    SMS: Final = "sms"
 
-    ALL = (QUEUED, HELD, NEEDS_SUPERVISOR, CLOSED, SMS)
+    ALL = (QUEUED, HELD, NEEDS_SUPERVISOR, CLOSED)
 
 
 class Case(Base):

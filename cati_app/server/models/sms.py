@@ -88,6 +88,9 @@ class SmsContact(Base):
     phone: Mapped[str] = mapped_column(String(20))
     #: waiting (invited), answered (by SMS or the web), moved (to CATI), stopped (opted out)
     state: Mapped[str] = mapped_column(String(12))
+    #: the assignment version the channel was given: an answer through the channel is pushed
+    #: at it, so one that comes after the case went to the call queue is stale (DESIGN §4)
+    assignment_version: Mapped[int]
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"))
     reminder_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbound.id"))
     invited_at: Mapped[datetime]

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("case_id", BIG_ID, sa.ForeignKey("cases.id"), primary_key=True),
         sa.Column("phone", sa.String(20), nullable=False),
         sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("assignment_version", sa.Integer(), nullable=False),
         sa.Column("invitation_id", BIG_ID, sa.ForeignKey("sms_outbound.id"), nullable=True),
         sa.Column("reminder_id", BIG_ID, sa.ForeignKey("sms_outbound.id"), nullable=True),
         sa.Column("invited_at", UtcDateTime(timezone=True), nullable=False),

@@ -27,7 +27,7 @@ from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
 from cati_app.core.phones import is_mobile
 from cati_app.core.safe_csv import SafeCsvWriter
-from cati_app.core.sms import SMS_FIRST, channel_plan
+from cati_app.core.sms import channel_plan
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
@@ -49,6 +49,7 @@ from cati_app.server.services.cases.sample_readers import (
     shown,
 )
 from cati_app.server.services.catalogue.catalogue import service_by_code
+from cati_app.server.services.sms import mode_plan
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ REQUIRED = ("name", "phone")
 ALIASES = {"phone1": "phone"}
 CHUNK_ROWS = 2000
 #: cases a new row must not duplicate: everything not yet closed
-OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR, CaseState.SMS)
+OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR)
 #: ... and cases closed for the service within this window (the server's setting
 #: ``reimport_window_days`` overrides it)
 DEFAULT_REIMPORT_WINDOW = timedelta(days=90)
@@ -87,9 +88,13 @@ class ImportReport:
     rejected: int = 0  # rows, not problems: a row may have several
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    #: imported cases handed to the SMS channel first (issue 17)
+    sms_first: int = 0
 
     def summary(self) -> str:
         text = f"imported {self.imported}, rejected {self.rejected}"
+        if self.sms_first:
+            text += f" ({self.sms_first} to be invited by SMS first)"
         if self.ignored_columns:
             text += "; ignored columns not used by the import: " + ", ".join(
                 self.ignored_columns)
@@ -125,6 +130,7 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
                 "updated_at": at}
         for chunk in _chunks(itertools.chain([first], rows), CHUNK_ROWS):
             _import_chunk(session, chunk, checker, base, report)
+        report.sms_first = mode_plan.hand_batch_to_sms(session, batch.id, at=at, by=by)
     batch.rows_imported = report.imported
     batch.rows_rejected = report.rejected
     refresh_planner_statistics(session)
@@ -358,12 +364,10 @@ class _RowChecker:
 
 
 def _plan_channel(values: dict[str, Any], preferred: str | None, literate: bool | None) -> None:
-    """SMS-first cases start with the SMS channel (state ``sms``), never in the call queue, so
-    no claim takes one before its invitation goes (the SMS worker sends it)."""
+    """The case's channel plan; SMS-first cases are handed to the SMS channel before the
+    import commits (``mode_plan.hand_batch_to_sms``), so no claim sees them queued."""
     phones = [p for p in (values["phone1"], values["phone2"], values["phone3"]) if p]
-    plan = channel_plan(preferred, literate, any(is_mobile(p) for p in phones))
-    values["channel_plan"] = plan
-    values["state"] = CaseState.SMS if plan == SMS_FIRST else CaseState.QUEUED
+    values["channel_plan"] = channel_plan(preferred, literate, any(is_mobile(p) for p in phones))
 
 
 def _order_phones(values: dict[str, Any]) -> None:

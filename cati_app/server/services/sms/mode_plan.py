@@ -4,8 +4,10 @@ case goes to the CATI queue. An invitation the operator cannot deliver sends the
 call queue at once: waiting out the deadline for a message that never arrived only delays the
 call.
 
-Cases arrive here in state ``sms`` (``sample_import`` puts SMS-first cases there, so no claim
-ever takes one before its invitation); ``advance`` runs in every round of the SMS worker.
+While it waits, the case is *held* by the SMS channel's account (``accounts.channels``): the
+sample import hands SMS-first cases to it before it commits (``hand_batch_to_sms``), so no claim
+ever sees one queued; ``advance`` (every round of the SMS worker) invites, reminds, and returns
+cases to the pool at their deadline.
 """
 
 from __future__ import annotations
@@ -13,16 +15,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from cati_app.core.phones import is_mobile
+from cati_app.core.sms import SMS_FIRST
 from cati_app.server.audit import audit
-from cati_app.server.models import Case, CaseState, Service, SmsContact, SmsOutbound, SmsState
-from cati_app.server.services.cases import case_plan
+from cati_app.server.models import (
+    Assignment,
+    Case,
+    CaseState,
+    Service,
+    SmsContact,
+    SmsOutbound,
+    SmsState,
+)
+from cati_app.server.services.accounts.channels import channel_user_id
+from cati_app.server.services.cases import assignments
 from cati_app.server.services.cases.do_not_call import blocked_numbers
 from cati_app.server.services.sms import outbox
 
+#: the device id channel work is recorded under (a case held by the channel is held on it)
+SMS_DEVICE = "sms"
 WAITING, MOVED = "waiting", "moved"
 #: cases started or moved per round, so one round stays a short transaction
 BATCH = 500
@@ -44,9 +58,28 @@ class Advanced:
     moved: int = 0
 
 
+def hand_batch_to_sms(session: Session, batch_id: int, *, at: datetime, by: int | None) -> int:
+    """Give a just-imported batch's SMS-first cases to the SMS channel, in two statements
+    (an import may bring 100,000 rows); how many."""
+    channel = channel_user_id(session, "sms", at)
+    handed = session.execute(
+        update(Case).where(Case.batch_id == batch_id, Case.channel_plan == SMS_FIRST,
+                           Case.state == CaseState.QUEUED)
+        .values(state=CaseState.HELD, holder_id=channel, holder_device=SMS_DEVICE,
+                assignment_version=Case.assignment_version + 1, updated_at=at)
+        .returning(Case.id, Case.assignment_version)).all()
+    if handed:
+        session.execute(insert(Assignment), [
+            {"case_id": case_id, "version": version, "user_id": channel,
+             "device_id": SMS_DEVICE, "started_at": at} for case_id, version in handed])
+        audit(session, at=at, user_id=by, action="sms.hand_batch", entity="sample_batch",
+              entity_id=batch_id, details={"cases": len(handed)})
+    return len(handed)
+
+
 def advance(session: Session, plan: SmsPlan, now: datetime) -> Advanced:
     done = Advanced()
-    for case in _not_yet_invited(session):
+    for case in _not_yet_invited(session, now):
         done.invited += invite(session, case, plan, now)
     for contact in _reminders_due(session, now):
         _remind(session, contact, plan, now)
@@ -65,9 +98,11 @@ def invite(session: Session, case: Case, plan: SmsPlan, now: datetime) -> int:
     if mobile is None:
         _to_queue(session, case, now, "no mobile number that may be texted")
         return 0
+    assert case.holder_id is not None
     message = outbox.enqueue(session, phone=mobile, purpose="invitation", case_id=case.id,
                              at=now, body=_text(session, plan.invitation, case))
     session.add(SmsContact(case_id=case.id, phone=mobile, state=WAITING,
+                           assignment_version=case.assignment_version,
                            invitation_id=message.id if message else None, invited_at=now,
                            reminder_due_at=now + plan.reminder_after,
                            deadline_at=now + plan.deadline, moved_reason=""))
@@ -79,21 +114,26 @@ def invite(session: Session, case: Case, plan: SmsPlan, now: datetime) -> int:
 def move_to_cati(session: Session, contact: SmsContact, now: datetime, reason: str) -> None:
     contact.state, contact.moved_at, contact.moved_reason = MOVED, now, reason[:200]
     case = session.get_one(Case, contact.case_id, with_for_update=True)
-    if case.state == CaseState.SMS:  # a case closed meanwhile (an opt-out) stays closed
+    # only while the channel still holds what it was given: a case closed meanwhile (an
+    # opt-out) or taken by a supervisor stays where it is
+    if case.state == CaseState.HELD and case.holder_device == SMS_DEVICE \
+            and case.assignment_version == contact.assignment_version:
         _to_queue(session, case, now, reason)
 
 
 def _to_queue(session: Session, case: Case, now: datetime, reason: str) -> None:
-    case.state, case.updated_at = CaseState.QUEUED, now
+    assignments.return_to_pool(session, case, at=now, by=case.holder_id,
+                               device_id=SMS_DEVICE, reason=f"SMS channel: {reason}")
     case.plan_reason = f"to the call queue: {reason}"[:200]
-    case_plan.refresh_pool(case)
     audit(session, at=now, user_id=None, action="sms.to_cati", entity="case",
           entity_id=case.id, details={"reason": reason})
 
 
-def _not_yet_invited(session: Session) -> list[Case]:
+def _not_yet_invited(session: Session, now: datetime) -> list[Case]:
+    channel = channel_user_id(session, "sms", now)
     return list(session.scalars(
-        select(Case).where(Case.state == CaseState.SMS,
+        select(Case).where(Case.state == CaseState.HELD, Case.holder_id == channel,
+                           Case.holder_device == SMS_DEVICE,
                            ~select(SmsContact.case_id).where(SmsContact.case_id == Case.id)
                            .exists())
         .order_by(Case.id).limit(BATCH).with_for_update(skip_locked=True)))
