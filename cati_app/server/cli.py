@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
                      "copy the database to PATH while the server runs (SQLite: online backup, "
                      "checked; PostgreSQL: pg_dump custom format)")
     backup.add_argument("path", type=Path, metavar="PATH")
+    command("sms-worker", _sms_worker,
+            "send queued SMS through the gateway set by CATI_SMS_* and record receipts and "
+            "replies (see docs/deploy.md); runs until stopped")
     return parser
 
 
@@ -357,6 +360,32 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         ctx.engine.dispose()
     print("\n".join(result.lines()))
+
+
+def _sms_worker(settings: Settings, _args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from cati_app.server.services.sms.settings import SmsSettings
+    from cati_app.server.services.sms.worker import SmsWorker
+
+    try:
+        sms = SmsSettings()
+    except ValueError as error:
+        raise CommandError(f"bad SMS setting: {error}") from None
+    gateway = sms.make_gateway()
+    if gateway is None:
+        raise CommandError("no SMS gateway is set: set CATI_SMS_GATEWAY to smpp or http "
+                           "(docs/deploy.md, \"SMS\")")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _migrated(settings) as ctx:
+        print(f"sending SMS through {sms.gateway}, at most {sms.per_second} per second; "
+              "Ctrl+C stops", flush=True)
+        try:
+            SmsWorker(ctx, gateway, sms).run(stop)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -13,6 +13,13 @@ from cati_app.server.models.fieldwork import (
 )
 from cati_app.server.models.guards import CaseExclusion, CaseFlag
 from cati_app.server.models.people import AuditEntry, AuthToken, Device, LoginFailure, User
+from cati_app.server.models.sms import (
+    SmsContact,
+    SmsInbound,
+    SmsOutbound,
+    SmsReceipt,
+    SmsState,
+)
 from cati_app.server.models.sync import (
     Conflict,
     ConflictStatus,
@@ -30,5 +37,6 @@ __all__ = [
     "CaseState", "Conflict", "ConflictStatus", "ContactAttempt", "Device", "DoNotCall",
     "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
-    "SampleBatch", "Service", "StoredCallingRules", "User",
+    "SampleBatch", "Service", "SmsContact", "SmsInbound", "SmsOutbound", "SmsReceipt", "SmsState",
+    "StoredCallingRules", "User",
 ]

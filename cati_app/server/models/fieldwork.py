@@ -80,6 +80,8 @@ class Case(Base):
     #: design weight is 1/π) and its stratum's key; None for a plain call list (unweighted)
     inclusion_probability: Mapped[float | None]
     stratum: Mapped[str | None] = mapped_column(String(200))
+    #: "cati" (telephone only) or "sms_first" (issue 17: SMS, then CATI without an answer)
+    channel_plan: Mapped[str] = mapped_column(String(12), default="cati")
 
     # text in the database; the annotation lets mypy check the states code writes and sends
     state: Mapped[CaseStateName] = mapped_column(String(20), default=CaseState.QUEUED)

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
+from cati_app.core.phones import is_mobile
 from cati_app.core.safe_csv import SafeCsvWriter
+from cati_app.core.sms import channel_plan
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
@@ -35,6 +37,7 @@ from cati_app.server.services.cases.sample_readers import (
     UnreadableRow,
     is_blank,
     open_sheet,
+    parse_channel,
     parse_date_availed,
     parse_language,
     parse_name,
@@ -42,14 +45,16 @@ from cati_app.server.services.cases.sample_readers import (
     parse_phone,
     parse_priority,
     parse_text,
+    parse_yes_no,
     shown,
 )
 from cati_app.server.services.catalogue.catalogue import service_by_code
+from cati_app.server.services.sms import mode_plan
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "phone", "phone2", "phone3", "office", "dzongkhag", "date_availed",
-           "language", "priority")
+           "language", "priority", "channel", "literate")
 REQUIRED = ("name", "phone")
 #: other spellings people use for a column, after normalising (see _column_key)
 ALIASES = {"phone1": "phone"}
@@ -83,9 +88,13 @@ class ImportReport:
     rejected: int = 0  # rows, not problems: a row may have several
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    #: imported cases handed to the SMS channel first (issue 17)
+    sms_first: int = 0
 
     def summary(self) -> str:
         text = f"imported {self.imported}, rejected {self.rejected}"
+        if self.sms_first:
+            text += f" ({self.sms_first} to be invited by SMS first)"
         if self.ignored_columns:
             text += "; ignored columns not used by the import: " + ", ".join(
                 self.ignored_columns)
@@ -121,6 +130,7 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
                 "updated_at": at}
         for chunk in _chunks(itertools.chain([first], rows), CHUNK_ROWS):
             _import_chunk(session, chunk, checker, base, report)
+        report.sms_first = mode_plan.hand_batch_to_sms(session, batch.id, at=at, by=by)
     batch.rows_imported = report.imported
     batch.rows_rejected = report.rejected
     refresh_planner_statistics(session)
@@ -323,9 +333,12 @@ class _RowChecker:
             "language": field_value("language", parse_language),
             "priority": field_value("priority", parse_priority),
         }
+        preferred = field_value("channel", parse_channel)
+        literate = field_value("literate", parse_yes_no)
         if problems:
             return values, problems
         _order_phones(values)
+        _plan_channel(values, preferred, literate)
         duplicate = self._duplicate_reason(values["phone1"], number)
         if duplicate:
             raw = self._cell("phone", cells)
@@ -348,6 +361,13 @@ class _RowChecker:
                     "of this file, which is imported")
         known = self.known.get(phone)
         return known.reason(self.window) if known is not None else ""
+
+
+def _plan_channel(values: dict[str, Any], preferred: str | None, literate: bool | None) -> None:
+    """The case's channel plan; SMS-first cases are handed to the SMS channel before the
+    import commits (``mode_plan.hand_batch_to_sms``), so no claim sees them queued."""
+    phones = [p for p in (values["phone1"], values["phone2"], values["phone3"]) if p]
+    values["channel_plan"] = channel_plan(preferred, literate, any(is_mobile(p) for p in phones))
 
 
 def _order_phones(values: dict[str, Any]) -> None:

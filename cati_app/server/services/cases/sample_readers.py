@@ -366,6 +366,31 @@ def parse_priority(value: object) -> int:
     return number
 
 
+#: how people write the channel a respondent prefers (issue 17), to sms, web or cati
+CHANNELS = {"sms": "sms", "text": "sms", "web": "web", "online": "web", "internet": "web",
+            "cati": "cati", "phone": "cati", "call": "cati", "telephone": "cati"}
+YES_NO = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False,
+          "false": False, "0": False}
+
+
+def parse_channel(value: object) -> str | None:
+    if _blank(value):
+        return None
+    channel = CHANNELS.get(shown(value).strip().lower())
+    if channel is None:
+        raise BadValue("unknown channel: use sms, web or phone (or leave it empty)")
+    return channel
+
+
+def parse_yes_no(value: object) -> bool | None:
+    if _blank(value):
+        return None
+    answer = YES_NO.get(shown(value).strip().lower())
+    if answer is None:
+        raise BadValue("give yes or no (or leave it empty when not known)")
+    return answer
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -21,6 +21,7 @@ from cati_app.server.audit import audit
 from cati_app.server.context import AppContext
 from cati_app.server.feed import append_changes, lock_feeds
 from cati_app.server.models import Case, CaseState, Device, User
+from cati_app.server.services.accounts import channels
 from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.cases import assignments
 from cati_app.server.services.cases.case_views import queue_case_views
@@ -138,7 +139,8 @@ def holds_to_review(ctx: AppContext, session: Session, now: datetime,
     rows = session.execute(
         select(Case, User.username, elsewhere.label("elsewhere"))
         .join(User, User.id == Case.holder_id)
-        .where(Case.state == CaseState.HELD, or_(elsewhere, idle))
+        .where(Case.state == CaseState.HELD, or_(elsewhere, idle),
+               User.username.not_in(channels.USERNAMES))
         .order_by(Case.id).limit(limit))
     return [Hold(case_id=case.id, holder=username, device_id=case.holder_device,
                  reason=OTHER_DEVICE if on_other else IDLE, last_touched=case.updated_at,
