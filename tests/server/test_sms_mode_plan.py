@@ -174,3 +174,13 @@ def test_cases_waiting_with_the_sms_channel_are_not_listed_as_idle_holds(
     reply = client.get("/v1/cases/idle-holds", headers=login("boss"))
     assert reply.status_code == 200, reply.text
     assert reply.json()["holds"] == []
+
+
+def test_a_call_list_without_sms_first_rows_makes_no_channel_account(
+        ctx: AppContext, tmp_path: Path) -> None:
+    seed_service(ctx, "CID", "Citizenship ID card")
+    path = tmp_path / "calls.csv"
+    path.write_text("name,phone\nKarma Wangchuk,+97517100001\n", encoding="utf-8")
+    with ctx.transaction() as session:
+        import_sample(session, path, service_code="CID", at=ctx.clock.now())
+        assert session.scalars(select(User.username)).all() == []

@@ -21,7 +21,7 @@ from cati_app.core.protocol import Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.errors import Conflict
 from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch, Service, User
-from cati_app.server.services.accounts import users
+from cati_app.server.services.accounts import channels, users
 from cati_app.server.services.cases.sample_import import COLUMNS, import_sample
 from cati_app.server.services.cases.sample_readers import sheet_from_records
 from cati_app.server.services.catalogue import catalogue
@@ -96,14 +96,15 @@ def real_data(session: Session) -> list[str]:
     database, after people have played with it).
 
     Real data is: a user the demo does not make (or one of its usernames with another role
-    or name: somebody's real account), a service the demo does not add, a call list other
-    than the demo's (so any case outside the demo sample). Work done by the demo's users on
-    the demo's cases (attempts, interviews) is demo data."""
+    or name: somebody's real account; the channels' system accounts are not people), a
+    service the demo does not add, a call list other than the demo's (so any case outside
+    the demo sample). Work done by the demo's users on the demo's cases (attempts,
+    interviews) is demo data."""
     found = []
     demo_users = {name: (role.value, full_name) for name, role, full_name in USERS}
     others = [name for name, role, full_name in session.execute(
         select(User.username, User.role, User.full_name).order_by(User.id))
-        if demo_users.get(name) != (role, full_name)]
+        if demo_users.get(name) != (role, full_name) and name not in channels.USERNAMES]
     if others:
         found.append(f"{len(others)} user(s) the demo did not make ({_some(others)})")
     demo_codes = {code for code, _, _ in SERVICES}
