@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     #: held cases no device has touched (granted, called, replanned) for this long are listed
     #: for the supervisor (``GET /v1/cases/idle-holds``)
     idle_hold_hours: float = Field(default=72.0, gt=0)
+    #: the web scorecard's cookies are marked Secure (sent over HTTPS only): set it when the
+    #: server is reached through the TLS reverse proxy, as in production
+    secure_cookies: bool = False
+    #: the web scorecard reloads itself this often (seconds; 0: never), so a screen left open
+    #: shows interviews as they arrive
+    scorecard_refresh_seconds: int = Field(default=300, ge=0, le=24 * 3600)
 
     @field_validator("database_url")
     @classmethod
