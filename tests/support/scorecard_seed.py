@@ -20,7 +20,8 @@ from cati_app.server.models import Case, InterviewVersion, Service, User
 def seed_scored_interviews(sessions: sessionmaker[Session], *, service_code: str,
                            office: str, dzongkhag: str, started_at: datetime,
                            composites: Sequence[float], name_prefix: str = "Person") -> None:
-    """One completed case per entry of ``composites``; each parameter scores the same."""
+    """One completed case per entry of ``composites``; the parameters spread around it (some
+    better, some worse) and the composite stored is their mean, as scoring makes it."""
     with transaction(sessions) as session:
         service_id = session.scalar(select(Service.id).where(Service.code == service_code))
         user_id = session.scalar(select(User.id).order_by(User.id).limit(1))
@@ -39,6 +40,16 @@ def seed_scored_interviews(sessions: sessionmaker[Session], *, service_code: str
             questionnaire_version=1, started_at=started_at,
             ended_at=started_at + timedelta(minutes=10), answers={}, completion="complete",
             primary=True, received_at=started_at + timedelta(minutes=11),
-            score_composite=score, **{f"score_{p}": score for p in PARAMETERS})
-            for case_id, score in zip(sorted(ids), composites, strict=True)]
+            **_scores(score)) for case_id, score in zip(sorted(ids), composites, strict=True)]
         session.execute(insert(InterviewVersion), versions)
+
+
+#: how far each parameter lies from the respondent's overall score
+SPREAD = {"accessibility": 0.3, "timeliness": -0.6, "attitude": 0.4, "integrity": 0.1,
+          "feedback": -0.2}
+
+
+def _scores(overall: float) -> dict[str, float]:
+    parameters = {p: min(5.0, max(1.0, overall + SPREAD.get(p, 0.0))) for p in PARAMETERS}
+    return {**{f"score_{p}": v for p, v in parameters.items()},
+            "score_composite": sum(parameters.values()) / len(parameters)}

@@ -105,7 +105,7 @@ def _ticks(a: float, b: float) -> list[tuple[float, str]]:
 
 def trend_chart(periods: list[str], cells: list[Cell], width: int = 640,
                 height: int = 260) -> TrendChart:
-    left, right, top, bottom = 44, width - 16, 16, height - 40
+    left, right, top, bottom = 44, width - 48, 16, height - 40
     by_period = {c.period: c for c in cells}
     step = (right - left) / max(len(periods) - 1, 1)
     xs = [round(left + (i * step if len(periods) > 1 else (right - left) / 2), 1)

@@ -103,25 +103,27 @@ def _cell(key: tuple[str, str, str, str, str, str], rows: list[Sequence[float | 
           kind: PeriodKind) -> Cell:
     agency, code, name, office, dzongkhag, period = key
     composites = [float(r[-1]) for r in rows if r[-1] is not None]
-    composite = _estimate(composites)
+    composite = _estimate(composites, 1.0, 5.0)
     scaled = _scaled(composite)
-    parameters = {p: _estimate([float(r[i]) for r in rows if r[i] is not None])
+    parameters = {p: _estimate([float(r[i]) for r in rows if r[i] is not None], 1.0, 5.0)
                   for i, p in enumerate(PARAMETERS)}
-    satisfied = _estimate([1.0 if c >= SATISFIED_FROM else 0.0 for c in composites])
+    satisfied = _estimate([1.0 if c >= SATISFIED_FROM else 0.0 for c in composites], 0.0, 1.0)
     return Cell(agency=agency, service_code=code, service_name=name, office=office,
                 dzongkhag=dzongkhag, period=period, period_kind=kind, method="unweighted",
                 n=len(composites), composite=composite, composite_100=scaled,
                 parameters=parameters, satisfied=satisfied)
 
 
-def _estimate(values: list[float]) -> Estimate:
+def _estimate(values: list[float], lowest: float, highest: float) -> Estimate:
+    """The mean with a normal-approximation interval, kept within the scale's range."""
     n = len(values)
     if n < SUPPRESS_BELOW:
         return Estimate(value=None, low=None, high=None, n=n, status="suppressed")
     mean = sum(values) / n
     variance = sum((v - mean) ** 2 for v in values) / (n - 1)
     half = Z95 * math.sqrt(variance / n)
-    return Estimate(value=mean, low=mean - half, high=mean + half, n=n,
+    return Estimate(value=mean, low=max(lowest, mean - half), high=min(highest, mean + half),
+                    n=n,
                     status="indicative" if n < MINIMUM_N else "published")
 
 
