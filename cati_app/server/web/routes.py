@@ -34,7 +34,7 @@ router = APIRouter(prefix="/scorecard", include_in_schema=False)
 NAV: list[tuple[str, str]] = [("scorecard", "Scorecard")]
 PERIOD_KINDS: list[tuple[str, str]] = [("month", "Month"), ("quarter", "Quarter"),
                                        ("fiscal_year", "Fiscal year (July–June)")]
-NO_SCORECARD = "this account has no scorecard: enumerators and supervisors use the desktop app"
+NO_SCORECARD = "this account has no scorecard: enumerators use the desktop app"
 
 
 def _language(request: Request, asked: str | None = None) -> str:
