@@ -8,6 +8,7 @@ pages are left out of the OpenAPI document: they are not part of the API contrac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -117,7 +118,7 @@ def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=6
     return response
 
 
-def _login_refusal(t: Any, error: CatiError) -> str:
+def _login_refusal(t: Callable[[str], str], error: CatiError) -> str:
     if error.status_code == 429:
         return t("Too many failed sign-ins: wait a few minutes, then try again.")
     if error.detail == users.WRONG_LOGIN:
@@ -157,9 +158,9 @@ async def scorecard_page(
     token = ws.session_token(request)
     user = await run_in_threadpool(_signed_in, ctx, token)
     if user is None or token is None:
-        response = _to_login()
-        ws.clear_cookie(response, ctx.settings, ws.SESSION_COOKIE)
-        return response
+        away = _to_login()
+        ws.clear_cookie(away, ctx.settings, ws.SESSION_COOKIE)
+        return away
     language = _language(request, lang)
     data = await run_in_threadpool(_scorecard_data, ctx, user, period_kind, service, agency)
     response = _page(request, "scorecard.html", language, csrf=ws.csrf_for(token),

@@ -102,10 +102,10 @@ def _last_periods(today: date, kind: PeriodKind, count: int) -> list[str]:
 def _cell(key: tuple[str, str, str, str, str, str], rows: list[Sequence[float | None]],
           kind: PeriodKind) -> Cell:
     agency, code, name, office, dzongkhag, period = key
-    composites = [float(r[-1]) for r in rows if r[-1] is not None]
+    composites = [float(v) for r in rows if (v := r[-1]) is not None]
     composite = _estimate(composites, 1.0, 5.0)
     scaled = _scaled(composite)
-    parameters = {p: _estimate([float(r[i]) for r in rows if r[i] is not None], 1.0, 5.0)
+    parameters = {p: _estimate([float(v) for r in rows if (v := r[i]) is not None], 1.0, 5.0)
                   for i, p in enumerate(PARAMETERS)}
     satisfied = _estimate([1.0 if c >= SATISFIED_FROM else 0.0 for c in composites], 0.0, 1.0)
     return Cell(agency=agency, service_code=code, service_name=name, office=office,
