@@ -31,8 +31,8 @@ from cati_app.server.web import web_session as ws
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/scorecard", include_in_schema=False)
-#: the pages' navigation; complaint tickets add theirs here
-NAV: list[tuple[str, str]] = [("scorecard", "Scorecard")]
+#: the pages' navigation (key, English label, address); complaint tickets add theirs here
+NAV: list[tuple[str, str, str]] = [("scorecard", "Scorecard", "/scorecard/")]
 PERIOD_KINDS: list[tuple[str, str]] = [("month", "Month"), ("quarter", "Quarter"),
                                        ("fiscal_year", "Fiscal year (July–June)")]
 NO_SCORECARD = "this account has no scorecard: enumerators use the desktop app"

@@ -116,3 +116,18 @@ def test_a_suppressed_period_is_a_gap_in_the_line() -> None:
     y = {p.period: p.y for p in chart.points}
     assert y["D"] < y["C"] < y["A"]  # a higher score is drawn higher up
     assert all(p.y_high <= p.y <= p.y_low for p in chart.points)
+
+
+def test_text_from_the_data_is_escaped(client: TestClient, make_user: Callable[..., int],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    hostile = CARD.model_copy(update={"cells": [
+        c.model_copy(update={"office": "<script>alert(1)</script>"}) for c in CARD.cells]})
+    monkeypatch.setattr(scorecard, "build_scorecard", lambda *a, **k: hostile)
+    make_user("ana", Role.analyst)
+    form = client.get("/scorecard/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token
+    client.post("/scorecard/login", data={"username": "ana", "password": PASSWORD,
+                                          "csrf": token.group(1)})
+    html = client.get("/scorecard/").text
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
