@@ -25,6 +25,8 @@ setup(
         # Alembic renders new revisions from these templates
         "cati_app.server": ["migrations/*.mako"],
         "cati_app.client": ["migrations/*.mako"],
+        # the web scorecard's pages, stylesheet and Dzongkha labels (served offline)
+        "cati_app.server.web": ["templates/*.html", "static/*", "locale/*.json"],
     },
     exclude_package_data={"": ["__pycache__/*", "*.pyc"]},
 )

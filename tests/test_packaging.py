@@ -74,6 +74,15 @@ def test_wheel_ships_fonts_and_the_default_questionnaire(names: set[str]) -> Non
     assert _missing(expected, names) == []
 
 
+def test_wheel_ships_the_web_scorecards_templates_styles_and_labels(names: set[str]) -> None:
+    web = ROOT / "cati_app" / "server" / "web"
+    assets = sorted(f for folder in ("templates", "static", "locale")
+                    for f in (web / folder).rglob("*") if f.is_file())
+    assert len(assets) >= 6, "the checkout has no web scorecard assets to check"
+    assert _missing({f"cati_app/server/web/{f.relative_to(web).as_posix()}" for f in assets},
+                    names) == []
+
+
 @pytest.mark.parametrize("side", ["server", "client"])
 def test_wheel_ships_the_migrations(names: set[str], side: str) -> None:
     tree = ROOT / "cati_app" / side / "migrations"

@@ -313,6 +313,8 @@ class UserOut(BaseModel):
     role: Role
     active: bool
     created_at: UtcDatetime
+    #: the agency an ``agency`` account sees (None for the other roles)
+    agency: str | None = None
 
 
 class UserCreate(Strict):
@@ -321,6 +323,8 @@ class UserCreate(Strict):
     password: str = Field(min_length=10, max_length=256)
     role: Role
     full_name: str = Field(default="", max_length=200)
+    #: required for the ``agency`` role (a ``services.agency`` value), refused for the others
+    agency: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class PasswordReset(Strict):

@@ -66,7 +66,16 @@ def authenticate(server: str, username: str, password: str) -> LoginResult:
     api = ApiClient(server)
     device = device_id(data_dir())
     token = api.login(username, password, device)
+    if str(token.role) == "agency":
+        # read-only agency accounts have no desktop workspace: their scorecard is on the web
+        raise AgencyAccount(QCoreApplication.translate(
+            "AppSession", "this is an agency account: open the scorecard in a web browser at "
+            "{url}").format(url=server.rstrip("/") + "/scorecard/"))
     return LoginResult(server, api, token, device)
+
+
+class AgencyAccount(Exception):
+    """An agency account signed in to the desktop (the login dialog shows the message)."""
 
 
 class AppSession:

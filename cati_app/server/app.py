@@ -36,6 +36,7 @@ from cati_app.server.errors import CatiError, error_responses
 from cati_app.server.request_log import RequestLog
 from cati_app.server.settings import Settings
 from cati_app.server.strict_json import StrictJson
+from cati_app.server.web.mount import mount_scorecard_pages
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
                    questionnaires, holds, calling_rules, audit, scorecard):
         app.include_router(module.router)
+    mount_scorecard_pages(app)
     _install_error_handlers(app)
     app.add_middleware(StrictJson)  # inside the size guard: it reads whole (bounded) bodies
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -104,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=[r.value for r in Role])
     user.add_argument("--full-name", default="")
+    user.add_argument("--agency", default=None,
+                      help="the agency an agency account sees (required for --role agency)")
     service = command("add-service", _add_service, "add a service that can be called about")
     service.add_argument("code")
     service.add_argument("name")
@@ -237,7 +239,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> None:
     with _migrated(settings) as ctx, transaction(ctx.sessions) as session:
         user = users.create_user(session, ctx.hasher, username=args.username,
                                  password=password, role=Role(args.role),
-                                 full_name=args.full_name, at=ctx.clock.now())
+                                 full_name=args.full_name, at=ctx.clock.now(),
+                                 agency=args.agency)
         print(f"created {user.role} {user.username}")
 
 

@@ -86,4 +86,10 @@ def same_device(user: CurrentUser, device_id: str) -> None:
 Supervisor = Annotated[CurrentUser, require(Role.supervisor, Role.admin)]
 Analyst = Annotated[CurrentUser, require(Role.analyst, Role.supervisor, Role.admin)]
 Admin = Annotated[CurrentUser, require(Role.admin)]
+#: everyone who works the fieldwork: every role but the read-only agency accounts
+Staff = Annotated[CurrentUser, require(Role.enumerator, Role.supervisor, Role.analyst,
+                                       Role.admin)]
+#: who may read scorecards: an agency (its own agency only) and the analysts' roles
+ScorecardReader = Annotated[CurrentUser, require(Role.agency, Role.analyst, Role.supervisor,
+                                                 Role.admin)]
 

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     scorecard_minimum_n: int = Field(default=30, ge=2)
     #: ...and from fewer than this it is suppressed (no value, no interval)
     scorecard_suppress_below: int = Field(default=10, ge=2)
+    #: the web scorecard's cookies are marked Secure (sent over HTTPS only): set it when the
+    #: server is reached through the TLS reverse proxy, as in production
+    secure_cookies: bool = False
+    #: the web scorecard reloads itself this often (seconds; 0: never), so a screen left open
+    #: shows interviews as they arrive
+    scorecard_refresh_seconds: int = Field(default=300, ge=0, le=24 * 3600)
 
     @field_validator("database_url")
     @classmethod

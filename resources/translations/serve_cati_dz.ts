@@ -85,7 +85,12 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+231"/>
+        <location filename="../../cati_app/desktop/app.py" line="+71"/>
+        <source>this is an agency account: open the scorecard in a web browser at {url}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+170"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1031,7 +1036,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+56"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1775,17 +1780,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+109"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-96"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+47"/>
         <source>The &apos;from&apos; date is after the &apos;to&apos; date: swap them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2213,7 +2218,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+23"/>
+        <location filename="../../cati_app/desktop/display.py" line="+24"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2324,12 +2329,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+38"/>
-        <location line="+32"/>
+        <location line="+25"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="-23"/>
         <source>availed from</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2354,7 +2359,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+27"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>

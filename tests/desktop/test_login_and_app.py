@@ -104,6 +104,17 @@ def test_an_enumerator_login_opens_the_workspace_with_a_real_sync_engine(
     assert list(tmp_path.rglob("*.sqlite3")), "the local database lives in the data dir"
 
 
+def test_an_agency_account_is_sent_to_the_web_scorecard(monkeypatch, tmp_path):
+    from cati_app.client.api import ApiClient
+    from cati_app.desktop.app import AgencyAccount, authenticate
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(ApiClient, "login", lambda self, *a, **k: SimpleNamespace(
+        role="agency", full_name="", username="dcrc"))
+    with pytest.raises(AgencyAccount, match=r"web browser at https://cati\.example\.bt/scorecard/"):
+        authenticate("https://cati.example.bt/", "dcrc", "secret words")
+
+
 def test_version_and_server_arguments(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"cati-app {__version__}"

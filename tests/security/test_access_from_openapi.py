@@ -29,21 +29,20 @@ AUDIENCE = {
     "supervision": {Role.supervisor, Role.admin},
     "reports": {Role.analyst, Role.supervisor, Role.admin},
     "exports": {Role.analyst, Role.supervisor, Role.admin},
-    # read-only scorecards (issue 16); the agency role joins when it exists
-    "scorecard": {Role.analyst, Role.supervisor, Role.admin},
     "admin": {Role.admin},
     "queue": {Role.enumerator},
     "sync": {Role.enumerator},
     "auth": set(Role),
-    "questionnaires": set(Role),
+    "questionnaires": set(Role) - {Role.agency},
     "operations": set(Role),
+    "scorecard": {Role.agency, Role.analyst, Role.supervisor, Role.admin},
 }
 #: operations whose audience differs from their tag's
 OVERRIDES = {("POST", "/v1/admin/questionnaires/xlsform"): {Role.supervisor, Role.admin},
              ("GET", "/v1/reports/room"): {Role.supervisor, Role.admin}}
 #: operations that need no login, or that any logged-in user may call
 PUBLIC = {("POST", "/v1/auth/token"), ("GET", "/v1/health")}
-ANY_USER = {("GET", "/v1/sync/hello"), ("GET", "/v1/questionnaires/{qid}/{version}")}
+ANY_USER = {("GET", "/v1/sync/hello")}
 
 
 @dataclass
@@ -66,9 +65,10 @@ class Scene:
 def scene(ctx, client, make_user, login) -> Scene:  # type: ignore[no-untyped-def]
     for name, role in [("victim", Role.enumerator), ("intruder", Role.enumerator),
                        ("boss", Role.supervisor), ("numbers", Role.analyst),
-                       ("root", Role.admin)]:
+                       ("root", Role.admin), ("press", Role.agency)]:
         make_user(name, role)
-    tokens = {name: login(name) for name in ("victim", "intruder", "boss", "numbers", "root")}
+    tokens = {name: login(name) for name in ("victim", "intruder", "boss", "numbers", "root",
+                                             "press")}
     seed_cases(ctx, seed_service(ctx), 3)
     grant = client.post("/v1/queue/claim", json=claim_body(2, "dev-victim"),
                         headers=tokens["victim"]).json()
@@ -175,7 +175,6 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
                                                          {"settlement": "dismissed"}),
         ("GET", "/v1/reports/room"): get("/v1/reports/room"),
         ("GET", "/v1/reports/trends"): get("/v1/reports/trends"),
-        ("GET", "/v1/scorecard"): get("/v1/scorecard"),
         ("GET", "/v1/exports/agency.xlsx"): get("/v1/exports/agency.xlsx", agency="DCRC"),
         ("GET", "/v1/reports/response-rates/by"): get("/v1/reports/response-rates/by",
                                                       by="enumerator"),
@@ -184,6 +183,7 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
         ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
                                                           {"role": "admin"}),
+        ("GET", "/v1/scorecard"): get("/v1/scorecard", period_kind="month"),
     }
 
 
@@ -223,9 +223,9 @@ def test_an_enumerator_never_reaches_another_enumerators_data(app, scene) -> Non
     assert "cases" not in replayed.json()
 
 
-@pytest.mark.parametrize("caller", ["intruder", "boss"])
+@pytest.mark.parametrize("caller", ["intruder", "boss", "press"])
 def test_roles_outside_an_operations_audience_get_403(app, scene, caller: str) -> None:
-    role = {"intruder": Role.enumerator, "boss": Role.supervisor}[caller]
+    role = {"intruder": Role.enumerator, "boss": Role.supervisor, "press": Role.agency}[caller]
     recipes = _recipes(scene)
     refused = 0
     for method, path, tag in _operations(app):
@@ -237,4 +237,15 @@ def test_roles_outside_an_operations_audience_get_403(app, scene, caller: str) -
         assert r.json()["error"] == "forbidden"
         _assert_no_data(r, scene)
         refused += 1
-    assert refused >= (20 if role == Role.enumerator else 8)
+    assert refused >= (8 if role == Role.supervisor else 20)
+
+
+def test_an_agency_account_reads_its_scorecard_without_names_or_numbers(app, scene) -> None:
+    """What the agency may call (its scorecard, the server's hello) never carries a name or
+    a phone number."""
+    for method, path, tag in _operations(app):
+        if Role.agency in OVERRIDES.get((method, path), AUDIENCE[tag]) and (
+                method, path) not in PUBLIC:
+            r = _recipes(scene)[(method, path)](scene.tokens["press"])
+            assert r.status_code == 200, (method, path, r.text)
+            _assert_no_data(r, scene)

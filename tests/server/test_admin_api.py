@@ -162,3 +162,19 @@ def test_device_revocation(client: TestClient, admin: dict[str, str],
     assert client.get("/v1/sync/hello", headers=kept).status_code == 200
     assert token_for(client, "karma", device_id="laptop-7").status_code == 401
     assert_error(client.post("/v1/admin/devices/laptop-7/revoke", headers=admin), 404)
+
+
+def test_an_agency_account_is_made_with_its_agency_and_keeps_its_role(
+        client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    make_user("root", "admin")
+    admin = login("root")
+    body = {"username": "dcrc", "password": "long enough words", "role": "agency"}
+    missing = client.post("/v1/admin/users", json=body, headers=admin)
+    assert missing.status_code == 400 and "needs its agency" in missing.json()["detail"]
+    made = client.post("/v1/admin/users", json={**body, "agency": "DCRC"}, headers=admin)
+    assert made.status_code == 201 and made.json()["agency"] == "DCRC"
+    assert client.post("/v1/admin/users/dcrc/role", json={"role": "analyst"},
+                       headers=admin).status_code == 409
+    make_user("karma")
+    assert client.post("/v1/admin/users/karma/role", json={"role": "agency"},
+                       headers=admin).status_code == 409

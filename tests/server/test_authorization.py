@@ -18,6 +18,9 @@ SUPERVISION = frozenset({Role.supervisor, Role.admin})
 ANALYSIS = frozenset({Role.analyst, Role.supervisor, Role.admin})
 ADMINISTRATION = frozenset({Role.admin})
 EVERYONE = frozenset(Role)
+#: everyone but the read-only agency accounts (which only read their scorecard)
+STAFF = EVERYONE - {Role.agency}
+SCORECARD_READERS = frozenset({Role.agency, Role.analyst, Role.supervisor, Role.admin})
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
                "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID"}
@@ -33,8 +36,7 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/quarantine/{item_id}/settle", {"settlement": "dismissed"}, SUPERVISION),
     ("GET", "/v1/reports/room", None, SUPERVISION),
     ("GET", "/v1/reports/trends", None, ANALYSIS),
-    ("GET", "/v1/scorecard", None, ANALYSIS),
-    ("GET", "/v1/exports/agency.xlsx?agency=DCRC", None, ANALYSIS),
+    ("GET", "/v1/exports/agency.xlsx?agency=DCRC", None, SCORECARD_READERS),
     ("GET", "/v1/reports/response-rates/by?by=office", None, ANALYSIS),
     ("POST", "/v1/cases/assign", {"case_ids": [1], "to_user": None}, SUPERVISION),
     ("POST", "/v1/cases/priority", {"case_ids": [1], "priority": 10}, SUPERVISION),
@@ -71,7 +73,8 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/admin/questionnaires", None, ADMINISTRATION),
     ("POST", "/v1/admin/questionnaires", {"id": "set"}, ADMINISTRATION),
     ("POST", "/v1/admin/questionnaires/xlsform", None, SUPERVISION),
-    ("GET", "/v1/questionnaires/{qid}/{version}", None, EVERYONE),
+    ("GET", "/v1/questionnaires/{qid}/{version}", None, STAFF),
+    ("GET", "/v1/scorecard", None, SCORECARD_READERS),
 ]
 #: the enumerator's and everyone's routes, covered by their own tests
 OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),

@@ -76,6 +76,18 @@ def test_create_user_reads_the_password_from_stdin(ready):
     assert wrong_role.returncode == 2 and "invalid choice: 'boss'" in wrong_role.stderr
 
 
+def test_create_an_agency_account_with_its_agency(ready):
+    assert_person_error(ready("create-user", "dcrc", "--role", "agency",
+                              stdin="a good password\n"), "an agency account needs its agency")
+    made = ready("create-user", "dcrc", "--role", "agency", "--agency", "DCRC",
+                 stdin="a good password\n")
+    assert (made.returncode, made.stdout) == (0, "created agency dcrc\n")
+    with ready.session() as session:
+        assert session.scalars(select(User.agency)).one() == "DCRC"
+    assert_person_error(ready("create-user", "ana", "--role", "analyst", "--agency", "DCRC",
+                              stdin="a good password\n"), "only an agency account has an agency")
+
+
 def test_add_service_and_its_duplicate(ready):
     added = ready("add-service", "mimo", "Move-in/Move-out", "--agency", "DCRC")
     assert (added.returncode, added.stdout) == (0, "added service MIMO: Move-in/Move-out\n")

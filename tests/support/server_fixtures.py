@@ -67,11 +67,15 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_user(ctx: AppContext) -> Callable[..., int]:
-    def make(username: str, role: Role | str = Role.enumerator, full_name: str = "") -> int:
+    def make(username: str, role: Role | str = Role.enumerator, full_name: str = "",
+             agency: str | None = None) -> int:
+        """An ``agency`` account sees the agency ``agency`` (DCRC unless given)."""
+        if Role(role) == Role.agency:
+            agency = agency or "DCRC"
         with transaction(ctx.sessions) as session:
             user = users.create_user(session, ctx.hasher, username=username, password=PASSWORD,
                                      role=Role(role), full_name=full_name or username.title(),
-                                     at=ctx.clock.now())
+                                     at=ctx.clock.now(), agency=agency)
             return user.id
 
     return make

@@ -96,6 +96,8 @@ class LiveServer:
     workdir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: the ``module:function`` uvicorn builds the app with
+    app_factory: str = "tests.support.server_app:make_app"
 
     @property
     def base_url(self) -> str:
@@ -112,7 +114,7 @@ class LiveServer:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "tests.support.server_app:make_app",
+                [sys.executable, "-m", "uvicorn", self.app_factory,
                  "--factory", "--host", "127.0.0.1", "--port", str(self.port),
                  "--log-level", "warning"],
                 cwd=ROOT, env=server_env(self.database_url, **HARNESS_LIMITS), stdout=log,
@@ -192,10 +194,13 @@ def _people(count: int):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def running_server(workdir: Path, backend: str, *, cases: int = 10) -> Iterator[LiveServer]:
+def running_server(workdir: Path, backend: str, *, cases: int = 10,
+                   app_factory: str | None = None) -> Iterator[LiveServer]:
     """A seeded server answering on a loopback port; stopped (and its schema dropped) after."""
     with migrated_database_url(backend, workdir) as url:
         server = LiveServer(database_url=url, workdir=workdir)
+        if app_factory is not None:
+            server.app_factory = app_factory
         server.seed(cases=cases)
         server.start()
         try:

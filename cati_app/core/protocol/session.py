@@ -22,6 +22,8 @@ class Role(StrEnum):
     supervisor = "supervisor"
     analyst = "analyst"
     admin = "admin"
+    #: read-only: one agency's scorecard on the web (``/scorecard/``), never names or phones
+    agency = "agency"
 
 
 class TokenRequest(Strict):

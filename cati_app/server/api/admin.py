@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Query
 from cati_app.core.protocol import Role
 from cati_app.core.protocol_admin import LockedAccount, RoleChange
 from cati_app.core.questionnaire import Questionnaire
-from cati_app.server.deps import Admin, AnyUser, Ctx
+from cati_app.server.deps import Admin, Ctx, Staff
 from cati_app.server.errors import NotFound, error_responses
 from cati_app.server.models import Device, Service, User
 from cati_app.server.schemas import (
@@ -42,7 +42,8 @@ def _actor(ctx: Ctx, user: CurrentUser) -> Actor:
 
 def _user_out(user: User) -> UserOut:
     return UserOut(id=user.id, username=user.username, full_name=user.full_name,
-                   role=Role(user.role), active=user.active, created_at=user.created_at)
+                   role=Role(user.role), active=user.active, created_at=user.created_at,
+                   agency=user.agency)
 
 
 def _service_out(service: Service) -> ServiceOut:
@@ -64,7 +65,8 @@ def create_user(body: UserCreate, ctx: Ctx, user: Admin) -> UserOut:
     with ctx.transaction() as session:
         created = users.create_user(session, ctx.hasher, username=body.username,
                                     password=body.password, role=body.role,
-                                    full_name=body.full_name, at=ctx.clock.now(), by=user.id)
+                                    full_name=body.full_name, at=ctx.clock.now(), by=user.id,
+                                    agency=body.agency)
         return _user_out(created)
 
 
@@ -228,8 +230,8 @@ def add_questionnaire(definition: Annotated[dict[str, Any], Body()], ctx: Ctx,
 @router.get("/questionnaires/{qid}/{version}", response_model=Questionnaire,
             tags=["questionnaires"])
 def questionnaire(qid: Annotated[str, Path(max_length=64)], version: int,
-                  ctx: Ctx, _user: AnyUser) -> Questionnaire:
-    """The script definition of one version, for every logged-in user."""
+                  ctx: Ctx, _user: Staff) -> Questionnaire:
+    """The script definition of one version, for every logged-in user but agency accounts."""
     with ctx.transaction() as session:
         found = catalogue.questionnaire(session, qid, version)
         if found is None:

@@ -1,5 +1,6 @@
 """Scorecards (issue 16): the estimates per agency, service, office and period as JSON, and
-the agency workbook. Read-only; no names or phone numbers in either."""
+the agency workbook. Read-only; no names or phone numbers in either. Agency accounts get
+their own agency's only (``scorecard_scope``); analysts, supervisors and admins any agency."""
 
 from __future__ import annotations
 
@@ -15,21 +16,21 @@ from starlette.background import BackgroundTask
 from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol_scorecard import PeriodKind, Scorecard
 from cati_app.reports.agency_workbook import write_agency_workbook
-from cati_app.server.deps import Analyst, Ctx
-from cati_app.server.errors import error_responses
-from cati_app.server.services.reporting import agency_export
-from cati_app.server.services.reporting.scorecard import build_scorecard
+from cati_app.server.deps import Ctx, ScorecardReader
+from cati_app.server.errors import Unprocessable, error_responses
+from cati_app.server.services.reporting import agency_export, scorecard_scope
+from cati_app.server.services.reporting import scorecard as scorecards
 
 ERRORS = error_responses(401, 403, 404, 422)
 router = APIRouter(prefix="/v1", tags=["scorecard"], responses=ERRORS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-Agency = Annotated[str | None, Query(max_length=200,
-                                     description="the agency, as the services name it")]
+Agency = Annotated[str | None, Query(max_length=200, description=(
+    "the agency, as the services name it; an agency account may leave it out"))]
 
 
 @router.get("/scorecard", response_model=Scorecard)
-def scorecard(ctx: Ctx, _user: Analyst, period_kind: PeriodKind = "quarter",
+def scorecard(ctx: Ctx, user: ScorecardReader, period_kind: PeriodKind = "quarter",
               agency: Agency = None,
               service: Annotated[str | None, Query(max_length=32,
                                                    description="service code")] = None,
@@ -39,17 +40,16 @@ def scorecard(ctx: Ctx, _user: Analyst, period_kind: PeriodKind = "quarter",
     satisfied, each with its 95% interval and status (indicative, suppressed), and flags that
     survive false-discovery-rate control. ``methodology`` says how each figure is made."""
     with ctx.read() as session:
-        return build_scorecard(session, ctx.settings, now=ctx.clock.now(),
-                               period_kind=period_kind, agency=agency, service_code=service,
-                               periods=periods)
+        scope = scorecard_scope.allowed_agency(session, user, agency)
+        # through the module: a test app wraps it (tests/support/flagging_app.py)
+        return scorecards.build_scorecard(session, ctx.settings, now=ctx.clock.now(),
+                                          period_kind=period_kind, agency=scope,
+                                          service_code=service or None, periods=periods)
 
 
 @router.get("/exports/agency.xlsx", response_class=FileResponse,
             responses={200: {"content": {XLSX: {}}}})
-def agency_workbook(ctx: Ctx, _user: Analyst,
-                    agency: Annotated[str, Query(min_length=1, max_length=200,
-                                                 description="the agency, as the services "
-                                                             "name it")]) -> FileResponse:
+def agency_workbook(ctx: Ctx, user: ScorecardReader, agency: Agency = None) -> FileResponse:
     """The agency's workbook: its cells with intervals by quarter, fiscal year and month,
     trends, indicators and the methodology (and its complaints once there are tickets). No
     names or phone numbers."""
@@ -58,7 +58,10 @@ def agency_workbook(ctx: Ctx, _user: Analyst,
     path = Path(name)
     try:
         with ctx.read() as session:
-            data = agency_export.agency_data(session, ctx.settings, agency=agency,
+            scope = scorecard_scope.allowed_agency(session, user, agency)
+            if scope is None:
+                raise Unprocessable("name the agency whose workbook you want (?agency=...)")
+            data = agency_export.agency_data(session, ctx.settings, agency=scope,
                                              now=ctx.clock.now())
         write_agency_workbook(path, data.agency, data.scorecards, data.complaints)
     except BaseException:

@@ -36,22 +36,41 @@ DEVICE_WAITING = ("device waiting for approval: this computer is new for your ac
 
 def create_user(session: Session, hasher: PasswordHasher, *, username: str, password: str,
                 role: Role, full_name: str, at: datetime, by: int | None = None,
-                check_policy: bool = True) -> User:
-    """``check_policy=False`` only for the demo's users, whose password is published anyway."""
+                check_policy: bool = True, agency: str | None = None) -> User:
+    """``check_policy=False`` only for the demo's users, whose password is published anyway.
+    ``agency``: the agency (a ``services.agency`` value) an ``agency`` account sees; required
+    for that role and refused for the others (their access does not depend on it)."""
     username = username.strip()
     if not username or len(username) > 64:
         raise BadRequest("a username needs 1 to 64 characters")
+    agency = _checked_agency(Role(role), agency)
     if check_policy:
         password_policy.check(password, username=username, role=role)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"the username {username!r} is taken")
     user = User(username=username, full_name=full_name, role=Role(role).value,
-                password_hash=hasher.hash(password), active=True, created_at=at, feed_seq=0)
+                password_hash=hasher.hash(password), active=True, created_at=at, feed_seq=0,
+                agency=agency)
     session.add(user)
     session.flush()
     audit(session, at=at, user_id=by, action="user.create", entity="user", entity_id=user.id,
-          details={"username": username, "role": user.role})
+          details={"username": username, "role": user.role, "agency": agency})
     return user
+
+
+def _checked_agency(role: Role, agency: str | None) -> str | None:
+    agency = (agency or "").strip() or None
+    if role == Role.agency and agency is None:
+        raise BadRequest("an agency account needs its agency (the services' agency, e.g. "
+                         "DCRC): give agency")
+    if role != Role.agency and agency is not None:
+        raise BadRequest(f"only an agency account has an agency: leave it out for a {role}")
+    return agency
+
+
+def agency_of(session: Session, user_id: int) -> str | None:
+    """The agency an ``agency`` account may see (None for every other account)."""
+    return session.scalar(select(User.agency).where(User.id == user_id))
 
 
 def set_password(session: Session, hasher: PasswordHasher, user: User, password: str,
@@ -88,6 +107,10 @@ def set_role(session: Session, user: User, role: Role, *, at: datetime, by: int)
     old = user.role
     if old == Role(role).value:
         return
+    if Role.agency.value in (old, Role(role).value):
+        # an agency account is another kind of account (bound to its agency, web only)
+        raise Conflict("an agency account cannot change role, nor another account become "
+                       "one: create a new account with the role it needs")
     user.role = Role(role).value
     _revoke_tokens(session, user, at)
     audit(session, at=at, user_id=by, action="user.role", entity="user", entity_id=user.id,
@@ -301,3 +324,15 @@ def revoke_device(session: Session, *, device_id: str, username: str | None, at:
         audit(session, at=at, user_id=by, action="device.revoke", entity="device",
               entity_id=device.id, details={"device_id": device_id})
     return len(devices)
+
+
+def logout(session: Session, token: str, *, at: datetime) -> None:
+    """End one session (the web scorecard's sign-out): its token is revoked and the
+    sign-out audited. An unknown or already revoked token changes nothing."""
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == token_hash(token),
+                                                 AuthToken.revoked_at.is_(None)))
+    if row is None:
+        return
+    row.revoked_at = at
+    audit(session, at=at, user_id=row.user_id, device_id=row.device_id, action="auth.logout",
+          entity="user", entity_id=row.user_id)
