@@ -10,10 +10,12 @@ READ ONLY transaction (one consistent snapshot for the whole export, and any wri
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from cati_app.server.errors import CatiError
@@ -56,6 +58,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def among(session: Session, column: ColumnElement[Any], values: Sequence[Any]
+          ) -> ColumnElement[bool]:
+    """``column IN values``, as each database reads it cheapest. On PostgreSQL one array
+    parameter (``column = ANY(:values)``): an IN list of a hundred ids is rendered, cast and
+    parsed anew by SQLAlchemy and psycopg on every execution (too long a statement for
+    psycopg's cache), a millisecond of the server's CPU per select; on SQLite the IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
