@@ -177,7 +177,7 @@ def _version(item: Item, now: datetime) -> dict[str, Any]:
 
 
 def _attempt(item: Item, now: datetime) -> dict[str, Any]:
-    return dict(item_uuid=item["item_uuid"], case_id=item["case_id"], user_id=1,
+    return dict(item_uuid=item["item_uuid"], case_id=item["case_id"], service_id=1, user_id=1,
                 device_id="bench", assignment_version=1, started_at=now, ended_at=now,
                 phone_index=0, outcome="complete", aapor_code="1.1", note="", stale=False,
                 interview_version_uuid=item["payload"]["version_uuid"], received_at=now,

@@ -38,6 +38,33 @@ def clean_text(text: str) -> str:
     return _ILLEGAL.sub("", text.translate(_LINE_BREAKS))
 
 
+def needs_cleaning(value: Any) -> bool:
+    """Does any string (keys too) inside ``value`` hold a character ``clean_text`` changes, a
+    NUL included? Almost no pushed payload does: one walk, without recursion (a hostile
+    structure cannot exhaust the stack), and one regular-expression search over all its text
+    (a newline, which clean_text keeps, joins the strings), where cleaning a clean payload
+    built a copy of it string by string."""
+    texts: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is str:
+            texts.append(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if type(key) is str and type(inner) is str:
+                    texts.append(key)
+                    texts.append(inner)
+                else:
+                    pending.append(key)
+                    pending.append(inner)
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif isinstance(item, str):  # a str subclass
+            texts.append(str(item))
+    return _TO_CLEAN.search("\n".join(texts)) is not None
+
+
 def clean_nested(value: Any) -> Any:
     """``clean_text`` applied to every string (keys too) inside dicts, lists and tuples."""
     if isinstance(value, str):

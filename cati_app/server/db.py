@@ -10,13 +10,17 @@ READ ONLY transaction (one consistent snapshot for the whole export, and any wri
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from cati_app.server.errors import CatiError
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: execution option of the read-only engine: its transactions begin without the write lock
@@ -56,6 +60,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def among(session: Session, column: ColumnElement[T] | InstrumentedAttribute[T],
+          values: Sequence[T]) -> ColumnElement[bool]:
+    """``column IN values``, as each database reads it cheapest. On PostgreSQL one array
+    parameter (``column = ANY(:values)``): an IN list of a hundred ids is rendered, cast and
+    parsed anew by SQLAlchemy and psycopg on every execution (too long a statement for
+    psycopg's cache), a millisecond of the server's CPU per select; on SQLite the IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -47,8 +47,9 @@ def _store(ctx: AppContext, make_user: Callable[..., int], *, service_name: str,
                         state=CaseState.CLOSED)
     with transaction(ctx.sessions) as session:
         session.add(ContactAttempt(
-            item_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="d",
-            assignment_version=1, started_at=START, ended_at=START + timedelta(minutes=9),
+            item_uuid=str(uuid.uuid4()), case_id=case_id, service_id=service_id,
+            user_id=user_id, device_id="d", assignment_version=1, started_at=START,
+            ended_at=START + timedelta(minutes=9),
             outcome="complete", aapor_code="1.1", note=note, received_at=START))
         session.add(InterviewVersion(
             version_uuid=str(uuid.uuid4()), item_uuid=str(uuid.uuid4()),

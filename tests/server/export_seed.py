@@ -92,7 +92,8 @@ def seed(ctx: AppContext, make_user: Callable[..., int]) -> dict[str, int]:
             for outcome, code, minutes in spec.attempts:
                 session.add(ContactAttempt(
                     item_uuid=str(uuid.uuid4()), case_id=spec.case_id,
-                    user_id=users[spec.enumerator or ""], device_id="d", assignment_version=1,
+                    service_id=services[spec.service], user_id=users[spec.enumerator or ""],
+                    device_id="d", assignment_version=1,
                     started_at=at, ended_at=at + timedelta(minutes=minutes), outcome=outcome,
                     aapor_code=code, note=f"spoke to {spec.name}", received_at=at))
                 at += timedelta(minutes=minutes + 5)

@@ -256,7 +256,8 @@ def test_assignment_keeps_the_attempt_history_in_the_new_holders_view(
     give(ctx, case_id, karma)
     with transaction(ctx.sessions) as session:
         session.add(ContactAttempt(
-            item_uuid="a1", case_id=case_id, user_id=karma, device_id="dev-karma",
+            item_uuid="a1", case_id=case_id, service_id=service_id, user_id=karma,
+            device_id="dev-karma",
             assignment_version=1, started_at=ctx.clock.now() - timedelta(hours=3),
             outcome="no_answer", aapor_code="3.13", received_at=ctx.clock.now()))
     assign(client, people["sup"], case_ids=[case_id], to_user="pema", force=True,

@@ -106,7 +106,8 @@ def seed_attempt(ctx: AppContext, case_id: int, user_id: int, at: datetime) -> N
     """A no-answer call attempt received at ``at``."""
     with transaction(ctx.sessions) as session:
         session.add(ContactAttempt(
-            item_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="d",
+            item_uuid=str(uuid.uuid4()), case_id=case_id,
+            service_id=session.get_one(Case, case_id).service_id, user_id=user_id, device_id="d",
             assignment_version=1, started_at=at, outcome="no_answer", aapor_code="3.13",
             received_at=at))
 

@@ -94,42 +94,53 @@ class InterviewVersionPayload(Lenient):
 
 
 def answers_problem(answers: dict[str, Any]) -> str:
-    """Why these answers break a bound of docs/api.md "Input limits", or "" when they fit."""
-    if nesting_depth(answers, MAX_ANSWER_DEPTH) > MAX_ANSWER_DEPTH:
-        return (f"answers nest lists or mappings more than {MAX_ANSWER_DEPTH} levels deep "
-                "(an answer is a text, a number or a short list)")
-    entries = _entries(answers)
+    """Why these answers break a bound of docs/api.md "Input limits", or "" when they fit.
+
+    One pass over the answers (every pushed interview comes here): the depth is checked as it
+    goes, so the walk never goes deeper than the bound allows."""
+    entries, total, too_long = len(answers), 0, ""
+    for name, value in answers.items():
+        if type(value) is str:  # the everyday answer: no walk
+            size = len(value)
+        else:
+            measured = _measure(value, 2)
+            if measured is None:
+                return (f"answers nest lists or mappings more than {MAX_ANSWER_DEPTH} levels "
+                        "deep (an answer is a text, a number or a short list)")
+            size, inner = measured
+            entries += inner
+        if size > MAX_ANSWER_CHARS and not too_long:
+            too_long = (f"answer {name[:64]!r} is {size} characters long; at most "
+                        f"{MAX_ANSWER_CHARS}")
+        total += len(name) + size
     if entries > MAX_ANSWER_ENTRIES:
         return f"answers hold {entries} names and list elements; at most {MAX_ANSWER_ENTRIES}"
-    total = 0
-    for name, value in answers.items():
-        size = _chars(value)
-        if size > MAX_ANSWER_CHARS:
-            return (f"answer {name[:64]!r} is {size} characters long; at most "
-                    f"{MAX_ANSWER_CHARS}")
-        total += len(name) + size
+    if too_long:
+        return too_long
     if total > MAX_INTERVIEW_CHARS:
         return f"answers total {total} characters; at most {MAX_INTERVIEW_CHARS} per interview"
     return ""
 
 
-def _entries(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_entries(v) for v in value.values())
-    if isinstance(value, list):
-        return len(value) + sum(_entries(v) for v in value)
-    return 0
-
-
-def _chars(value: Any) -> int:
-    """The characters a person would read in an answer: its texts, names and numbers."""
+def _measure(value: Any, level: int) -> tuple[int, int] | None:
+    """(characters a person would read, names and list elements) of one answer found at
+    nesting ``level`` (the answers mapping is level 1), or None when lists or mappings nest
+    deeper than MAX_ANSWER_DEPTH. Recursion is bounded by that depth."""
     if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(len(k) + _chars(v) for k, v in value.items())
-    if isinstance(value, list):
-        return sum(_chars(v) for v in value)
-    return 0 if value is None else len(str(value))
+        return len(value), 0
+    if isinstance(value, dict | list | tuple):
+        if level > MAX_ANSWER_DEPTH:
+            return None
+        pairs = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+        chars, entries = 0, len(value)
+        for key, inner in pairs:
+            measured = _measure(inner, level + 1)
+            if measured is None:
+                return None
+            chars += measured[0] + (len(key) if isinstance(key, str) else 0)
+            entries += measured[1]
+        return chars, entries
+    return (0 if value is None else len(str(value))), 0
 
 
 class CaseReleasePayload(Lenient):

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from cati_app.core.clock import as_utc
-from cati_app.core.safe_text import clean_nested, has_nul
+from cati_app.core.safe_text import clean_nested, has_nul, needs_cleaning
 
 API_VERSION = "1"
 MAX_ITEMS_PER_BATCH = 200
@@ -73,6 +73,8 @@ class Lenient(BaseModel):
         if _TOO_DEEP in data:
             raise ValueError(f"lists or mappings nest more than {MAX_PAYLOAD_DEPTH} levels "
                              "deep in this item")
+        if not needs_cleaning(data):  # the everyday payload: nothing to clean, no copy
+            return data
         if has_nul(data):
             raise ValueError("the text contains a NUL character (\\0), which cannot be "
                              "stored: the item is kept in quarantine for a supervisor")

@@ -14,9 +14,10 @@ the place to force upgrades.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: the five SET parameters, in reporting order
 PARAMETERS: tuple[str, ...] = ("accessibility", "timeliness", "attitude", "integrity", "feedback")
@@ -122,8 +123,6 @@ class Questionnaire(_Definition):
     #: unknown fields, and must keep reading every questionnaire that does not use weights.
     parameter_weights: dict[str, float] = Field(default={}, exclude_if=lambda w: not w)
 
-    _index: dict[str, int] = PrivateAttr(default_factory=dict)
-
     @field_validator("parameter_weights")
     @classmethod
     def _known_positive_weights(cls, weights: dict[str, float]) -> dict[str, float]:
@@ -138,30 +137,53 @@ class Questionnaire(_Definition):
     def weight_of(self, parameter: str) -> float:
         """The parameter's relative weight in the composite (1 unless the script says)."""
         return self.parameter_weights.get(parameter, 1.0)
-    #: navigation.SkipLogic, made on first use (navigation.skip_logic)
-    _memo: Memo = PrivateAttr(default_factory=lambda: Memo())
 
-    def model_post_init(self, context: object, /) -> None:
+    # Derived lookups are cached properties, not pydantic private attributes: a private
+    # attribute is read through BaseModel.__getattr__ (~2 us), and the push reads these for
+    # every answer of every interview. They live in the instance __dict__, which pydantic's
+    # equality, dumps and hash ignore (only fields count).
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
         # first occurrence wins; duplicates are a load error anyway
-        for position, item in reversed(list(enumerate(self.items))):
-            self._index[item.name] = position
+        positions: dict[str, int] = {}
+        for position, item in enumerate(self.items):
+            positions.setdefault(item.name, position)
+        return positions
+
+    @cached_property
+    def memo(self) -> Memo:
+        """navigation.SkipLogic, made on first use (navigation.skip_logic)."""
+        return Memo()
 
     def has_item(self, name: str) -> bool:
-        return name in self._index
+        return name in self._positions
 
     def item(self, name: str) -> Item:
         """The item called ``name``; KeyError for an unknown name."""
-        return self.items[self._index[name]]
+        return self.items[self._positions[name]]
 
     def index_of(self, name: str) -> int:
         """Position of the item in script order; KeyError for an unknown name."""
-        return self._index[name]
+        return self._positions[name]
+
+    @cached_property
+    def _by_role(self) -> dict[str, Item]:
+        by_role: dict[str, Item] = {}
+        for item in self.items:
+            if item.role is not None:
+                by_role.setdefault(item.role, item)
+        return by_role
+
+    @cached_property
+    def _indicators(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.is_indicator)
 
     def with_role(self, role: str) -> Item | None:
-        return next((item for item in self.items if item.role == role), None)
+        return self._by_role.get(role)
 
     def indicators(self) -> list[Item]:
-        return [item for item in self.items if item.is_indicator]
+        return list(self._indicators)
 
     def choices_for(self, item: Item) -> list[Choice]:
         return self.choice_lists.get(item.choices or "", [])

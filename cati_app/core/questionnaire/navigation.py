@@ -119,9 +119,10 @@ class SkipLogic:
 def skip_logic(q: Questionnaire) -> SkipLogic:
     """The questionnaire's SkipLogic, made on first use (a parsed questionnaire never
     changes: it is a frozen model)."""
-    known = q._memo.value
+    memo = q.memo
+    known = memo.value
     if not isinstance(known, SkipLogic):
-        known = q._memo.value = SkipLogic(q)
+        known = memo.value = SkipLogic(q)
     return known
 
 

@@ -50,11 +50,18 @@ class QuarantinedItem(Base):
 
 class ContactAttempt(Base):
     __tablename__ = "contact_attempts"
-    __table_args__ = (Index("ix_contact_attempts_case", "case_id", "started_at"),)
+    __table_args__ = (Index("ix_contact_attempts_case", "case_id", "started_at"),
+                      # the progress report's per-service, per-enumerator counts
+                      Index("ix_contact_attempts_service", "service_id", "user_id",
+                            "received_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     item_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    #: the case's service, copied when the attempt is stored (a case never changes service),
+    #: so the reports count attempts per service without joining the cases (migration
+    #: 0011_h14push)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     device_id: Mapped[str] = mapped_column(String(64))
     assignment_version: Mapped[int]

@@ -169,10 +169,10 @@ def _attempts(window: _Window) -> Select[Any, Any, Any, Any, Any]:
                        ContactAttempt.received_at < window.end), 1), else_=0)
     last_hour = case((and_(ContactAttempt.started_at >= window.hour_start,
                            ContactAttempt.started_at < window.hour_end), 1), else_=0)
-    return (select(Case.service_id, ContactAttempt.user_id, func.count(), func.sum(today),
-                   func.sum(last_hour))
-            .select_from(ContactAttempt).join(Case, Case.id == ContactAttempt.case_id)
-            .group_by(Case.service_id, ContactAttempt.user_id))
+    # the attempt carries its case's service (migration 0011_h14push): no join of the cases
+    return (select(ContactAttempt.service_id, ContactAttempt.user_id, func.count(),
+                   func.sum(today), func.sum(last_hour))
+            .group_by(ContactAttempt.service_id, ContactAttempt.user_id))
 
 
 SCORED = ("complete", "partial")

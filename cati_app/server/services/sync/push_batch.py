@@ -34,6 +34,7 @@ from cati_app.core.protocol import (
     ItemStatus,
     PushItem,
 )
+from cati_app.server.db import among
 from cati_app.server.models import (
     Case,
     CaseState,
@@ -85,7 +86,8 @@ def push_fast(pc: PushContext, items: list[PushItem], digests: list[str]
         return None
     uuids = [str(i.item_uuid) for i in items]
     if len(set(uuids)) != len(uuids) or pc.session.scalar(
-            select(PushedItem.item_uuid).where(PushedItem.item_uuid.in_(uuids)).limit(1)):
+            select(PushedItem.item_uuid).where(among(pc.session, PushedItem.item_uuid, uuids))
+            .limit(1)):
         return None
     try:
         with pc.session.begin_nested():
@@ -100,7 +102,8 @@ def push_fast(pc: PushContext, items: list[PushItem], digests: list[str]
 def _locked_cases(pc: PushContext, items: list[PushItem]) -> dict[int, Case]:
     case_ids = sorted({i.case_id for i in items})
     cases = {c.id: c for c in pc.session.scalars(
-        select(Case).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update())}
+        select(Case).where(among(pc.session, Case.id, case_ids)).order_by(Case.id)
+        .with_for_update())}
     for item in items:
         case = cases.get(item.case_id)
         if case is None or not is_current(pc, case, item):
@@ -112,7 +115,8 @@ def _plan_batch(pc: PushContext, items: list[PushItem], digests: list[str],
                 cases: dict[int, Case]) -> BatchRows:
     history = case_plan.load_history(pc.session, list(cases))
     with_primary = set(pc.session.scalars(select(InterviewVersion.case_id).where(
-        InterviewVersion.case_id.in_(list(cases)), InterviewVersion.primary.is_(True))))
+        among(pc.session, InterviewVersion.case_id, list(cases)),
+        InterviewVersion.primary.is_(True))))
     rows = BatchRows()
     for item, digest in zip(items, digests, strict=True):
         case = cases[item.case_id]

@@ -78,6 +78,7 @@ class LedgerRow(Row):
 class AttemptRow(Row):
     item_uuid: str
     case_id: int
+    service_id: int
     user_id: int
     device_id: str
     assignment_version: int
@@ -285,8 +286,8 @@ def attempt_row(pc: PushContext, item: PushItem, case: Case, started_at: datetim
                 appointment_at: datetime | None = None, appointment_kind: str | None = None,
                 interview_version_uuid: str | None = None) -> AttemptRow:
     return AttemptRow(
-        item_uuid=str(item.item_uuid), case_id=case.id, user_id=pc.user.id,
-        device_id=pc.device_id, assignment_version=item.assignment_version,
+        item_uuid=str(item.item_uuid), case_id=case.id, service_id=case.service_id,
+        user_id=pc.user.id, device_id=pc.device_id, assignment_version=item.assignment_version,
         started_at=started_at, ended_at=ended_at, phone_index=phone_index, outcome=kind.key,
         aapor_code=kind.aapor_code, note=note, appointment_at=appointment_at,
         appointment_kind=appointment_kind, stale=not current,
