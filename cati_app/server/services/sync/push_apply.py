@@ -18,7 +18,12 @@ from cati_app.core.protocol import (
     PushItem,
 )
 from cati_app.server.models import AuditEntry, Case, CaseFlag, ContactAttempt
-from cati_app.server.services.cases import assignments, case_plan, exclusions
+from cati_app.server.services.cases import (
+    assignments,
+    case_plan,
+    do_not_call_register,
+    exclusions,
+)
 from cati_app.server.services.sync.interviews import store_interview
 from cati_app.server.services.sync.push_common import (
     Applied,
@@ -69,11 +74,19 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
     pc.session.flush()
     flag_times(pc, item, case, plan.times, "a call")
     if not current:
-        return stale_outcome(pc, case, plan.outcome, "a call", item)
-    book_or_clear_appointment(pc, case, plan)
-    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
-                     device_id=pc.device_id)
-    return Applied(ItemStatus.stored, plan.detail(case.state))
+        applied = stale_outcome(pc, case, plan.outcome, "a call", item)
+    else:
+        book_or_clear_appointment(pc, case, plan)
+        case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                         device_id=pc.device_id)
+        applied = Applied(ItemStatus.stored, plan.detail(case.state))
+    if plan.do_not_call is not None:
+        # the person's wish stands even when the call was stale: the number is not dialled
+        # again, whatever a supervisor decides about the case
+        do_not_call_register.add(pc.session, plan.do_not_call, source="respondent",
+                                 reason=f"said during a call on case {case.id}", at=pc.now,
+                                 by=pc.user.id, device_id=pc.device_id)
+    return applied
 
 
 def _interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
