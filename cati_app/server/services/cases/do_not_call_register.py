@@ -126,8 +126,8 @@ def _usernames(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     wanted = sorted(i for i in ids if i is not None)
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
-                .tuples().all())
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: username for user_id, username in rows}
 
 
 def _in_force(session: Session, phone: str) -> DoNotCall | None:
