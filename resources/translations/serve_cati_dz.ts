@@ -4,12 +4,12 @@
 <context>
     <name>AdminWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/admin/window.py" line="+32"/>
+        <location filename="../../cati_app/desktop/admin/window.py" line="+33"/>
         <source>ServE CATI — administration — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>&amp;Users</source>
         <translation type="unfinished"></translation>
     </message>
@@ -36,6 +36,11 @@
     <message>
         <location line="+1"/>
         <source>Calling &amp;rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Do not &amp;call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -85,7 +90,7 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+231"/>
+        <location filename="../../cati_app/desktop/app.py" line="+232"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -799,6 +804,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="+54"/>
         <source>By</source>
         <translation type="unfinished"></translation>
     </message>
@@ -981,7 +987,23 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="-3"/>
+        <source>Number</source>
+        <translation type="unfinished">ཨང་</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+1"/>
         <source>Reason</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1031,7 +1053,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+56"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1439,6 +1461,186 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>DoNotCallRegisterPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="-11"/>
+        <source>respondent on a call</source>
+        <extracomment>the server refuses a reason shorter than this for a removal</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SMS STOP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>request to RCSC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>supervisor&apos;s decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>last 1 to 4 digits</source>
+        <extracomment>a number was added or removed</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Number &amp;ends in:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>&amp;Newer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Older</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Add a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 17 12 34 56 or +975 2 323 456</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>e.g. letter to RCSC of 3 June</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add to the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Phone:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;ource:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rea&amp;son:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Remove the selected number (admins)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>why it may be called again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Remove from the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reason for &amp;removal:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Loading the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{first}–{last} of {total} number(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No number on the register matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Type the number to add first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Add this number to the do-not-call register?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It will never be dialled or texted again. Open cases left without a number to call are closed at once and leave the enumerators&apos; queues.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Adding the number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{number} was already on the register: nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{number} is on the register; {count} open case(s) withdrawn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Select a number and say why it may be called again (at least {n} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Remove this number from the register?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{number} may be called again from the next call list. Cases it closed stay closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Removing the number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{number} was removed from the register.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Not done: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EnumeratorController</name>
     <message>
         <location filename="../../cati_app/desktop/enumerator/controller.py" line="+89"/>
@@ -1775,17 +1977,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+109"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-96"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+47"/>
         <source>The &apos;from&apos; date is after the &apos;to&apos; date: swap them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2213,7 +2415,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+23"/>
+        <location filename="../../cati_app/desktop/display.py" line="+24"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2324,12 +2526,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+38"/>
-        <location line="+32"/>
+        <location line="+25"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="-23"/>
         <source>availed from</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2354,7 +2556,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+27"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2965,12 +3167,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+43"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+44"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3006,11 +3208,16 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
+        <source>Do not call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Audit trail</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+28"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>
