@@ -57,8 +57,7 @@ REQUIRED = ("name", "phone")
 ALIASES = {"phone1": "phone"}
 CHUNK_ROWS = 2000
 PHONE_COLUMNS = ("phone1", "phone2", "phone3")
-ON_REGISTER = ("on the do-not-call register: every number of this row asked not to be "
-               "called, so the row is not imported")
+ON_REGISTER = "on the do-not-call register: every number of this row asked not to be called"
 #: cases a new row must not duplicate: everything not yet closed
 OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR)
 #: ... and cases closed for the service within this window (the server's setting
@@ -141,11 +140,17 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
     audit(session, at=at, user_id=by, action="sample.import", entity="sample_batch",
           entity_id=batch.id, details={"service": service.code, "imported": report.imported,
                                        "rejected": report.rejected, "source": report.source,
-                                       "do_not_call_rejected": report.do_not_call_rejected,
-                                       "do_not_call_dropped": report.do_not_call_dropped})
+                                       **_register_counts(report)})
     log.info("sample batch %s for %s: imported %d, rejected %d", batch.id, service.code,
              report.imported, report.rejected)
     return report
+
+
+def _register_counts(report: ImportReport) -> dict[str, int]:
+    """What the do-not-call register did to the import, for its audit row (when anything)."""
+    counts = {"do_not_call_rejected": report.do_not_call_rejected,
+              "do_not_call_dropped": report.do_not_call_dropped}
+    return counts if any(counts.values()) else {}
 
 
 def refresh_planner_statistics(session: Session) -> None:
@@ -360,8 +365,7 @@ class _RowChecker:
         return values, []
 
     def _drop_blocked(self, values: dict[str, Any]) -> int:
-        """Leave out the row's numbers on the do-not-call register: how many, or -1 when that
-        is all of them (the row is not imported)."""
+        """Numbers on the do-not-call register left out: how many; -1 when all of them."""
         phones = [values[k] for k in PHONE_COLUMNS if values[k]]
         allowed = [p for p in phones if p not in self.blocked]
         if not allowed:
