@@ -257,3 +257,17 @@ def test_an_import_leaves_register_numbers_out(ctx: AppContext, service_id: int)
 def _audits(ctx: AppContext, action: str) -> list[AuditEntry]:
     with ctx.sessions() as session:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_never_call_on_a_number_the_register_cannot_hold_still_stores_the_call(
+        client: TestClient, ctx: AppContext, people: dict[str, Any], service_id: int) -> None:
+    """A case whose number is not Bhutanese (entered by hand on the server, never imported):
+    the call is stored and the case closed; the batch does not fail over the register."""
+    case_id = seed_case(ctx, service_id, phone1="+442071234567", phone2=None)
+    grant = client.post("/v1/queue/claim", json=claim_body(1, "dev-karma"),
+                        headers=people["karma"]).json()
+    item = attempt_item(grant["cases"][0], TUESDAY_10AM, "never_call")
+    result = client.post("/v1/sync/push", json=push_body([item], "dev-karma"),
+                         headers=people["karma"]).json()["results"][0]
+    assert result["status"] == "stored"
+    assert load_case(ctx, case_id).disposition == "never_call" and entries(ctx) == []

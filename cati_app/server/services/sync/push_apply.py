@@ -6,6 +6,8 @@ from someone who once held the case is *stale*: it is stored and flagged, never 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from cati_app.core.protocol import (
@@ -17,6 +19,7 @@ from cati_app.core.protocol import (
     ItemStatus,
     PushItem,
 )
+from cati_app.server.errors import Unprocessable
 from cati_app.server.models import AuditEntry, Case, CaseFlag, ContactAttempt
 from cati_app.server.services.cases import (
     assignments,
@@ -40,6 +43,8 @@ from cati_app.server.services.sync.push_plan import (
     plan_attempt,
     push_audit,
 )
+
+log = logging.getLogger(__name__)
 
 
 def apply_item(pc: PushContext, item: PushItem, payload: object) -> Applied:
@@ -81,12 +86,21 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
                          device_id=pc.device_id)
         applied = Applied(ItemStatus.stored, plan.detail(case.state))
     if plan.do_not_call is not None:
-        # the person's wish stands even when the call was stale: the number is not dialled
-        # again, whatever a supervisor decides about the case
-        do_not_call_register.add(pc.session, plan.do_not_call, source="respondent",
+        _never_call_again(pc, case, plan.do_not_call)
+    return applied
+
+
+def _never_call_again(pc: PushContext, case: Case, phone: str) -> None:
+    """The person's wish stands even when the call was stale: the number is not dialled
+    again, whatever a supervisor decides about the case. A number the register cannot hold
+    (not a valid Bhutanese number: nothing imports one) must not fail the whole batch."""
+    try:
+        do_not_call_register.add(pc.session, phone, source="respondent",
                                  reason=f"said during a call on case {case.id}", at=pc.now,
                                  by=pc.user.id, device_id=pc.device_id)
-    return applied
+    except Unprocessable:
+        log.warning("case %s: the number dialled cannot go on the do-not-call register",
+                    case.id)
 
 
 def _interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
