@@ -12,6 +12,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, RootModel
 
 from cati_app.client.api import ApiClient
+from cati_app.client.do_not_call_api import DoNotCallApi
 from cati_app.core.protocol import CallingRulesDoc, CallingRulesUpdate, Role
 from cati_app.core.protocol_admin import AuditPage, LockedAccount, RoleChange, SampleBatchOut
 from cati_app.core.protocol_supervision import (
@@ -131,6 +132,10 @@ class AdminApi:
 
     def batches(self) -> list[SampleBatchOut]:
         return self.api.request("GET", "/v1/samples/batches", _Batches).root
+
+    def do_not_call(self) -> DoNotCallApi:
+        """The do-not-call register: list, add and (admins only) remove with a reason."""
+        return DoNotCallApi(self.api)
 
     def calling_rules(self) -> CallingRulesDoc:
         return self.api.request("GET", "/v1/admin/calling-rules", CallingRulesDoc)

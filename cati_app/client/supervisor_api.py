@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import RootModel
 
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
+from cati_app.client.do_not_call_api import DoNotCallApi
 from cati_app.core.protocol_admin import SampleBatchOut
 from cati_app.core.protocol_supervision import (
     MAX_CASES_PER_CHANGE,
@@ -121,6 +122,10 @@ class SupervisorApi:
         body = PhoneRevealRequest(reason=reason)
         return self.api.request("POST", f"/v1/cases/{int(case_id)}/phones", RevealedPhones,
                                 body=body)
+
+    def do_not_call(self) -> DoNotCallApi:
+        """The do-not-call register: list (masked) and add."""
+        return DoNotCallApi(self.api)
 
     def released_cases(self) -> ReleasedList:
         return self.api.request("GET", "/v1/cases/released", ReleasedList)

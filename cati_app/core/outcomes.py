@@ -49,6 +49,12 @@ class Outcome:
     derived: bool = False
     #: the appointment outcome: the retry time is the agreed time
     books_appointment: bool = False
+    #: the respondent asked never to be called: the number dialled goes on the do-not-call
+    #: register when the call reaches the server (issue 15)
+    do_not_call: bool = False
+    #: set by the server when it withdraws a case (a number put on the do-not-call register),
+    #: never picked by hand nor pushed by a device
+    server_only: bool = False
 
 
 H = timedelta(hours=1)
@@ -66,6 +72,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             True, True, "F", once=True),
     Outcome("hard_refusal", "2.112", "Hard refusal (respondent)", Bucket.R, True, None, False,
             True, True, "H"),
+    Outcome("never_call", "2.112", "Never call me (do-not-call register)", Bucket.R, True, None,
+            False, True, False, "R", do_not_call=True),
     Outcome("refusal_other", "2.111", "Hard refusal (other person)", Bucket.R, True, None, False,
             True, True, "O"),
     Outcome("no_answer", "3.13", "No answer", Bucket.UH, False, 3 * H, False, None, False, "N"),
@@ -88,6 +96,14 @@ OUTCOMES: tuple[Outcome, ...] = (
             True, "X"),
     Outcome("duplicate", "4.90", "Duplicate listing", Bucket.NE, True, None, False, False, True,
             "P"),
+    # A case withdrawn because all its numbers went on the do-not-call register, never called
+    # again: a refusal when the number's owner asked (by phone, SMS STOP or a request to RCSC;
+    # AAPOR 2.11, a refusal without saying whether the respondent or another person answered),
+    # otherwise "other" (2.30: eligible, not interviewed for another reason).
+    Outcome("register_refusal", "2.11", "Refusal: asked not to be called (do-not-call register)",
+            Bucket.R, True, None, False, True, False, "", server_only=True),
+    Outcome("register_other", "2.30", "Other: number put on the do-not-call register",
+            Bucket.O, True, None, False, True, False, "", server_only=True),
 )
 
 BY_KEY: dict[str, Outcome] = {o.key: o for o in OUTCOMES}
@@ -111,7 +127,7 @@ def outcome(key: str) -> Outcome:
 
 def pickable() -> tuple[Outcome, ...]:
     """Outcomes the enumerator can pick by hand, in catalogue order."""
-    return tuple(o for o in OUTCOMES if not o.derived)
+    return tuple(o for o in OUTCOMES if not o.derived and not o.server_only)
 
 
 def by_shortcut(key_char: str) -> Outcome | None:

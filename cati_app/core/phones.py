@@ -294,3 +294,26 @@ def masked_for_display(e164: str) -> str:
         else:
             masked.append(char)
     return (f"{prefix} " if prefix else "") + "".join(reversed(masked))
+
+
+#: how many mask characters stand for the hidden digits, whatever their number: the mask
+#: does not tell a landline from a mobile by its length
+_REGISTER_MASK = MASK * 5
+
+
+def masked_middle(e164: str) -> str:
+    """The number as the do-not-call register shows it (``+975 17•••••42``): country code,
+    the first two national digits (the operator's prefix; one for a 7-digit landline, whose
+    first digit is its area) and the last two. Enough to recognise an entry someone names,
+    never enough to dial it. Anything that is not a number comes back fully masked."""
+    if not (e164.startswith("+") and e164[1:].isdigit()):
+        return _REGISTER_MASK
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return _REGISTER_MASK
+    national = str(number.national_number)
+    if len(national) < 6:
+        return f"+{number.country_code} {_REGISTER_MASK}"
+    head = national[:2] if len(national) >= 8 else national[:1]
+    return f"+{number.country_code} {head}{_REGISTER_MASK}{national[-2:]}"

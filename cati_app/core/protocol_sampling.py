@@ -136,6 +136,11 @@ class DoNotCallEntry(BaseModel):
     added_at: UtcDatetime
     added_by: str
     cases_withdrawn: int = 0
+    #: the reply to an add of a number already on the register: nothing changed
+    already_listed: bool = False
+    removed_at: UtcDatetime | None = None
+    removed_by: str = ""
+    removal_reason: str = ""
 
 
 class DoNotCallPage(BaseModel):

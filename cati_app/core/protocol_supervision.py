@@ -301,6 +301,10 @@ class SampleImportResult(BaseModel):
     rejected: int
     problems: list[ImportProblem]
     ignored_columns: list[str]
+    #: rows not imported because every number is on the do-not-call register (in rejected)
+    do_not_call_rejected: int = 0
+    #: numbers on the register left out of rows imported with another number
+    do_not_call_dropped: int = 0
 
 
 # --- admin ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cati_app.server.api import (
     auth,
     calling_rules,
     cases,
+    do_not_call,
     exports,
     health,
     holds,
@@ -49,7 +50,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
-                   questionnaires, holds, calling_rules, audit, scorecard):
+                   questionnaires, holds, calling_rules, audit, scorecard, do_not_call):
         app.include_router(module.router)
     mount_scorecard_pages(app)
     _install_error_handlers(app)

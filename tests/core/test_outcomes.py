@@ -38,7 +38,20 @@ def test_derived_outcomes_are_exactly_complete_partial_break_off():
     derived = {o.key for o in OUTCOMES if o.derived}
     assert derived == {"complete", "partial", "break_off"}
     assert all(o.final and o.shortcut == "" for o in OUTCOMES if o.derived)
-    assert {o.key for o in pickable()} == set(BY_KEY) - derived
+    server_only = {o.key for o in OUTCOMES if o.server_only}
+    assert {o.key for o in pickable()} == set(BY_KEY) - derived - server_only
+
+
+def test_server_only_outcomes_are_the_register_withdrawals_final_and_unpickable():
+    server_only = [o for o in OUTCOMES if o.server_only]
+    assert {o.key for o in server_only} == {"register_refusal", "register_other"}
+    assert all(o.final and o.shortcut == "" and not o.derived for o in server_only)
+
+
+def test_only_never_call_puts_the_number_on_the_register():
+    assert [o.key for o in OUTCOMES if o.do_not_call] == ["never_call"]
+    never = outcome("never_call")
+    assert never.final and never.bucket is Bucket.R and by_shortcut("r") is never
 
 
 def test_temporary_outcomes_retry_unless_appointment_or_wrong_number():
@@ -72,6 +85,7 @@ DESIGN_TABLE = [
     ("appointment", "2.21", Bucket.NC, False, None),
     ("soft_refusal", "2.112", Bucket.R, False, timedelta(days=7)),
     ("hard_refusal", "2.112", Bucket.R, True, None),
+    ("never_call", "2.112", Bucket.R, True, None),
     ("refusal_other", "2.111", Bucket.R, True, None),
     ("no_answer", "3.13", Bucket.UH, False, timedelta(hours=3)),
     ("busy", "3.12", Bucket.UH, False, timedelta(minutes=15)),
@@ -84,6 +98,9 @@ DESIGN_TABLE = [
     ("deceased", "2.31", Bucket.O, True, None),
     ("not_user", "4.10", Bucket.NE, True, None),
     ("duplicate", "4.90", Bucket.NE, True, None),
+    # withdrawn by the do-not-call register (issue 15), set by the server only
+    ("register_refusal", "2.11", Bucket.R, True, None),
+    ("register_other", "2.30", Bucket.O, True, None),
 ]
 
 

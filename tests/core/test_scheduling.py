@@ -416,7 +416,8 @@ def test_describe_delay(delay, text):
 
 # --- properties ------------------------------------------------------------------------------
 
-PICKABLE = [o.key for o in OUTCOMES if not o.derived] + ["no_answer", "busy"] * 3
+PICKABLE = [o.key for o in OUTCOMES if not o.derived and not o.server_only] + [
+    "no_answer", "busy"] * 3
 instants = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )

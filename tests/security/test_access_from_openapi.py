@@ -39,6 +39,7 @@ AUDIENCE = {
 }
 #: operations whose audience differs from their tag's
 OVERRIDES = {("POST", "/v1/admin/questionnaires/xlsform"): {Role.supervisor, Role.admin},
+             ("POST", "/v1/do-not-call/{entry_id}/remove"): {Role.admin},
              ("GET", "/v1/reports/room"): {Role.supervisor, Role.admin}}
 #: operations that need no login, or that any logged-in user may call
 PUBLIC = {("POST", "/v1/auth/token"), ("GET", "/v1/health")}
@@ -181,6 +182,10 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/admin/locked-accounts"): get("/v1/admin/locked-accounts"),
         ("GET", "/v1/audit"): get("/v1/audit", case_id=str(case_id)),
         ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
+        ("GET", "/v1/do-not-call"): get("/v1/do-not-call"),
+        ("POST", "/v1/do-not-call"): post("/v1/do-not-call", {"phone": "17654321"}),
+        ("POST", "/v1/do-not-call/{entry_id}/remove"): post("/v1/do-not-call/1/remove",
+                                                           {"reason": "call me again"}),
         ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
                                                           {"role": "admin"}),
         ("GET", "/v1/scorecard"): get("/v1/scorecard", period_kind="month"),

@@ -23,7 +23,8 @@ STAFF = EVERYONE - {Role.agency}
 SCORECARD_READERS = frozenset({Role.agency, Role.analyst, Role.supervisor, Role.admin})
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
-               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID"}
+               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID",
+               "entry_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -48,6 +49,9 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/interviews/{interview_uuid}/reject", {"comment": "redo q3"}, SUPERVISION),
     ("POST", "/v1/samples/import", None, SUPERVISION),
     ("GET", "/v1/samples/batches", None, SUPERVISION),
+    ("GET", "/v1/do-not-call", None, SUPERVISION),
+    ("POST", "/v1/do-not-call", {"phone": "17654321"}, SUPERVISION),
+    ("POST", "/v1/do-not-call/{entry_id}/remove", {"reason": "asked again"}, ADMINISTRATION),
     ("GET", "/v1/audit", None, SUPERVISION),
     ("GET", "/v1/reports/progress", None, ANALYSIS),
     ("GET", "/v1/reports/response-rates", None, ANALYSIS),

@@ -184,3 +184,22 @@ def test_a_call_list_without_sms_first_rows_makes_no_channel_account(
     with ctx.transaction() as session:
         import_sample(session, path, service_code="CID", at=ctx.clock.now())
         assert session.scalars(select(User.username)).all() == []
+
+
+def test_stop_withdraws_the_waiting_case_and_it_never_reaches_the_call_queue(
+        ctx: AppContext, clock: FixedClock, imported: dict[str, Case], smsc: SmsCentre,
+        worker: SmsWorker) -> None:
+    worker.run_once()
+    smsc.wait_for_submits(2)
+    smsc.send_reply("+97517100001", "STOP")
+    for _ in range(100):
+        worker.run_once()
+        if cases(ctx)["Karma"].state == "closed":
+            break
+    karma = cases(ctx)["Karma"]
+    assert (karma.state, karma.holder_id) == ("closed", None)
+    clock.advance(timedelta(days=8))
+    worker.run_once()
+    after = cases(ctx)
+    assert after["Karma"].state == "closed"
+    assert after["Pema"].state == "queued"

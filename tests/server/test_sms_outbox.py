@@ -226,3 +226,17 @@ def test_the_rate_limit_spaces_sends_without_the_test_waiting(ctx: AppContext) -
                                sleep=sleep)
     assert outbox.send_due(ctx.transaction, Gateway(), policy, ctx.clock.now) == 5  # type: ignore[arg-type]
     assert slept == [pytest.approx(1.0), pytest.approx(1.0)]  # 2 at t=0, 2 at t=1, 1 at t=2
+
+
+def test_a_stop_from_a_sender_that_is_no_phone_number_is_kept_and_the_worker_goes_on(
+        ctx: AppContext, smsc: SmsCentre, worker: SmsWorker) -> None:
+    smsc.send_reply("+1234", "STOP")  # an operator's short code
+    smsc.send_reply(PHONE, "STOP")
+
+    def replies() -> list[str]:
+        with ctx.transaction() as session:
+            return sorted(session.scalars(select(SmsInbound.phone)))
+
+    settle(worker, lambda: replies() == ["+1234", PHONE])
+    with ctx.transaction() as session:
+        assert session.scalars(select(DoNotCall.phone)).all() == [PHONE]

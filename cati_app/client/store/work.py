@@ -160,6 +160,9 @@ def _pickable_outcome(key: str, note: str) -> outcomes.Outcome:
     if kind.derived:
         raise ValueError(f"{kind.label!r} comes from the interview's answers: finish the "
                          "interview instead of coding it by hand")
+    if kind.server_only:
+        raise ValueError(f"{kind.label!r} is set by the server when a case is withdrawn; "
+                         "pick the outcome of the call instead")
     if kind.needs_note and not note.strip():
         raise ValueError(f"{kind.label!r} needs a note saying what happened")
     return kind

@@ -17,6 +17,7 @@ from cati_app.desktop.admin.rules_page import RulesPage
 from cati_app.desktop.admin.services_page import CallListsPage, ServicesPage
 from cati_app.desktop.admin.users_page import UsersPage
 from cati_app.desktop.shared.audit_page import AuditTrailPage
+from cati_app.desktop.shared.do_not_call_page import DoNotCallRegisterPage
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -39,17 +40,19 @@ class AdminWindow(QMainWindow):
         self.call_lists = CallListsPage(api, runner)
         self.rules = RulesPage(api, runner)
         self.audit = AuditTrailPage(audit_api, runner, today)
+        self.do_not_call = DoNotCallRegisterPage(api.do_not_call(), runner, can_remove=True)
         self.tabs = QTabWidget()
         for page, title in ((self.users, self.tr("&Users")), (self.devices, self.tr("De&vices")),
                             (self.locks, self.tr("&Locked accounts")),
                             (self.services, self.tr("&Services")),
                             (self.call_lists, self.tr("Call l&ists")),
                             (self.rules, self.tr("Calling &rules")),
+                            (self.do_not_call, self.tr("Do not &call")),
                             (self.audit, self.tr("&Audit trail"))):
             self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
         # a change on one page can show on another (a deactivation is audited, say)
-        for page in (self.users, self.devices, self.locks, self.services):
+        for page in (self.users, self.devices, self.locks, self.services, self.do_not_call):
             page.changed.connect(self.audit.refresh)
         self.users.changed.connect(self.locks.refresh)
         self._build_menu()
@@ -71,5 +74,5 @@ class AdminWindow(QMainWindow):
 
     def refresh(self) -> None:
         for page in (self.users, self.devices, self.locks, self.services, self.call_lists,
-                     self.rules, self.audit):
+                     self.rules, self.audit, self.do_not_call):
             page.refresh()

@@ -16,6 +16,7 @@ from cati_app.client.admin_api import AuditApi
 from cati_app.desktop.settings import Settings
 from cati_app.desktop.shared.audit_page import AuditTrailPage
 from cati_app.desktop.shared.dashboard import DashboardData, DashboardPage, load_dashboard
+from cati_app.desktop.shared.do_not_call_page import DoNotCallRegisterPage
 from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
@@ -49,6 +50,7 @@ class SupervisorWindow(QMainWindow):
         self.quarantine = QuarantinePage(api, runner)
         self.exports = ExportPage(api, runner, today)
         self.audit = AuditTrailPage(AuditApi(api.api), runner, today)
+        self.do_not_call = DoNotCallRegisterPage(api.do_not_call(), runner, can_remove=False)
         self.tabs = QTabWidget()
         for page, title in ((self.dashboard, self.tr("Dashboard")), (self.cases, self.tr("Cases")),
                             (self.conflicts, self.tr("Conflicts")),
@@ -56,6 +58,7 @@ class SupervisorWindow(QMainWindow):
                             (self.released, self.tr("Released")),
                             (self.quarantine, self.tr("Quarantine")),
                             (self.exports, self.tr("Exports")),
+                            (self.do_not_call, self.tr("Do not call")),
                             (self.audit, self.tr("Audit trail"))):
             self.tabs.addTab(page, title)
         self.room = RoomBar(api, runner)
@@ -78,6 +81,9 @@ class SupervisorWindow(QMainWindow):
         self.cases.changed.connect(self.dashboard.refresh)
         self.released.changed.connect(self.dashboard.refresh)
         self.review.reviewed.connect(lambda _reply: self.refresh_after_review())
+        # a number added can withdraw cases: the dashboard and case table show it
+        self.do_not_call.changed.connect(self.dashboard.refresh)
+        self.do_not_call.changed.connect(self.cases.reload)
         self._build_menu()
 
     def _build_menu(self) -> None:
@@ -104,6 +110,7 @@ class SupervisorWindow(QMainWindow):
         for page in self.lists[1:]:
             page.refresh()
         self.audit.search()
+        self.do_not_call.search()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
@@ -112,6 +119,7 @@ class SupervisorWindow(QMainWindow):
         self.room.refresh()
         for page in self.lists[1:]:
             page.refresh()
+        self.do_not_call.refresh()
 
     @property
     def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage, ReleasedPage,

@@ -49,6 +49,8 @@ def import_call_list(
             batch_id=report.batch_id, batch_name=report.batch_name,
             service_code=report.service_code, imported=report.imported,
             rejected=report.rejected, ignored_columns=report.ignored_columns,
+            do_not_call_rejected=report.do_not_call_rejected,
+            do_not_call_dropped=report.do_not_call_dropped,
             problems=[ImportProblem(row=p.row, column=p.column, value=p.value, reason=p.reason)
                       for p in report.problems])
 

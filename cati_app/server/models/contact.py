@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cati_app.server.models.base import Base
@@ -15,7 +15,13 @@ class DoNotCall(Base):
     a reason) sets ``removed_at``, so the register's history stays readable."""
 
     __tablename__ = "do_not_call"
-    __table_args__ = (Index("ix_do_not_call_phone", "phone", "removed_at"),)
+    __table_args__ = (
+        Index("ix_do_not_call_phone", "phone", "removed_at"),
+        # one entry in force per number (migration 0011_h15dnc): concurrent adds stay one
+        Index("uq_do_not_call_in_force", "phone", unique=True,
+              sqlite_where=text("removed_at IS NULL"),
+              postgresql_where=text("removed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: E.164, as ``core.phones.normalize`` gives it

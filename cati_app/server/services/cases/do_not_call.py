@@ -20,3 +20,9 @@ def blocked_numbers(session: Session, phones: Iterable[str]) -> set[str]:
         return set()
     return set(session.scalars(select(DoNotCall.phone).where(
         DoNotCall.phone.in_(wanted), DoNotCall.removed_at.is_(None))))
+
+
+def numbers_in_force(session: Session) -> set[str]:
+    """Every number on the register now: an import checks each row against it in memory
+    (one read, however many rows; the register is small beside a call list)."""
+    return set(session.scalars(select(DoNotCall.phone).where(DoNotCall.removed_at.is_(None))))

@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
 from cati_app.core.clock import to_thimphu
-from cati_app.core.phones import is_mobile
+from cati_app.core.phones import is_mobile, masked_middle
 from cati_app.core.safe_csv import SafeCsvWriter
 from cati_app.core.sms import channel_plan
 from cati_app.server.audit import audit
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
+from cati_app.server.services.cases.do_not_call import numbers_in_force
 from cati_app.server.services.cases.sample_readers import (
     BadValue,
     Sheet,
@@ -59,6 +60,8 @@ REQUIRED = ("name", "phone")
 #: other spellings people use for a column, after normalising (see _column_key)
 ALIASES = {"phone1": "phone"}
 CHUNK_ROWS = 2000
+PHONE_COLUMNS = ("phone1", "phone2", "phone3")
+ON_REGISTER = "on the do-not-call register: every number of this row asked not to be called"
 #: cases a new row must not duplicate: everything not yet closed
 OPEN_STATES = (CaseState.QUEUED, CaseState.HELD, CaseState.NEEDS_SUPERVISOR)
 #: ... and cases closed for the service within this window (the server's setting
@@ -90,11 +93,18 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     #: imported cases handed to the SMS channel first (issue 17)
     sms_first: int = 0
+    #: rows rejected because every number is on the do-not-call register (in ``rejected``)
+    do_not_call_rejected: int = 0
+    #: numbers on the register left out of rows imported with another number
+    do_not_call_dropped: int = 0
 
     def summary(self) -> str:
         text = f"imported {self.imported}, rejected {self.rejected}"
+        if self.do_not_call_rejected or self.do_not_call_dropped:
+            text += (f" ({self.do_not_call_rejected} on the do-not-call register); "
+                     f"{self.do_not_call_dropped} number(s) on the register left out")
         if self.sms_first:
-            text += f" ({self.sms_first} to be invited by SMS first)"
+            text += f"; {self.sms_first} to be invited by SMS first"
         if self.ignored_columns:
             text += "; ignored columns not used by the import: " + ", ".join(
                 self.ignored_columns)
@@ -122,7 +132,7 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
                               batch_name=batch.name, ignored_columns=ignored)
         checker = _RowChecker(columns, today=to_thimphu(at).date(),
                               known=_known_phones(session, service.id, at - reimport_window),
-                              window=reimport_window)
+                              window=reimport_window, blocked=numbers_in_force(session))
         # Columns not named here (the claim pool, next phone, …) take the model's defaults
         # for a fresh case.
         base = {"batch_id": batch.id, "service_id": service.id, "state": CaseState.QUEUED,
@@ -131,15 +141,25 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
         for chunk in _chunks(itertools.chain([first], rows), CHUNK_ROWS):
             _import_chunk(session, chunk, checker, base, report)
         report.sms_first = mode_plan.hand_batch_to_sms(session, batch.id, at=at, by=by)
+    report.do_not_call_rejected = checker.blocked_rows
+    report.do_not_call_dropped = checker.blocked_dropped
     batch.rows_imported = report.imported
     batch.rows_rejected = report.rejected
     refresh_planner_statistics(session)
     audit(session, at=at, user_id=by, action="sample.import", entity="sample_batch",
           entity_id=batch.id, details={"service": service.code, "imported": report.imported,
-                                       "rejected": report.rejected, "source": report.source})
+                                       "rejected": report.rejected, "source": report.source,
+                                       **_register_counts(report)})
     log.info("sample batch %s for %s: imported %d, rejected %d", batch.id, service.code,
              report.imported, report.rejected)
     return report
+
+
+def _register_counts(report: ImportReport) -> dict[str, int]:
+    """What the do-not-call register did to the import, for its audit row (when anything)."""
+    counts = {"do_not_call_rejected": report.do_not_call_rejected,
+              "do_not_call_dropped": report.do_not_call_dropped}
+    return counts if any(counts.values()) else {}
 
 
 def refresh_planner_statistics(session: Session) -> None:
@@ -304,12 +324,16 @@ class _RowChecker:
     """Validates one row into Case column values, remembering first phones already taken."""
 
     def __init__(self, columns: dict[str, tuple[int, str]], *, today: date,
-                 known: dict[str, _Known], window: timedelta) -> None:
+                 known: dict[str, _Known], window: timedelta, blocked: set[str]) -> None:
         self.columns = columns
         self.today = today
         self.known = known
         self.window = window
         self.seen_in_file: dict[str, int] = {}
+        #: the do-not-call register, and what it did to the rows so far
+        self.blocked = blocked
+        self.blocked_rows = 0
+        self.blocked_dropped = 0
 
     def check(self, number: int, cells: list[object]) -> tuple[dict[str, Any], list[Problem]]:
         problems: list[Problem] = []
@@ -338,13 +362,29 @@ class _RowChecker:
         if problems:
             return values, problems
         _order_phones(values)
+        dropped = self._drop_blocked(values)
+        if dropped < 0:
+            self.blocked_rows += 1
+            return values, [Problem(number, self._header("phone"),
+                                    masked_middle(values["phone1"]), ON_REGISTER)]
         _plan_channel(values, preferred, literate)
         duplicate = self._duplicate_reason(values["phone1"], number)
         if duplicate:
             raw = self._cell("phone", cells)
             return values, [Problem(number, self._header("phone"), shown(raw), duplicate)]
         self.seen_in_file[values["phone1"]] = number
+        self.blocked_dropped += dropped
         return values, []
+
+    def _drop_blocked(self, values: dict[str, Any]) -> int:
+        """Numbers on the do-not-call register left out: how many; -1 when all of them."""
+        phones = [values[k] for k in PHONE_COLUMNS if values[k]]
+        allowed = [p for p in phones if p not in self.blocked]
+        if not allowed:
+            return -1
+        for key, phone in itertools.zip_longest(PHONE_COLUMNS, allowed):
+            values[key] = phone
+        return len(phones) - len(allowed)
 
     def _cell(self, column: str, cells: list[object]) -> object:
         where = self.columns.get(column)

@@ -9,6 +9,7 @@ is idempotent: the same receipt twice changes nothing but a counter.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -18,10 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati_app.core.sms import RateLimit, Reply, back_off, parse_receipt, read_reply
-from cati_app.server.audit import audit
-from cati_app.server.models import DoNotCall, SmsInbound, SmsOutbound, SmsReceipt, SmsState
+from cati_app.server.errors import Unprocessable
+from cati_app.server.models import SmsInbound, SmsOutbound, SmsReceipt, SmsState
+from cati_app.server.services.cases import do_not_call_register
 from cati_app.server.services.cases.do_not_call import blocked_numbers
 from cati_app.server.services.sms.gateways import GatewayError, Incoming, SmsGateway
+
+log = logging.getLogger(__name__)
 
 _FINAL_BY_DELIVERY = {"delivered": SmsState.DELIVERED, "undeliverable": SmsState.UNDELIVERABLE,
                       "expired": SmsState.EXPIRED}
@@ -155,9 +159,10 @@ def record_reply(session: Session, phone: str, text: str, at: datetime,
 
 
 def _register_stop(session: Session, phone: str, at: datetime) -> None:
-    entry = DoNotCall(phone=phone, source="sms_stop", reason="SMS STOP", added_at=at,
-                      added_by=None, removal_reason="")
-    session.add(entry)
-    session.flush()
-    audit(session, at=at, user_id=None, action="do_not_call.add", entity="do_not_call",
-          entity_id=entry.id, details={"source": "sms_stop"})
+    """The register withdraws the number's open cases (an SMS-first case waiting for its
+    answer included) and audits the entry."""
+    try:
+        do_not_call_register.add(session, phone, source="sms_stop", reason="SMS STOP", at=at,
+                                 by=None, device_id="sms")
+    except Unprocessable as error:  # a sender that is no phone number (a short code): kept
+        log.warning("SMS STOP from %s not put on the register: %s", phone, error)

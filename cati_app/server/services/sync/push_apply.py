@@ -6,6 +6,8 @@ from someone who once held the case is *stale*: it is stored and flagged, never 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from cati_app.core.protocol import (
@@ -17,8 +19,14 @@ from cati_app.core.protocol import (
     ItemStatus,
     PushItem,
 )
+from cati_app.server.errors import Unprocessable
 from cati_app.server.models import AuditEntry, Case, CaseFlag, ContactAttempt
-from cati_app.server.services.cases import assignments, case_plan, exclusions
+from cati_app.server.services.cases import (
+    assignments,
+    case_plan,
+    do_not_call_register,
+    exclusions,
+)
 from cati_app.server.services.sync.interviews import store_interview
 from cati_app.server.services.sync.push_common import (
     Applied,
@@ -35,6 +43,8 @@ from cati_app.server.services.sync.push_plan import (
     plan_attempt,
     push_audit,
 )
+
+log = logging.getLogger(__name__)
 
 
 def apply_item(pc: PushContext, item: PushItem, payload: object) -> Applied:
@@ -69,11 +79,28 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
     pc.session.flush()
     flag_times(pc, item, case, plan.times, "a call")
     if not current:
-        return stale_outcome(pc, case, plan.outcome, "a call", item)
-    book_or_clear_appointment(pc, case, plan)
-    case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
-                     device_id=pc.device_id)
-    return Applied(ItemStatus.stored, plan.detail(case.state))
+        applied = stale_outcome(pc, case, plan.outcome, "a call", item)
+    else:
+        book_or_clear_appointment(pc, case, plan)
+        case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
+                         device_id=pc.device_id)
+        applied = Applied(ItemStatus.stored, plan.detail(case.state))
+    if plan.do_not_call is not None:
+        _never_call_again(pc, case, plan.do_not_call)
+    return applied
+
+
+def _never_call_again(pc: PushContext, case: Case, phone: str) -> None:
+    """The person's wish stands even when the call was stale: the number is not dialled
+    again, whatever a supervisor decides about the case. A number the register cannot hold
+    (not a valid Bhutanese number: nothing imports one) must not fail the whole batch."""
+    try:
+        do_not_call_register.add(pc.session, phone, source="respondent",
+                                 reason=f"said during a call on case {case.id}", at=pc.now,
+                                 by=pc.user.id, device_id=pc.device_id)
+    except Unprocessable:
+        log.warning("case %s: the number dialled cannot go on the do-not-call register",
+                    case.id)
 
 
 def _interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,

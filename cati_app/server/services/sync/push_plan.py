@@ -149,6 +149,9 @@ class AttemptPlan:
     outcome: outcomes.Outcome
     times: TimeCheck
     payload: ContactAttemptPayload
+    #: the number dialled when the respondent asked never to be called again (the outcome's
+    #: ``do_not_call``): it goes on the register (services.cases.do_not_call_register)
+    do_not_call: str | None = None
 
     def record(self) -> AttemptRecord:
         return AttemptRecord(self.row.effective_at, self.outcome.key, self.row.phone_index,
@@ -215,6 +218,9 @@ def plan_attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptP
     if kind.derived:
         raise ItemRejected(f"{p.outcome} comes from the interview's answers: push the "
                            "interview_version instead")
+    if kind.server_only:
+        raise ItemRejected(f"{p.outcome} is set by the server when it withdraws a case: "
+                           "push the outcome of the call instead")
     if p.outcome_code is not None and p.outcome_code != kind.aapor_code:
         raise ItemRejected(f"outcome {p.outcome} has AAPOR code {kind.aapor_code}, "
                            f"not {p.outcome_code}")
@@ -224,7 +230,8 @@ def plan_attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptP
     row = attempt_row(pc, item, case, p.started_at, p.ended_at, p.phone_index, kind, times,
                       current, note=p.note, appointment_at=p.appointment_at,
                       appointment_kind=p.appointment_kind)
-    return AttemptPlan(row, kind, times, p)
+    dialled = case.phones()[p.phone_index] if kind.do_not_call else None
+    return AttemptPlan(row, kind, times, p, do_not_call=dialled)
 
 
 def plan_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVersionPayload,
