@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
 from cati_app.server.models.base import Base
+from cati_app.server.models.complaints import Ticket
 from cati_app.server.models.contact import DoNotCall
 from cati_app.server.models.fieldwork import (
     Assignment,
@@ -30,5 +31,5 @@ __all__ = [
     "CaseState", "Conflict", "ConflictStatus", "ContactAttempt", "Device", "DoNotCall",
     "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
-    "SampleBatch", "Service", "StoredCallingRules", "User",
+    "SampleBatch", "Service", "StoredCallingRules", "Ticket", "User",
 ]
