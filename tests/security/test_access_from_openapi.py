@@ -35,10 +35,13 @@ AUDIENCE = {
     "auth": set(Role),
     "questionnaires": set(Role),
     "operations": set(Role),
+    # read by analysts too; changed by supervisors and admins (OVERRIDES)
+    "complaints": {Role.analyst, Role.supervisor, Role.admin},
 }
 #: operations whose audience differs from their tag's
 OVERRIDES = {("POST", "/v1/admin/questionnaires/xlsform"): {Role.supervisor, Role.admin},
-             ("GET", "/v1/reports/room"): {Role.supervisor, Role.admin}}
+             ("GET", "/v1/reports/room"): {Role.supervisor, Role.admin},
+             ("POST", "/v1/tickets/{ticket_id}/state"): {Role.supervisor, Role.admin}}
 #: operations that need no login, or that any logged-in user may call
 PUBLIC = {("POST", "/v1/auth/token"), ("GET", "/v1/health")}
 ANY_USER = {("GET", "/v1/sync/hello"), ("GET", "/v1/questionnaires/{qid}/{version}")}
@@ -180,6 +183,10 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
         ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
                                                           {"role": "admin"}),
+        ("GET", "/v1/tickets"): get("/v1/tickets"),
+        ("GET", "/v1/tickets/{ticket_id}"): get("/v1/tickets/1"),
+        ("POST", "/v1/tickets/{ticket_id}/state"): post("/v1/tickets/1/state", {
+            "state": "resolved", "note": "closing it myself"}),
     }
 
 

@@ -20,7 +20,8 @@ ADMINISTRATION = frozenset({Role.admin})
 EVERYONE = frozenset(Role)
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
-               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID"}
+               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID",
+               "ticket_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -70,6 +71,10 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/admin/questionnaires", {"id": "set"}, ADMINISTRATION),
     ("POST", "/v1/admin/questionnaires/xlsform", None, SUPERVISION),
     ("GET", "/v1/questionnaires/{qid}/{version}", None, EVERYONE),
+    ("GET", "/v1/tickets", None, ANALYSIS),
+    ("GET", "/v1/tickets/{ticket_id}", None, ANALYSIS),
+    ("POST", "/v1/tickets/{ticket_id}/state", {"state": "acknowledged", "note": "seen"},
+     SUPERVISION),
 ]
 #: the enumerator's and everyone's routes, covered by their own tests
 OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),
