@@ -85,7 +85,7 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+231"/>
+        <location filename="../../cati_app/desktop/app.py" line="+232"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -788,6 +788,7 @@
         <location filename="../../cati_app/desktop/shared/dashboard.py" line="+162"/>
         <location filename="../../cati_app/desktop/supervisor/attention.py" line="-4"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+42"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
@@ -830,6 +831,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+3"/>
         <source>State</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1031,7 +1033,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+56"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1141,6 +1143,141 @@ so far</source>
     <message>
         <location line="+2"/>
         <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="-5"/>
+        <source>Ticket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Office</source>
+        <translation type="unfinished">ཡིག་ཚང་</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Call-back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Updated (BTT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPage</name>
+    <message>
+        <location line="+29"/>
+        <source>Note: what was done (needed for every change)</source>
+        <extracomment>what Enter in the note does to a ticket in each state</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Acknowledge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Resolve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Set &amp;category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+33"/>
+        <source>All services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>Office (exact)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Acknowledged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Service</source>
+        <translation type="unfinished">ཞབས་ཏོག</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Office</source>
+        <translation type="unfinished">ཡིག་ཚང་</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Select a ticket first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Write a note saying what was done first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Ticket {id} is {state}.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1775,17 +1912,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+109"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-96"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+47"/>
         <source>The &apos;from&apos; date is after the &apos;to&apos; date: swap them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2213,7 +2350,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+23"/>
+        <location filename="../../cati_app/desktop/display.py" line="+24"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2324,12 +2461,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+38"/>
-        <location line="+32"/>
+        <location line="+25"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="-23"/>
         <source>availed from</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2354,7 +2491,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+27"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2965,12 +3102,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+43"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+44"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3001,6 +3138,11 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
+        <source>Complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Exports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3010,7 +3152,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>
