@@ -19,6 +19,7 @@ from pydantic import RootModel
 
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
 from cati_app.core.protocol_admin import SampleBatchOut
+from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.core.protocol_supervision import (
     MAX_CASES_PER_CHANGE,
     AssignRequest,
@@ -48,7 +49,6 @@ from cati_app.core.protocol_supervision import (
     SettleRequest,
     Trends,
 )
-from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult
 
 log = logging.getLogger(__name__)

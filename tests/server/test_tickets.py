@@ -4,9 +4,11 @@ once and its answer written on the ticket; the API's roles."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -14,6 +16,7 @@ from cati_app.core.clock import to_thimphu
 from cati_app.server.models import AuditEntry, Case, Service, Ticket
 from cati_app.server.services.sync import push as push_service
 from tests.server.disposition_flow import as_held, claim, correct, make_people, push
+from tests.server.export_seed import download, sheet_rows
 from tests.support.factories import (
     COMPLETE_ANSWERS,
     assert_error,
@@ -208,3 +211,24 @@ def test_a_second_interview_of_the_case_opens_no_second_ticket(ctx, client, peop
     [result] = push(client, people["one"], [again])
     assert result["status"] in ("stored", "stored_conflict"), result
     assert len(tickets(ctx)) == 1
+
+
+def test_the_workbook_lists_tickets_as_plain_masked_data(ctx, client, people) -> None:
+    ticket_id, case_id = _one_ticket(ctx, client, people)
+    change(client, people["boss"], ticket_id, state="resolved", note="Clerk warned")
+    book = openpyxl.load_workbook(io.BytesIO(download(client, people["ana"])))
+    [row] = sheet_rows(book, "Complaint tickets", "Ticket")
+    assert (row["Ticket"], row["Service"], row["Agency"], row["Office"]) == (
+        ticket_id, "CID", "DCRC", "Thimphu")
+    assert (row["Category"], row["State"], row["Last note"]) == (
+        "integrity", "resolved", "Clerk warned")
+    assert row["Complaint"] == "The clerk asked for a bribe. Call me on [phone]"
+    assert (row["Call-back agreed"], row["Days to resolve"]) == ("yes", 0)
+    with ctx.sessions() as s:
+        case = s.get_one(Case, case_id)
+        personal = {case.respondent_name, case.phone1, case.phone1[4:]}
+    cells = [str(c.value) for r in book["Complaint tickets"].iter_rows() for c in r]
+    assert not [c for c in cells if any(p in c for p in personal)]
+    other = download(client, people["ana"], service="CID-FU")  # the call-back's service
+    assert sheet_rows(openpyxl.load_workbook(io.BytesIO(other)), "Complaint tickets",
+                      "Ticket") == []

@@ -79,6 +79,19 @@ def read_page(session: Session, wanted: TicketFilter, *, agency: str | None, lim
                       tickets=[to_wire(row, code, owner) for row, code, owner in rows])
 
 
+def for_export(session: Session, *, service_ids: list[int], date_from: date | None,
+               date_to: date | None, agency: str | None = None) -> list[Ticket]:
+    """Every ticket of these services reported within the dates (both included, either may
+    be open), oldest first: the analyst workbook's "Complaint tickets" sheet."""
+    query = _base(agency).where(TicketRow.service_id.in_(service_ids or [-1]))
+    if date_from is not None:
+        query = query.where(TicketRow.reported_on >= date_from)
+    if date_to is not None:
+        query = query.where(TicketRow.reported_on <= date_to)
+    rows = session.execute(query.order_by(TicketRow.reported_on, TicketRow.id))
+    return [to_wire(row, code, owner) for row, code, owner in rows]
+
+
 def read_one(session: Session, ticket_id: int, *, agency: str | None) -> Ticket:
     row, code, owner = _found(session, ticket_id, agency, lock=False)
     return to_wire(row, code, owner)

@@ -25,6 +25,7 @@ from cati_app.server.services.accounts import users
 from cati_app.server.services.cases.sample_import import COLUMNS, import_sample
 from cati_app.server.services.cases.sample_readers import sheet_from_records
 from cati_app.server.services.catalogue import catalogue
+from cati_app.server.services.complaints.demo_tickets import seed_complaints
 
 DEMO_PASSWORD = "serve-demo"
 AGENCY = "Department of Civil Registration and Census"
@@ -137,6 +138,9 @@ def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: i
     rng = random.Random(seed)
     for code, _name, size in SERVICES:
         _seed_sample(session, code, size, rng, at, result)
+    complaints = seed_complaints(session, at, rng)
+    if complaints:
+        result.created.append(f"{complaints} complaint tickets")
     return result
 
 
