@@ -154,14 +154,14 @@ def to_wire(row: TicketRow, service_code: str, agency: str) -> Ticket:
         created_at=row.created_at, updated_at=row.updated_at, resolved_at=row.resolved_at)
 
 
-def _base(agency: str | None) -> Select[tuple[TicketRow, str, str]]:
+def _base(agency: str | None) -> Select[TicketRow, str, str]:
     query = (select(TicketRow, Service.code, Service.agency)
              .join(Service, Service.id == TicketRow.service_id))
     return query if agency is None else query.where(Service.agency == agency)
 
 
-def _filtered(query: Select[tuple[TicketRow, str, str]], wanted: TicketFilter
-              ) -> Select[tuple[TicketRow, str, str]]:
+def _filtered(query: Select[TicketRow, str, str], wanted: TicketFilter
+              ) -> Select[TicketRow, str, str]:
     if wanted.service:
         query = query.where(Service.code == wanted.service.strip().upper())
     if wanted.office:
