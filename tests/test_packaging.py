@@ -71,6 +71,7 @@ def test_wheel_ships_fonts_and_the_default_questionnaire(names: set[str]) -> Non
     assert fonts, "the checkout has no resources/fonts/*.ttf to check"
     expected = _shipped_as(fonts, "resources", "cati_app/resources")
     expected.add("cati_app/resources/questionnaires/set_default.json")
+    expected.add("cati_app/resources/questionnaires/complaint_followup.json")  # call-backs
     assert _missing(expected, names) == []
 
 

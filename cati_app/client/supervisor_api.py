@@ -20,6 +20,7 @@ from pydantic import RootModel
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
 from cati_app.client.do_not_call_api import DoNotCallApi
 from cati_app.core.protocol_admin import SampleBatchOut
+from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.core.protocol_supervision import (
     MAX_CASES_PER_CHANGE,
     AssignRequest,
@@ -79,6 +80,20 @@ class CaseQuery:
     service: str | None = None
     batch: int | None = None
     text: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """The complaints page's filters; empty means "any"."""
+
+    agency: str | None = None
+    service: str | None = None
+    office: str | None = None
+    state: str | None = None
+    category: str | None = None
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v not in (None, "")}
@@ -187,6 +202,24 @@ class SupervisorApi:
         body = RejectRequest(comment=comment)
         return self.api.request("POST", f"/v1/interviews/{_uuid_path(interview_uuid)}/reject",
                                 ReviewResponse, body=body)
+
+    # --- complaint tickets -----------------------------------------------------------------
+
+    def tickets(self, query: TicketQuery, *, limit: int = 200, offset: int = 0) -> TicketPage:
+        params = {**query.params(), "limit": limit, "offset": offset}
+        return self.api.request("GET", "/v1/tickets", TicketPage, params=params)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        return self.api.request("GET", f"/v1/tickets/{int(ticket_id)}", Ticket)
+
+    def change_ticket(self, ticket_id: int, state: str, note: str,
+                      category: str | None = None) -> Ticket:
+        """Move a ticket along (open → acknowledged → resolved, or reopen) with a note, or
+        recategorise it (its current state and a ``category``)."""
+        body = TicketChange.model_validate({"state": state, "note": note,
+                                            "category": category})
+        return self.api.request("POST", f"/v1/tickets/{int(ticket_id)}/state", Ticket,
+                                body=body)
 
     # --- reports ---------------------------------------------------------------------------
 

@@ -120,7 +120,12 @@ class TicketPage(BaseModel):
 
 
 class TicketChange(Strict):
-    """``POST /v1/tickets/{id}/state``: open → acknowledged → resolved (a note on each)."""
+    """``POST /v1/tickets/{id}/state``: open → acknowledged → resolved (a note on each); a
+    resolved ticket may be reopened (→ open). The same state with a ``category`` only
+    recategorises the ticket."""
 
     state: TicketState
     note: str = Field(default="", max_length=2000)
+    category: str | None = Field(
+        default=None, max_length=32,
+        description="delay, staff_attitude, integrity, access, information or other")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cati_app.core.protocol_scorecard import Ticket
 from cati_app.core.questionnaire import Questionnaire
 
 #: the rates in the order the Response rates sheet shows them
@@ -171,3 +172,5 @@ class ExportData:
     interviews: Iterable[InterviewRecord] = ()
     attempts: Iterable[AttemptRecord] = ()
     notes: list[str] = field(default_factory=list)
+    #: complaint tickets reported in the export's dates, of its services (masked texts)
+    tickets: list[Ticket] = field(default_factory=list)

@@ -36,10 +36,11 @@ from cati_app.reports.score_sheets import (
     write_summary,
 )
 from cati_app.reports.scoring import ServiceTally
+from cati_app.reports.ticket_sheet import write_tickets
 from cati_app.reports.xlsx_stream import StreamedRows, splice
 
 SHEETS = ("Summary", "Offices", "Indicators", "Response rates", "Enumerators", "Feedback",
-          "Complaints", "Raw data", "Call history")
+          "Complaints", "Complaint tickets", "Raw data", "Call history")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _write_sheets(book: Workbook, path: Path, data: ExportData,
     write_indicators(sheets["Indicators"], data, tallies, indicators)
     write_rates(sheets["Response rates"], data.rates)
     write_enumerators(sheets["Enumerators"], data.enumerators)
+    write_tickets(sheets["Complaint tickets"], data.tickets)
     book.save(path)
     return WorkbookStats(interviews, streams["Call history"].rows, feedback.rows,
                          complaints.rows)

@@ -31,6 +31,7 @@ from cati_app.server.api import (
     samples,
     scorecard,
     sync,
+    tickets,
 )
 from cati_app.server.context import AppContext
 from cati_app.server.errors import CatiError, error_responses
@@ -50,7 +51,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
-                   questionnaires, holds, calling_rules, audit, scorecard, do_not_call):
+                   questionnaires, holds, calling_rules, audit, scorecard, do_not_call,
+                   tickets):
         app.include_router(module.router)
     mount_scorecard_pages(app)
     _install_error_handlers(app)

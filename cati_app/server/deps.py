@@ -92,4 +92,7 @@ Staff = Annotated[CurrentUser, require(Role.enumerator, Role.supervisor, Role.an
 #: who may read scorecards: an agency (its own agency only) and the analysts' roles
 ScorecardReader = Annotated[CurrentUser, require(Role.agency, Role.analyst, Role.supervisor,
                                                  Role.admin)]
+#: complaint tickets (issue 16) are moved along by the agency they concern and by RCSC's
+#: supervisors and admins; analysts read them
+TicketHandler = Annotated[CurrentUser, require(Role.agency, Role.supervisor, Role.admin)]
 

@@ -229,7 +229,7 @@ def test_role_with_the_wrong_type_or_unknown() -> None:
     data["items"][1]["role"] = "favourite"
     assert problems_of(data) == [
         "item 'colour': unknown role 'favourite' (known: consent, availed, comment, complaint, "
-        "complaint_text)",
+        "complaint_text, complaint_callback, follow_up_fixed, follow_up_comment)",
         "item 'age': role 'consent' needs type yes_no, not integer",
         "role 'consent' is given to 2 items",
     ]

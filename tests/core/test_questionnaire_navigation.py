@@ -57,6 +57,9 @@ def test_complaint_text_only_when_lodging_a_complaint(q) -> None:
     with_complaint = names(visible_items(q, {**USER, "complaint": "yes"}))
     assert with_complaint.index("complaint_text") == with_complaint.index("complaint") + 1
     assert "complaint_text" not in names(visible_items(q, {**USER, "complaint": "no"}))
+    # may we call back to check it was resolved (issue 16): asked right after the complaint
+    assert with_complaint.index("complaint_callback") == with_complaint.index("complaint") + 2
+    assert "complaint_callback" not in names(visible_items(q, {**USER, "complaint": "no"}))
 
 
 def test_next_item_skips_irrelevant_items(q) -> None:
@@ -87,7 +90,8 @@ def test_progress_counts_relevant_items(q) -> None:
     total = len(visible_items(q, USER))
     assert total == 17
     assert progress(q, USER, "rating_intro") == (4, total)
-    assert progress(q, {**USER, "complaint": "yes"}, "closing") == (18, 18)
+    # complaint_text and the call-back consent (complaint_callback) join
+    assert progress(q, {**USER, "complaint": "yes"}, "closing") == (19, 19)
 
 
 def test_progress_of_an_item_that_just_became_irrelevant(q) -> None:

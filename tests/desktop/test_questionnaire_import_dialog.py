@@ -44,7 +44,7 @@ def test_a_good_workbook_shows_the_new_version(qtbot, qtmodeltester, server: Ser
     import_and_wait(qtbot, dialog)
     assert dialog.result_reply is not None and dialog.result_reply.version == 2
     assert dialog.summary.text().startswith(
-        "Imported questionnaire set version 2 for CID: 20 items in en, dz.")
+        "Imported questionnaire set version 2 for CID: 21 items in en, dz.")
     qtmodeltester.check(dialog.problems)
     assert dialog.problems.rowCount() == 0
     assert stored_versions(server) == [1, 2]

@@ -24,7 +24,7 @@ SCORECARD_READERS = frozenset({Role.agency, Role.analyst, Role.supervisor, Role.
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
                "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID",
-               "entry_id": "1"}
+               "entry_id": "1", "ticket_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -79,6 +79,10 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/admin/questionnaires/xlsform", None, SUPERVISION),
     ("GET", "/v1/questionnaires/{qid}/{version}", None, STAFF),
     ("GET", "/v1/scorecard", None, SCORECARD_READERS),
+    ("GET", "/v1/tickets", None, SCORECARD_READERS),
+    ("GET", "/v1/tickets/{ticket_id}", None, SCORECARD_READERS),
+    ("POST", "/v1/tickets/{ticket_id}/state", {"state": "acknowledged", "note": "seen"},
+     SUPERVISION | {Role.agency}),
 ]
 #: the enumerator's and everyone's routes, covered by their own tests
 OTHER_ROUTES = {("POST", "/v1/auth/token"), ("GET", "/v1/sync/hello"),

@@ -26,6 +26,7 @@ from cati_app.server.models import (
     QuestionnaireVersion,
     SampleBatch,
     Service,
+    Ticket,
     User,
 )
 from cati_app.server.services.ops.demo import (
@@ -52,7 +53,9 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
                               "users enum1, enum2, super, analyst, admin",
                               "service CID", "service MIMO", "180 CID cases", "120 MIMO cases",
                               "516 completed interviews over two quarters (the scorecards' "
-                              "history)"]
+                              "history)",
+
+                              "12 complaint tickets"]
     with ctx.sessions() as session:
         services = session.execute(select(Service.code, Service.name, Service.agency)
                                    .order_by(Service.code)).all()
@@ -83,6 +86,20 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
     assert len({c.respondent_name for c in cases}) > 150
 
 
+def test_demo_complaints_cover_every_state_two_months_and_are_masked(ctx):
+    seed(ctx)
+    with ctx.sessions() as session:
+        tickets = session.scalars(select(Ticket)).all()
+    assert {t.state for t in tickets} == {"open", "acknowledged", "resolved"}
+    assert len({t.category for t in tickets}) >= 4
+    assert len({(t.reported_on.year, t.reported_on.month) for t in tickets}) >= 2
+    assert not [t for t in tickets if re.search(r"\d{2} \d{2} \d{2}", t.text)]
+    assert any("[phone]" in t.text for t in tickets)
+    # no call-back is queued: the demo's database stays the demo's
+    assert all(t.follow_up_case_id is None for t in tickets)
+    assert all(t.resolved_at is not None for t in tickets if t.state == "resolved")
+
+
 def test_demo_twice_adds_nothing(ctx):
     seed(ctx)
     again = seed(ctx)
@@ -93,6 +110,7 @@ def test_demo_twice_adds_nothing(ctx):
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 300 + HISTORY_CASES
         assert session.scalar(select(func.count()).select_from(User)) == 5
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 12
 
 
 #: the history's cases: CID's drawn sample (completes × 10 // 7 per office and quarter, the rest

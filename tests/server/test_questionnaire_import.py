@@ -137,7 +137,7 @@ def test_cli_imports_a_workbook_and_refuses_a_broken_one(tmp_path: Path) -> None
     done = cli("import-questionnaire", str(SHIPPED), "--service", "cid")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "imported questionnaire set version 2 (20 items; en, dz) for CID"]
+        "imported questionnaire set version 2 (21 items; en, dz) for CID"]
 
     broken = cli("import-questionnaire", str(write_workbook(tmp_path / "b.xlsx", BROKEN)),
                  "--service", "CID")

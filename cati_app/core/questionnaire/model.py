@@ -33,6 +33,11 @@ ROLES: dict[str, str] = {
     "comment": "text",
     "complaint": "yes_no",
     "complaint_text": "text",
+    #: may we call back to check the complaint was resolved (issue 16)
+    "complaint_callback": "yes_no",
+    #: the call-back script (complaint_followup.json): was it fixed, and a comment
+    "follow_up_fixed": "select_one",
+    "follow_up_comment": "text",
 }
 
 YES_NO: tuple[str, ...] = ("yes", "no")

@@ -20,6 +20,7 @@ from cati_app.desktop.shared.do_not_call_page import DoNotCallRegisterPage
 from cati_app.desktop.shared.export_page import ExportPage
 from cati_app.desktop.supervisor.attention import QuarantinePage, ReleasedPage
 from cati_app.desktop.supervisor.case_browser import CaseBrowser
+from cati_app.desktop.supervisor.complaints import ComplaintsPage
 from cati_app.desktop.supervisor.conflicts import ConflictsPage
 from cati_app.desktop.supervisor.import_dialog import SampleImportDialog
 from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImportDialog
@@ -48,6 +49,7 @@ class SupervisorWindow(QMainWindow):
         self.review = ReviewPage(api, runner)
         self.released = ReleasedPage(api, runner, lambda: self.cases.enumerators)
         self.quarantine = QuarantinePage(api, runner)
+        self.complaints = ComplaintsPage(api, runner)
         self.exports = ExportPage(api, runner, today)
         self.audit = AuditTrailPage(AuditApi(api.api), runner, today)
         self.do_not_call = DoNotCallRegisterPage(api.do_not_call(), runner, can_remove=False)
@@ -57,6 +59,7 @@ class SupervisorWindow(QMainWindow):
                             (self.review, self.tr("Review")),
                             (self.released, self.tr("Released")),
                             (self.quarantine, self.tr("Quarantine")),
+                            (self.complaints, self.tr("Complaints")),
                             (self.exports, self.tr("Exports")),
                             (self.do_not_call, self.tr("Do not call")),
                             (self.audit, self.tr("Audit trail"))):
@@ -78,6 +81,7 @@ class SupervisorWindow(QMainWindow):
         self.review.counted.connect(lambda n: self._show_count(self.review, n))
         self.released.counted.connect(lambda n: self._show_count(self.released, n))
         self.quarantine.counted.connect(lambda n: self._show_count(self.quarantine, n))
+        self.complaints.counted.connect(lambda n: self._show_count(self.complaints, n))
         self.cases.changed.connect(self.dashboard.refresh)
         self.released.changed.connect(self.dashboard.refresh)
         self.review.reviewed.connect(lambda _reply: self.refresh_after_review())
@@ -123,12 +127,14 @@ class SupervisorWindow(QMainWindow):
 
     @property
     def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage, ReleasedPage,
-                             QuarantinePage]:
-        return (self.cases, self.conflicts, self.review, self.released, self.quarantine)
+                             QuarantinePage, ComplaintsPage]:
+        return (self.cases, self.conflicts, self.review, self.released, self.quarantine,
+                self.complaints)
 
     def _open_tab(self, name: str) -> None:
         pages = {"conflicts": self.conflicts, "review": self.review,
-                 "released": self.released, "quarantine": self.quarantine}
+                 "released": self.released, "quarantine": self.quarantine,
+                 "complaints": self.complaints}
         self.tabs.setCurrentWidget(pages[name])
 
     def refresh_lists(self) -> None:
@@ -144,7 +150,7 @@ class SupervisorWindow(QMainWindow):
         self.refresh_lists()  # the count of interviews waiting drops by one
 
     def _show_count(self, page: CaseBrowser | ConflictsPage | ReviewPage | ReleasedPage
-                    | QuarantinePage, count: int) -> None:
+                    | QuarantinePage | ComplaintsPage, count: int) -> None:
         title = self.titles[page]
         self.tabs.setTabText(self.tabs.indexOf(page),
                              f"{title} ({count:,})" if count else title)
@@ -155,6 +161,7 @@ class SupervisorWindow(QMainWindow):
         self.cases.set_lookups(self.services, enumerators)
         self.exports.set_services(self.services)
         self.review.set_services(self.services)
+        self.complaints.set_services(self.services)
 
     def import_sample(self) -> SampleImportDialog:
         dialog = SampleImportDialog(self.api, self.runner, self.services, self)

@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
 from cati_app.server.models.base import Base
+from cati_app.server.models.complaints import Ticket
 from cati_app.server.models.contact import DoNotCall
 from cati_app.server.models.fieldwork import (
     Assignment,
@@ -38,5 +39,5 @@ __all__ = [
     "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
     "SampleBatch", "Service", "SmsContact", "SmsInbound", "SmsOutbound", "SmsReceipt", "SmsState",
-    "StoredCallingRules", "User",
+    "StoredCallingRules", "Ticket", "User",
 ]

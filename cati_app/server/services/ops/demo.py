@@ -25,6 +25,7 @@ from cati_app.server.services.accounts import channels, users
 from cati_app.server.services.cases.sample_import import COLUMNS, import_sample
 from cati_app.server.services.cases.sample_readers import sheet_from_records
 from cati_app.server.services.catalogue import catalogue
+from cati_app.server.services.complaints.demo_tickets import seed_complaints
 from cati_app.server.services.ops.demo_history import HISTORY_BATCH, seed_history
 
 DEMO_PASSWORD = "serve-demo"
@@ -146,6 +147,9 @@ def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: i
     if history:
         result.created.append(f"{history} completed interviews over two quarters "
                               "(the scorecards' history)")
+    complaints = seed_complaints(session, at, rng)
+    if complaints:
+        result.created.append(f"{complaints} complaint tickets")
     return result
 
 

@@ -42,6 +42,7 @@ from cati_app.server.models import (
     User,
 )
 from cati_app.server.services.catalogue.catalogue import questionnaire
+from cati_app.server.services.complaints import tickets
 from cati_app.server.services.reporting import reporting
 
 EXPORTED = ("complete", "partial")
@@ -61,7 +62,9 @@ def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportDat
         services=[ServiceInfo(s.code, s.name) for s in services], questionnaires=scripts,
         rates=_rates(session, filters, services), enumerators=_enumerators(session, filters),
         interviews=interviews(session, filters), attempts=attempts(session, filters),
-        notes=notes)
+        notes=notes, tickets=tickets.for_export(
+            session, service_ids=[s.id for s in services], date_from=filters.date_from,
+            date_to=filters.date_to))
 
 
 @contextmanager

@@ -3,6 +3,8 @@ and the stale-completion rules of DESIGN.md §4."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,8 @@ from cati_app.core import outcomes
 from cati_app.core.protocol import InterviewVersionPayload, ItemStatus, PushItem
 from cati_app.server.models import Case, ContactAttempt, InterviewVersion
 from cati_app.server.services.cases import case_plan
+from cati_app.server.services.complaints import intake
+from cati_app.server.services.complaints.tickets import Actor
 from cati_app.server.services.sync.push_common import (
     AFTER_NEW_ATTEMPTS,
     Applied,
@@ -25,6 +29,7 @@ from cati_app.server.services.sync.push_plan import (
     InterviewRow,
     plan_correction,
     plan_interview,
+    questionnaire_for,
 )
 
 #: outcomes that make an interview a completion for the conflict rules
@@ -38,6 +43,7 @@ def store_interview(pc: PushContext, item: PushItem, case: Case, p: InterviewVer
     plan = plan_interview(pc, item, case, p, current)
     first_interview = current and not _has_primary(pc.session, case.id)  # before adding rows
     version = add_interview(pc.session, plan.version)
+    take_complaints(pc, [plan.version], {case.id: case})
     assert plan.attempt is not None
     pc.session.add(ContactAttempt(**plan.attempt.values()))
     flag_times(pc, item, case, plan.times, "an interview")
@@ -55,6 +61,20 @@ def add_interview(session: Session, row: InterviewRow) -> InterviewVersion:
     version = InterviewVersion(**row.values())
     session.add(version)
     return version
+
+
+def take_complaints(pc: PushContext, rows: Iterable[InterviewRow],
+                    cases: Mapping[int, Case]) -> None:
+    """Tickets from the complaints in stored interview versions, and call-backs' answers
+    (services.complaints.intake), whichever strategy wrote the versions."""
+    for row in rows:
+        q, _ = questionnaire_for(pc.ctx, pc.session, row.questionnaire_id,
+                                 row.questionnaire_version)
+        if intake.matters(q, row.answers):
+            intake.from_interview(
+                pc.session, q, cases[row.case_id], interview_uuid=row.interview_uuid,
+                answers=row.answers, started_at=row.started_at, at=pc.now,
+                actor=Actor(pc.user.id, pc.device_id))
 
 
 def _stale(pc: PushContext, item: PushItem, case: Case, version: InterviewVersion,
@@ -120,6 +140,7 @@ def _correction(pc: PushContext, item: PushItem, case: Case, p: InterviewVersion
                            f"{case.id}: kept in quarantine")
     plan = plan_correction(pc, item, case, p)
     version, outcome = add_interview(pc.session, plan.version), plan.outcome
+    take_complaints(pc, [plan.version], {case.id: case})
     if not current:
         conflict = raise_conflict(pc, case, "stale_correction",
                                   "a correction arrived from someone who no longer holds the "

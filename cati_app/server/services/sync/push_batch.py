@@ -45,6 +45,7 @@ from cati_app.server.models import (
 )
 from cati_app.server.models.base import table_of
 from cati_app.server.services.cases import assignments, case_plan
+from cati_app.server.services.sync import interviews
 from cati_app.server.services.sync.push_common import ItemRejected, PushContext
 from cati_app.server.services.sync.push_plan import (
     AttemptPlan,
@@ -171,11 +172,14 @@ def _write(pc: PushContext, rows: BatchRows, cases: Iterable[Case]) -> None:
     bookkeeping."""
     connection = pc.session.connection()
     connection.execute(insert(table_of(PushedItem)), [r.values() for r in rows.ledger])
+    held = list(cases)
     if rows.versions:
         insert_interviews(pc, rows.versions)
     connection.execute(insert(table_of(ContactAttempt)), [r.values() for r in rows.attempts])
-    _update_cases(pc, list(cases))
+    _update_cases(pc, held)
     assignments.write_deferred(pc.session, rows.deferred)
+    # last: the tickets' writes flush the session, which must not write the cases again
+    interviews.take_complaints(pc, rows.versions, {case.id: case for case in held})
 
 
 def insert_interviews(pc: PushContext, versions: list[InterviewRow]) -> None:
