@@ -28,6 +28,7 @@ from cati_app.server.api import (
     queue,
     reports,
     samples,
+    sampling,
     sync,
 )
 from cati_app.server.context import AppContext
@@ -47,7 +48,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                   responses=error_responses(413, 503))
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
-                   questionnaires, holds, calling_rules, audit):
+                   questionnaires, holds, calling_rules, audit, sampling):
         app.include_router(module.router)
     _install_error_handlers(app)
     app.add_middleware(StrictJson)  # inside the size guard: it reads whole (bounded) bodies

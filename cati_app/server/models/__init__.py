@@ -13,6 +13,13 @@ from cati_app.server.models.fieldwork import (
 )
 from cati_app.server.models.guards import CaseExclusion, CaseFlag
 from cati_app.server.models.people import AuditEntry, AuthToken, Device, LoginFailure, User
+from cati_app.server.models.sampling import (
+    DrawRelease,
+    DrawUnit,
+    FrameRow,
+    SampleDraw,
+    SampleFrame,
+)
 from cati_app.server.models.sync import (
     Conflict,
     ConflictStatus,
@@ -26,7 +33,8 @@ from cati_app.server.models.sync import (
 )
 
 __all__ = [
-    "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseExclusion", "CaseFlag",
+    "Assignment", "AuditEntry", "DrawRelease", "DrawUnit", "FrameRow", "SampleDraw",
+    "SampleFrame", "AuthToken", "Base", "Case", "CaseExclusion", "CaseFlag",
     "CaseState", "Conflict", "ConflictStatus", "ContactAttempt", "Device", "DoNotCall",
     "FeedChange", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
