@@ -178,6 +178,14 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/admin/locked-accounts"): get("/v1/admin/locked-accounts"),
         ("GET", "/v1/audit"): get("/v1/audit", case_id=str(case_id)),
         ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
+        ("POST", "/v1/frames/import"): lambda h: c.post(
+            "/v1/frames/import", headers=h, data={"name": "mine"},
+            files={"file": ("frame.csv", b"service,name,phone\nCID,A,17123456\n", "text/csv")}),
+        ("GET", "/v1/frames"): get("/v1/frames"),
+        ("POST", "/v1/frames/{frame_id}/draws"): post("/v1/frames/1/draws", {"sample_size": 1}),
+        ("GET", "/v1/draws"): get("/v1/draws"),
+        ("GET", "/v1/draws/{draw_id}"): get("/v1/draws/1"),
+        ("POST", "/v1/draws/{draw_id}/release"): post("/v1/draws/1/release", {}),
         ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
                                                           {"role": "admin"}),
     }

@@ -20,7 +20,8 @@ ADMINISTRATION = frozenset({Role.admin})
 EVERYONE = frozenset(Role)
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
-               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID"}
+               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID", "frame_id": "1",
+               "draw_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -44,6 +45,12 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/interviews/{interview_uuid}/reject", {"comment": "redo q3"}, SUPERVISION),
     ("POST", "/v1/samples/import", None, SUPERVISION),
     ("GET", "/v1/samples/batches", None, SUPERVISION),
+    ("POST", "/v1/frames/import", None, SUPERVISION),
+    ("GET", "/v1/frames", None, ANALYSIS),
+    ("POST", "/v1/frames/{frame_id}/draws", {"sample_size": 5}, SUPERVISION),
+    ("GET", "/v1/draws", None, ANALYSIS),
+    ("GET", "/v1/draws/{draw_id}", None, ANALYSIS),
+    ("POST", "/v1/draws/{draw_id}/release", {}, SUPERVISION),
     ("GET", "/v1/audit", None, SUPERVISION),
     ("GET", "/v1/reports/progress", None, ANALYSIS),
     ("GET", "/v1/reports/response-rates", None, ANALYSIS),

@@ -179,9 +179,9 @@ def test_replicates_partition_the_sample_and_release_makes_weighted_cases(
             result = replicates.release(session, draw_id, at=ctx.clock.now(), by=None)
         assert (result.replicate, result.cases_released) == (expected, sizes[expected])
         released += result.cases_released
-    with pytest.raises(Conflict, match="all 4 replicates"):
-        with transaction(ctx.sessions) as session:
-            replicates.release(session, draw_id, at=ctx.clock.now(), by=None)
+    with pytest.raises(Conflict, match="all 4 replicates"), \
+            transaction(ctx.sessions) as session:
+        replicates.release(session, draw_id, at=ctx.clock.now(), by=None)
     with ctx.read() as session:
         cases = session.execute(select(Case.id, Case.stratum, Case.inclusion_probability,
                                        Case.state)).all()
