@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from cati_app import __version__
 from cati_app.core.clock import SystemClock
 from cati_app.core.protocol import Role
-from cati_app.server import migrate
+from cati_app.server import cli_sampling, migrate
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.errors import CatiError
@@ -143,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
                      "copy the database to PATH while the server runs (SQLite: online backup, "
                      "checked; PostgreSQL: pg_dump custom format)")
     backup.add_argument("path", type=Path, metavar="PATH")
+    cli_sampling.add_commands(commands, command)
     return parser
 
 
