@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cati_app.core.protocol_sampling import DrawReport
 from cati_app.core.questionnaire import Questionnaire
 
 #: the rates in the order the Response rates sheet shows them
@@ -171,3 +172,5 @@ class ExportData:
     interviews: Iterable[InterviewRecord] = ()
     attempts: Iterable[AttemptRecord] = ()
     notes: list[str] = field(default_factory=list)
+    #: the sample reports of the draws behind the selected services (the Sample sheet)
+    draws: list[DrawReport] = field(default_factory=list)

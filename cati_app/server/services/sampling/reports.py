@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cati_app.core.protocol_sampling import DrawReport, FrameOut, StratumReport
+from cati_app.reports.records import ExportFilters
 from cati_app.server.errors import NotFound
 from cati_app.server.models import (
     DrawRelease,
@@ -90,3 +91,25 @@ def _stratum(line: dict, released: int, completes: int) -> StratumReport:  # typ
         completes=completes, target=target,
         target_reached=target is not None and completes >= target,
         sd=line.get("sd"), sd_interviews=line.get("sd_interviews", 0))
+
+
+def draws_for_export(session: Session, filters: ExportFilters) -> list[DrawReport]:
+    """The draws of the workbook's Sample sheet, oldest first: those with a stratum of a
+    selected service (their other strata left out) whose frame's period, when it has one,
+    meets the selected dates."""
+    query = (select(SampleDraw.id).join(SampleFrame, SampleFrame.id == SampleDraw.frame_id)
+             .order_by(SampleDraw.id))
+    if filters.date_from is not None:
+        query = query.where(or_(SampleFrame.period_end.is_(None),
+                                SampleFrame.period_end >= filters.date_from))
+    if filters.date_to is not None:
+        query = query.where(or_(SampleFrame.period_start.is_(None),
+                                SampleFrame.period_start <= filters.date_to))
+    found = []
+    for draw_id in session.scalars(query):
+        report = draw_report(session, draw_id)
+        if filters.services:
+            report.strata = [s for s in report.strata if s.service_code in filters.services]
+        if report.strata:
+            found.append(report)
+    return found
