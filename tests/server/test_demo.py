@@ -48,7 +48,9 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
     result = seed(ctx)
     assert result.created == ["the default questionnaire",
                               "users enum1, enum2, super, analyst, admin",
-                              "service CID", "service MIMO", "180 CID cases", "120 MIMO cases"]
+                              "service CID", "service MIMO", "180 CID cases", "120 MIMO cases",
+                              "frame of 401 service users, a draw of 60 and its replicate 1 "
+                              "(20 cases)"]
     with ctx.sessions() as session:
         services = session.execute(select(Service.code, Service.name, Service.agency)
                                    .order_by(Service.code)).all()
@@ -61,11 +63,15 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         assert ctx.hasher.verify(admin.password_hash, DEMO_PASSWORD)
         assert session.scalar(select(QuestionnaireVersion.qid)) == "set"
-        cases = session.scalars(select(Case)).all()
+        everything = session.scalars(select(Case)).all()
         batches = session.scalars(select(SampleBatch.name)).all()
+    cases = [c for c in everything if c.stratum is None]  # the call lists
+    drawn = [c for c in everything if c.stratum is not None]  # replicate 1 of the demo draw
 
-    assert batches == ["Demo sample", "Demo sample"]
-    assert len(cases) == 300
+    assert batches == ["Demo sample"] * 4  # two call lists, the released replicate's two
+    assert len(cases) == 300 and len(drawn) == 20
+    assert all(0 < c.inclusion_probability <= 1 for c in drawn)
+    assert {c.state for c in drawn} == {CaseState.QUEUED}
     assert {c.state for c in cases} == {CaseState.QUEUED}
     assert all(E164_MOBILE.fullmatch(p) for c in cases for p in c.phones())
     assert 30 <= sum(c.phone2 is not None for c in cases) <= 90
@@ -86,7 +92,7 @@ def test_demo_twice_adds_nothing(ctx):
     assert again.lines()[1:3] == ["demo logins:",
                                   f"  enum1    enumerator  password: {DEMO_PASSWORD}"]
     with ctx.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Case)) == 300
+        assert session.scalar(select(func.count()).select_from(Case)) == 320
         assert session.scalar(select(func.count()).select_from(User)) == 5
 
 
