@@ -71,7 +71,7 @@ def _total(ws: styles.TextSafeSheet, draw: DrawReport) -> list[object]:
 
     values = [draw.draw_id, draw.frame_name, str(draw.seed), draw.allocation, "All strata shown",
               "", "", "", total(lambda s: s.frame_rows),
-              *(total(lambda s, r=reason: s.excluded.get(r, 0)) for reason in EXCLUSION_ORDER),
+              *(sum(s.excluded.get(reason, 0) for s in strata) for reason in EXCLUSION_ORDER),
               total(lambda s: s.eligible), total(lambda s: s.allocated), None, None,
               total(lambda s: s.released), total(lambda s: s.completes), None, ""]
     return styles.formatted(ws, values, FORMATS, styles.TOTAL_FONT)

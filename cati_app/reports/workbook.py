@@ -27,8 +27,8 @@ from cati_app.reports.fieldwork_sheets import (
     write_rates,
 )
 from cati_app.reports.raw import RawTable
-from cati_app.reports.sample_sheet import write_sample
 from cati_app.reports.records import ExportData
+from cati_app.reports.sample_sheet import write_sample
 from cati_app.reports.score_sheets import (
     ALL,
     OfficeKey,

@@ -20,8 +20,8 @@ ADMINISTRATION = frozenset({Role.admin})
 EVERYONE = frozenset(Role)
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
-               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID", "frame_id": "1",
-               "draw_id": "1"}
+               "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID",
+               "frame_id": "1", "draw_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol import Role
-from cati_app.core.questionnaire import default_questionnaire
-from cati_app.server.errors import Conflict
 from cati_app.core.protocol_sampling import DrawRequest
+from cati_app.core.questionnaire import default_questionnaire
 from cati_app.core.resources import resource
+from cati_app.server.errors import Conflict
 from cati_app.server.models import (
     Case,
     QuestionnaireVersion,

@@ -118,7 +118,8 @@ def _visits_taken(session: Session, rows: list[Row]) -> set[Visit]:
         Case.service_id, Case.date_availed, Case.phone1, Case.phone2, Case.phone3)
         .where(Case.service_id.in_(services), Case.date_availed.between(first, last)))
     for service_id, when, *phones in cases:
-        visits.update((service_id, p, when) for p in phones if p)
+        if when is not None:  # the query's BETWEEN leaves no NULL; for the type checker
+            visits.update((service_id, p, when) for p in phones if p)
     sampled = session.execute(select(
         FrameRow.service_id, FrameRow.date_availed, FrameRow.phone1, FrameRow.phone2,
         FrameRow.phone3, FrameRow.id_hash)
@@ -127,7 +128,8 @@ def _visits_taken(session: Session, rows: list[Row]) -> set[Visit]:
                DrawUnit.status.in_(LIVE)))
     for service_id, when, p1, p2, p3, id_hash in sampled:
         keys = [p for p in (p1, p2, p3) if p] + ([f"id:{id_hash}"] if id_hash else [])
-        visits.update((service_id, key, when) for key in keys)
+        if when is not None:
+            visits.update((service_id, key, when) for key in keys)
     return visits
 
 
