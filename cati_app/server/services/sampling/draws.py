@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,7 +64,11 @@ class _Stratum:
 
 
 def frame_or_404(session: Session, frame_id: int) -> SampleFrame:
-    frame = session.get(SampleFrame, frame_id)
+    """The frame, its row locked for the transaction: two draws from one frame at once (two
+    workers on PostgreSQL) are made one after the other, so the second sees the first's
+    units as taken instead of sampling the same rows."""
+    frame = session.scalar(select(SampleFrame).where(SampleFrame.id == frame_id)
+                           .with_for_update())
     if frame is None:
         raise NotFound(f"no frame {frame_id}: GET /v1/frames lists them")
     return frame
@@ -236,10 +240,3 @@ def _counts_text(counts: Counter[str]) -> str:
 def strata_of(draw: SampleDraw) -> dict[str, dict[str, Any]]:
     return {line["key"]: line for line in draw.report.get("strata", [])}
 
-
-def units_by_stratum(session: Session, draw_id: int) -> dict[str, list[int]]:
-    result: dict[str, list[int]] = defaultdict(list)
-    for stratum, unit in session.execute(select(DrawUnit.stratum, DrawUnit.frame_row_id)
-                                         .where(DrawUnit.draw_id == draw_id)):
-        result[stratum].append(unit)
-    return result
