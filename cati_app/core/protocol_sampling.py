@@ -60,6 +60,9 @@ class DrawRequest(Strict):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     #: completes wanted per stratum; None: no target (release until replicates run out)
     target_per_stratum: int | None = Field(default=None, ge=1)
+    #: release the next replicate by itself once every released case of the draw is closed
+    #: (see docs/api.md, "Replicates"); the first replicate is always a person's release
+    auto_release: bool = True
 
 
 class StratumReport(BaseModel):
@@ -76,6 +79,10 @@ class StratumReport(BaseModel):
     completes: int
     target: int | None
     target_reached: bool
+    #: precision allocation: the composite's SD used for this stratum, and the previous
+    #: period's scored interviews it came from (0: the documented default SD)
+    sd: float | None = None
+    sd_interviews: int = 0
 
 
 class DrawReport(BaseModel):
@@ -97,6 +104,10 @@ class DrawReport(BaseModel):
     completes: int
     strata: list[StratumReport]
     note: str = Field(default="", description="how the allocation was made, in words")
+    frame_name: str = ""
+    by_period: bool = False
+    margin: float | None = None
+    auto_release: bool = True
 
 
 class ReleaseRequest(Strict):
@@ -111,6 +122,9 @@ class ReleaseResult(BaseModel):
     cases_released: int
     #: strata whose target was already reached: their cases of this replicate were not released
     strata_skipped: list[str]
+    #: sampled numbers put on the do-not-call register since the draw: not released
+    withdrawn_do_not_call: int = 0
+    automatic: bool = False
 
 
 DncSource = Literal["respondent", "sms_stop", "request", "supervisor"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cati_app.core.protocol_sampling import DrawReport
 from cati_app.core.protocol_scorecard import Ticket
 from cati_app.core.questionnaire import Questionnaire
 
@@ -174,3 +175,5 @@ class ExportData:
     notes: list[str] = field(default_factory=list)
     #: complaint tickets reported in the export's dates, of its services (masked texts)
     tickets: list[Ticket] = field(default_factory=list)
+    #: the sample reports of the draws behind the selected services (the Sample sheet)
+    draws: list[DrawReport] = field(default_factory=list)

@@ -28,6 +28,7 @@ from cati_app.reports.fieldwork_sheets import (
 )
 from cati_app.reports.raw import RawTable
 from cati_app.reports.records import ExportData
+from cati_app.reports.sample_sheet import write_sample
 from cati_app.reports.score_sheets import (
     ALL,
     OfficeKey,
@@ -39,8 +40,8 @@ from cati_app.reports.scoring import ServiceTally
 from cati_app.reports.ticket_sheet import write_tickets
 from cati_app.reports.xlsx_stream import StreamedRows, splice
 
-SHEETS = ("Summary", "Offices", "Indicators", "Response rates", "Enumerators", "Feedback",
-          "Complaints", "Complaint tickets", "Raw data", "Call history")
+SHEETS = ("Summary", "Offices", "Indicators", "Response rates", "Enumerators", "Sample",
+          "Feedback", "Complaints", "Complaint tickets", "Raw data", "Call history")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def _write_sheets(book: Workbook, path: Path, data: ExportData,
     write_rates(sheets["Response rates"], data.rates)
     write_enumerators(sheets["Enumerators"], data.enumerators)
     write_tickets(sheets["Complaint tickets"], data.tickets)
+    write_sample(sheets["Sample"], data.draws)
     book.save(path)
     return WorkbookStats(interviews, streams["Call history"].rows, feedback.rows,
                          complaints.rows)

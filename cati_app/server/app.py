@@ -29,6 +29,7 @@ from cati_app.server.api import (
     queue,
     reports,
     samples,
+    sampling,
     scorecard,
     sync,
     tickets,
@@ -52,7 +53,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.state.ctx = ctx
     for module in (auth, queue, sync, cases, reports, exports, admin, samples, health,
                    questionnaires, holds, calling_rules, audit, scorecard, do_not_call,
-                   tickets):
+                   tickets, sampling):
         app.include_router(module.router)
     mount_scorecard_pages(app)
     _install_error_handlers(app)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from cati_app import __version__
 from cati_app.core.clock import SystemClock
 from cati_app.core.protocol import Role
-from cati_app.server import migrate
+from cati_app.server import cli_sampling, migrate
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.errors import CatiError
@@ -152,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     command("sms-worker", _sms_worker,
             "send queued SMS through the gateway set by CATI_SMS_* and record receipts and "
             "replies (see docs/deploy.md); runs until stopped")
+    cli_sampling.add_commands(commands, command)
     return parser
 
 

@@ -14,7 +14,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
@@ -111,3 +120,11 @@ def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             raise
         finally:
             session.rollback()
+
+
+def refresh_planner_statistics(session: Session) -> None:
+    """After a large import PostgreSQL's statistics still describe the old table, and the
+    claim's ordered index scan turns into a sort of every queued case (measured: 120 ms instead
+    of 0.1 ms at 100,000 cases). ANALYZE is allowed inside the transaction and takes seconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE cases"))

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     #: a phone number interviewed or closed for the same service within this many days is a
     #: duplicate in a sample import (0: only open cases are)
     reimport_window_days: float = Field(default=90.0, ge=0)
+    #: a person (any of their numbers, or their national ID's hash) contacted or sampled for
+    #: any service within this many days is not drawn again (issue 15; 0: no such rule)
+    recontact_window_days: float = Field(default=90.0, ge=0)
+    #: the secret salt of national IDs in sampling frames: only HMAC-SHA256(salt, ID) is
+    #: stored. Keep it long, random and the same on every worker and across restarts (a new
+    #: salt makes earlier hashes unmatchable); empty: frames with an ID column are refused
+    id_hash_salt: str = Field(default="", repr=False)
     #: appointments further ahead than this are refused as invalid (a mistyped year)
     appointment_horizon_days: float = Field(default=90.0, gt=0)
     #: appointments further in the past than this are refused; nearer ones (booked offline,
@@ -119,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def reimport_window(self) -> timedelta:
         return timedelta(days=self.reimport_window_days)
+
+    @property
+    def recontact_window(self) -> timedelta:
+        return timedelta(days=self.recontact_window_days)
 
     @property
     def handover_quiet(self) -> timedelta:

@@ -24,7 +24,7 @@ SCORECARD_READERS = frozenset({Role.agency, Role.analyst, Role.supervisor, Role.
 PATH_PARAMS = {"conflict_id": "1", "case_id": "1", "item_id": "1",
                "interview_uuid": str(uuid.uuid4()), "username": "target",
                "device_id": "dev-target", "qid": "set", "version": "1", "code": "CID",
-               "entry_id": "1", "ticket_id": "1"}
+               "entry_id": "1", "ticket_id": "1", "frame_id": "1", "draw_id": "1"}
 
 #: (method, path template, body, roles allowed)
 ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -52,6 +52,12 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/v1/do-not-call", None, SUPERVISION),
     ("POST", "/v1/do-not-call", {"phone": "17654321"}, SUPERVISION),
     ("POST", "/v1/do-not-call/{entry_id}/remove", {"reason": "asked again"}, ADMINISTRATION),
+    ("POST", "/v1/frames/import", None, SUPERVISION),
+    ("GET", "/v1/frames", None, ANALYSIS),
+    ("POST", "/v1/frames/{frame_id}/draws", {"sample_size": 5}, SUPERVISION),
+    ("GET", "/v1/draws", None, ANALYSIS),
+    ("GET", "/v1/draws/{draw_id}", None, ANALYSIS),
+    ("POST", "/v1/draws/{draw_id}/release", {}, SUPERVISION),
     ("GET", "/v1/audit", None, SUPERVISION),
     ("GET", "/v1/reports/progress", None, ANALYSIS),
     ("GET", "/v1/reports/response-rates", None, ANALYSIS),

@@ -52,9 +52,10 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
     assert result.created == ["the default questionnaire",
                               "users enum1, enum2, super, analyst, admin",
                               "service CID", "service MIMO", "180 CID cases", "120 MIMO cases",
+                              "frame of 401 service users, a draw of 60 and its replicate 1 "
+                              "(20 cases)",
                               "516 completed interviews over two quarters (the scorecards' "
                               "history)",
-
                               "12 complaint tickets"]
     with ctx.sessions() as session:
         services = session.execute(select(Service.code, Service.name, Service.agency)
@@ -68,12 +69,17 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         assert ctx.hasher.verify(admin.password_hash, DEMO_PASSWORD)
         assert session.scalar(select(QuestionnaireVersion.qid)) == "set"
-        cases = session.scalars(select(Case).join(SampleBatch).where(
+        sample = session.scalars(select(Case).join(SampleBatch).where(
             SampleBatch.name == "Demo sample")).all()
         batches = session.scalars(select(SampleBatch.name)).all()
+    cases = [c for c in sample if c.stratum is None]  # the call lists
+    drawn = [c for c in sample if c.stratum is not None]  # replicate 1 of the demo draw
 
-    assert batches == ["Demo sample", "Demo sample", "Demo history", "Demo history"]
-    assert len(cases) == 300
+    assert batches == ["Demo sample"] * 4 + ["Demo history"] * 2  # two call lists, the
+    # released replicate's two, the scorecards' history
+    assert len(cases) == 300 and len(drawn) == 20
+    assert all(0 < c.inclusion_probability <= 1 for c in drawn)
+    assert {c.state for c in drawn} == {CaseState.QUEUED}
     assert {c.state for c in cases} == {CaseState.QUEUED}
     assert all(E164_MOBILE.fullmatch(p) for c in cases for p in c.phones())
     assert 30 <= sum(c.phone2 is not None for c in cases) <= 90
@@ -108,7 +114,7 @@ def test_demo_twice_adds_nothing(ctx):
     assert again.lines()[1:3] == ["demo logins:",
                                   f"  enum1    enumerator  password: {DEMO_PASSWORD}"]
     with ctx.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Case)) == 300 + HISTORY_CASES
+        assert session.scalar(select(func.count()).select_from(Case)) == 320 + HISTORY_CASES
         assert session.scalar(select(func.count()).select_from(User)) == 5
         assert session.scalar(select(func.count()).select_from(Ticket)) == 12
 

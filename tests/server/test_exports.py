@@ -108,7 +108,7 @@ def test_summary_sheet_equals_a_recomputation(client: TestClient, seeded: dict[s
                                               analyst: dict[str, str]) -> None:
     book = openpyxl.load_workbook(io.BytesIO(download(client, analyst)))
     assert book.sheetnames == ["Summary", "Offices", "Indicators", "Response rates",
-                               "Enumerators", "Feedback", "Complaints",
+                               "Enumerators", "Sample", "Feedback", "Complaints",
                                "Complaint tickets", "Raw data", "Call history"]
     summary = {row["Service"]: row for row in sheet_rows(book, "Summary", "Service")}
     assert list(summary) == ["CID", "MOVE", "All selected"]

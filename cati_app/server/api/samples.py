@@ -40,7 +40,7 @@ def import_call_list(
     be read, or lacks the name or phone column, imports nothing (422)."""
     # The file is read whole first, then the transaction opens: on SQLite an import never
     # holds the write lock (every push waits on it) while it parses a file.
-    with _saved_upload(file) as path, read_whole(path) as sheet, \
+    with saved_upload(file) as path, read_whole(path) as sheet, \
             ctx.transaction() as session:
         report = import_sample(session, sheet, service_code=service,
                                batch_name=batch_name or None, at=ctx.clock.now(), by=user.id,
@@ -55,7 +55,7 @@ def import_call_list(
                       for p in report.problems])
 
 
-class _saved_upload:  # noqa: N801 - used as a context manager, reads like one
+class saved_upload:  # noqa: N801 - used as a context manager, reads like one
     """The upload in a temporary file named like the original (the report and the batch name
     show that name), removed afterwards."""
 

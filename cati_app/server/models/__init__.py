@@ -14,6 +14,13 @@ from cati_app.server.models.fieldwork import (
 )
 from cati_app.server.models.guards import CaseExclusion, CaseFlag
 from cati_app.server.models.people import AuditEntry, AuthToken, Device, LoginFailure, User
+from cati_app.server.models.sampling import (
+    DrawRelease,
+    DrawUnit,
+    FrameRow,
+    SampleDraw,
+    SampleFrame,
+)
 from cati_app.server.models.sms import (
     SmsContact,
     SmsInbound,
@@ -36,8 +43,8 @@ from cati_app.server.models.sync import (
 __all__ = [
     "Assignment", "AuditEntry", "AuthToken", "Base", "Case", "CaseExclusion", "CaseFlag",
     "CaseState", "Conflict", "ConflictStatus", "ContactAttempt", "Device", "DoNotCall",
-    "FeedChange", "Grant", "InterviewVersion",
+    "DrawRelease", "DrawUnit", "FeedChange", "FrameRow", "Grant", "InterviewVersion",
     "LoginFailure", "PushedItem", "QuarantinedItem", "QuestionnaireVersion", "ReviewStatus",
-    "SampleBatch", "Service", "SmsContact", "SmsInbound", "SmsOutbound", "SmsReceipt", "SmsState",
-    "StoredCallingRules", "Ticket", "User",
+    "SampleBatch", "SampleDraw", "SampleFrame", "Service", "SmsContact", "SmsInbound",
+    "SmsOutbound", "SmsReceipt", "SmsState", "StoredCallingRules", "Ticket", "User",
 ]

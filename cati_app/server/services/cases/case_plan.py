@@ -15,6 +15,7 @@ from cati_app.core.scheduling import AppointmentRecord, AttemptRecord, CallingRu
 from cati_app.server.db import among
 from cati_app.server.models import Case, CaseState, ContactAttempt, InterviewVersion
 from cati_app.server.services.cases import assignments
+from cati_app.server.services.sampling.replicates import note_closed
 
 
 def refresh_pool(case: Case) -> None:
@@ -121,6 +122,7 @@ def close(session: Session, case: Case, *, at: datetime, by: int | None, device_
     case.closed_at = at
     case.next_call_at = None
     case.appointment_at = case.appointment_kind = case.appointment_by = None
+    note_closed(session, case, at)  # a drawn case may finish its replicate (issue 15)
 
 
 def set_appointment(case: Case, at: datetime | None, kind: str | None, booked_by: int | None

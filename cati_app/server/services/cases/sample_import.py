@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
@@ -29,6 +29,7 @@ from cati_app.core.phones import is_mobile, masked_middle
 from cati_app.core.safe_csv import SafeCsvWriter
 from cati_app.core.sms import channel_plan
 from cati_app.server.audit import audit
+from cati_app.server.db import refresh_planner_statistics
 from cati_app.server.errors import Unprocessable
 from cati_app.server.models import Case, CaseState, SampleBatch
 from cati_app.server.services.cases.do_not_call import numbers_in_force
@@ -160,14 +161,6 @@ def _register_counts(report: ImportReport) -> dict[str, int]:
     counts = {"do_not_call_rejected": report.do_not_call_rejected,
               "do_not_call_dropped": report.do_not_call_dropped}
     return counts if any(counts.values()) else {}
-
-
-def refresh_planner_statistics(session: Session) -> None:
-    """After a large import PostgreSQL's statistics still describe the old table, and the
-    claim's ordered index scan turns into a sort of every queued case (measured: 120 ms instead
-    of 0.1 ms at 100,000 cases). ANALYZE is allowed inside the transaction and takes seconds."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE cases"))
 
 
 def write_report(report: ImportReport, path: str | Path) -> Path:

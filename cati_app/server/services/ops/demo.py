@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, or_, select
@@ -18,15 +18,27 @@ from sqlalchemy.orm import Session
 
 from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol import Role
+from cati_app.core.protocol_sampling import DrawRequest
 from cati_app.core.questionnaire import default_questionnaire
+from cati_app.core.resources import resource
 from cati_app.server.errors import Conflict
-from cati_app.server.models import Case, QuestionnaireVersion, SampleBatch, Service, User
+from cati_app.server.models import (
+    Case,
+    QuestionnaireVersion,
+    SampleBatch,
+    SampleFrame,
+    Service,
+    User,
+)
 from cati_app.server.services.accounts import channels, users
 from cati_app.server.services.cases.sample_import import COLUMNS, import_sample
-from cati_app.server.services.cases.sample_readers import sheet_from_records
+from cati_app.server.services.cases.sample_readers import read_whole, sheet_from_records
 from cati_app.server.services.catalogue import catalogue
 from cati_app.server.services.complaints.demo_tickets import seed_complaints
 from cati_app.server.services.ops.demo_history import HISTORY_BATCH, seed_history
+from cati_app.server.services.sampling.draws import make_draw
+from cati_app.server.services.sampling.frames import import_frame
+from cati_app.server.services.sampling.replicates import release
 
 DEMO_PASSWORD = "serve-demo"
 AGENCY = "Department of Civil Registration and Census"
@@ -45,6 +57,10 @@ DEMO_BATCH = "Demo sample"
 #: the demo's call lists: the sample to call, and the history of completed interviews the
 #: scorecards show (demo_history)
 DEMO_BATCHES = (DEMO_BATCH, HISTORY_BATCH)
+DEMO_FRAME = "Demo frame: DCRC, April 2026"
+DEMO_FRAME_FILE = "frame_dcrc_april_2026.csv"
+DEMO_DRAW_SIZE = 60
+DEMO_DRAW_SEED = 975
 
 #: the 20 dzongkhags, weighted roughly by how many people use DCRC services there
 DZONGKHAGS = {
@@ -143,6 +159,7 @@ def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: i
     rng = random.Random(seed)
     for code, _name, size in SERVICES:
         _seed_sample(session, code, size, rng, at, result)
+    _seed_draw(session, at, result)
     history = seed_history(session, at=at)
     if history:
         result.created.append(f"{history} completed interviews over two quarters "
@@ -151,6 +168,27 @@ def seed_demo(session: Session, hasher: PasswordHasher, *, at: datetime, seed: i
     if complaints:
         result.created.append(f"{complaints} complaint tickets")
     return result
+
+
+def _seed_draw(session: Session, at: datetime, result: DemoResult) -> None:
+    """The example frame (resources/demo), a draw from it and its first replicate released,
+    so the sampling page and the Sample sheet have something to show. The released cases go
+    into batches named like the demo's call lists (``real_data`` treats them as demo data)."""
+    if session.scalar(select(SampleFrame.id).where(SampleFrame.name == DEMO_FRAME)
+                      .limit(1)) is not None:
+        return
+    with read_whole(resource("demo", DEMO_FRAME_FILE)) as sheet:
+        frame = import_frame(session, sheet, name=DEMO_FRAME, agency=AGENCY,
+                             period_start=date(2026, 4, 1), period_end=date(2026, 4, 30),
+                             at=at, by=None, salt="")
+    assert frame.frame_id is not None
+    draw = make_draw(session, frame.frame_id, DrawRequest(
+        sample_size=DEMO_DRAW_SIZE, seed=DEMO_DRAW_SEED, replicates=3,
+        target_per_stratum=4), at=at, by=None, window=timedelta(days=90))
+    released = release(session, draw.id, at=at, by=None, batch_name=DEMO_BATCH)
+    result.created.append(f"frame of {frame.accepted} service users, a draw of "
+                          f"{DEMO_DRAW_SIZE} and its replicate 1 ({released.cases_released} "
+                          "cases)")
 
 
 def _seed_users(session: Session, hasher: PasswordHasher, at: datetime,

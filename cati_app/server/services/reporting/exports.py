@@ -44,6 +44,7 @@ from cati_app.server.models import (
 from cati_app.server.services.catalogue.catalogue import questionnaire
 from cati_app.server.services.complaints import tickets
 from cati_app.server.services.reporting import reporting
+from cati_app.server.services.sampling.reports import draws_for_export as sample_reports
 
 EXPORTED = ("complete", "partial")
 CHUNK = 2000
@@ -62,7 +63,7 @@ def gather(session: Session, filters: ExportFilters, now: datetime) -> ExportDat
         services=[ServiceInfo(s.code, s.name) for s in services], questionnaires=scripts,
         rates=_rates(session, filters, services), enumerators=_enumerators(session, filters),
         interviews=interviews(session, filters), attempts=attempts(session, filters),
-        notes=notes, tickets=tickets.for_export(
+        notes=notes, draws=sample_reports(session, filters), tickets=tickets.for_export(
             session, service_ids=[s.id for s in services], date_from=filters.date_from,
             date_to=filters.date_to))
 
