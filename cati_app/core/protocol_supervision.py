@@ -313,6 +313,10 @@ class UserOut(BaseModel):
     role: Role
     active: bool
     created_at: UtcDatetime
+    #: issue 18: the languages the person interviews in (codes of core.languages) and their
+    #: skills (``refusal_conversion``); claims route cases by them
+    languages: list[str] = []
+    skills: list[str] = []
 
 
 class UserCreate(Strict):

@@ -180,6 +180,9 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/samples/batches"): get("/v1/samples/batches"),
         ("POST", "/v1/admin/users/{username}/role"): post("/v1/admin/users/victim/role",
                                                           {"role": "admin"}),
+        ("PUT", "/v1/admin/users/{username}/skills"): lambda h: c.put(
+            "/v1/admin/users/victim/skills", json={"languages": ["dz"], "skills": []},
+            headers=h),
     }
 
 
