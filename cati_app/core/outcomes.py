@@ -49,6 +49,10 @@ class Outcome:
     derived: bool = False
     #: the appointment outcome: the retry time is the agreed time
     books_appointment: bool = False
+    #: "needs a speaker of another language" (issue 18): the call names the respondent's
+    #: language, the case takes it and goes back to the queue at once for someone who speaks
+    #: it. A reached respondent is not a failed try: it spares the attempt cap.
+    refers_language: bool = False
 
 
 H = timedelta(hours=1)
@@ -81,6 +85,9 @@ OUTCOMES: tuple[Outcome, ...] = (
             False, None, True, True, True, "W"),
     Outcome("language_barrier", "2.33", "Language barrier", Bucket.O, True, None, False, True,
             True, "L"),
+    # AAPOR 2.33 (language) as above, but temporary: another enumerator may yet interview
+    Outcome("language_needed", "2.33", "Language barrier: needs a speaker of another language",
+            Bucket.O, False, None, False, True, False, "G", refers_language=True),
     Outcome("unable", "2.32", "Physically or mentally unable", Bucket.O, True, None, False, True,
             True, "I"),
     Outcome("deceased", "2.31", "Deceased", Bucket.O, True, None, False, True, True, "D"),

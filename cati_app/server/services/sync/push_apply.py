@@ -18,7 +18,7 @@ from cati_app.core.protocol import (
     PushItem,
 )
 from cati_app.server.models import AuditEntry, Case, CaseFlag, ContactAttempt
-from cati_app.server.services.cases import assignments, case_plan, exclusions
+from cati_app.server.services.cases import assignments, case_language, case_plan, exclusions
 from cati_app.server.services.sync.interviews import store_interview
 from cati_app.server.services.sync.push_common import (
     Applied,
@@ -73,6 +73,9 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
     book_or_clear_appointment(pc, case, plan)
     case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                      device_id=pc.device_id)
+    if plan.outcome.refers_language and p.language is not None:
+        case_language.refer(pc.session, case, p.language, at=pc.now, by=pc.user.id,
+                            device_id=pc.device_id)
     return Applied(ItemStatus.stored, plan.detail(case.state))
 
 

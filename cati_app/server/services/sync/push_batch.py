@@ -12,6 +12,7 @@ It gives exactly the results and rows the per-item strategy would (tests/server/
 test_push_strategies.py compares the two on generated histories), and it declines (returns
 None) whenever a batch holds anything the planner words as a rejection or that needs the
 conflict rules: a replay, a stale or unknown case, an invalid payload or answers, a correction,
+a language referral (the case leaves its holder),
 an interview for a case that already has one, implausible device times, a case closed by an
 earlier item of the batch, or an insert that collides with a concurrent push. The caller then
 takes the per-item path, which owns every rule for those.
@@ -140,6 +141,8 @@ def _plan_item(pc: PushContext, item: PushItem, case: Case, rows: BatchRows,
         plan = plan_attempt(pc, item, case, payload, current=True)
         if plan.times.flags:
             raise Decline  # the per-item path flags implausible times
+        if plan.outcome.refers_language:
+            raise Decline  # the case changes language and leaves its holder: per item
         book_or_clear_appointment(pc, case, plan)
         rows.attempts.append(plan.row)
     else:
