@@ -463,6 +463,17 @@ class EnumeratorPresence(BaseModel):
     last_seen: UtcDatetime | None
 
 
+class LanguageBacklog(BaseModel):
+    """One respondent language's backlog (issue 18): queued cases (not held by anyone), of
+    them soft refusals waiting for conversion, and the enumerators on shift who speak it
+    (``any``, a case of unknown language: every enumerator on shift)."""
+
+    language: str
+    queued: int
+    conversions_waiting: int
+    on_shift: int
+
+
 class RoomStatus(BaseModel):
     """The call room at a glance: who is working and what waits for a supervisor."""
 
@@ -474,6 +485,14 @@ class RoomStatus(BaseModel):
     waiting_review: int
     released_waiting: int
     quarantined_open: int
+    #: issue 18: the backlog per respondent language (dz, tsj, ne, en, then any), so a
+    #: supervisor sees at once where cases pile up with nobody on shift to call them
+    languages: list[LanguageBacklog] = []
+    #: queued soft refusals due for conversion, and enumerators on shift with that skill
+    conversions_waiting: int = 0
+    converters_on_shift: int = 0
+    #: enumerators on shift (signed in: accounts.presence.on_shift_enumerators)
+    on_shift: int = 0
 
 
 RateGrouping = Literal["service", "office", "enumerator", "month"]
