@@ -495,13 +495,18 @@ class RoomStatus(BaseModel):
     on_shift: int = 0
 
 
-RateGrouping = Literal["service", "office", "enumerator", "month"]
+RateGrouping = Literal["service", "office", "enumerator", "month", "language"]
 
 
 class RateGroup(BaseModel):
-    #: the service code, office, enumerator's username or month (YYYY-MM) of the group
+    #: the service code, office, enumerator's username, month (YYYY-MM) or respondent
+    #: language code (issue 18) of the group
     group: str
     rates: ResponseRates
+    #: the mean SET composite (1–5) of the group's scored primary interviews and how many
+    #: there are (issue 18: scores beside the rates, e.g. per respondent language); None: none
+    composite: float | None = None
+    scored: int = 0
 
 
 class RateBreakdown(BaseModel):

@@ -19,7 +19,13 @@ from cati_app.desktop.supervisor.window import SupervisorWindow
 from cati_app.desktop.worker import BackgroundRunner
 from cati_app.server.db import transaction
 from cati_app.server.models import Case, User
-from tests.desktop.supervision_server import ADMIN_PEOPLE, WAIT_MS, Server, supervision_server
+from tests.desktop.supervision_server import (
+    ADMIN_PEOPLE,
+    WAIT_MS,
+    Server,
+    sign_in,
+    supervision_server,
+)
 from tests.support.constants import PASSWORD, TUESDAY_10AM
 from tests.support.factories import seed_cases
 
@@ -79,3 +85,29 @@ def test_the_admin_sets_languages_and_the_conversion_skill_by_keyboard(qtbot, tm
                         == "tsj, ne", timeout=WAIT_MS)
         assert page.model.index(row, columns.index("Skills")).data() == "refusal conversion"
         assert page.language_boxes["ne"].isChecked() and not page.language_boxes["dz"].isChecked()
+
+
+def test_the_analyst_reads_rates_and_scores_per_respondent_language(
+        qtbot, server: Server, settings: Settings):
+    ids = seed_cases(server.ctx, server.service_id, 3)  # seeded in Dzongkha
+    with transaction(server.ctx.sessions) as session:
+        session.execute(update(Case).where(Case.id == ids[0]).values(language="ne"))
+    session = sign_in(qtbot, server, settings, "ana")
+    window = session.window
+    window.show()
+    qtbot.waitUntil(lambda: window.rates.service.count() == 2, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.rates)
+    page = window.rates
+    page.by.setFocus()
+    qtbot.keyClicks(page.by, "R")  # "Respondent language" by its first letter
+    assert page.by.currentData() == "language"
+    qtbot.keyClick(page.by, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=WAIT_MS)
+    rows = page.model.rows()
+    assert [(r.group, r.rates.cases_total) for r in rows] == [
+        ("Dzongkha", 2), ("Lhotshamkha (Nepali)", 1), ("All", 3)]
+    header = [page.model.headerData(c, Qt.Orientation.Horizontal)
+              for c in range(page.model.columnCount())]
+    assert page.model.index(0, header.index("Composite")).data() == "n/a"
+    window.close()
+    qtbot.waitUntil(lambda: session.runner.busy == 0, timeout=WAIT_MS)
