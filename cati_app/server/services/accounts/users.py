@@ -95,7 +95,7 @@ def set_role(session: Session, user: User, role: Role, *, at: datetime, by: int)
 
 
 def set_skills(session: Session, user: User, *, languages: list[str], skills: list[str],
-               at: datetime, by: int) -> None:
+               at: datetime, by: int | None) -> None:
     """The languages an account interviews in and its skills (issue 18), both replaced; the
     codes are checked by the request model (protocol_admin.SkillsChange). Setting what is
     already there records nothing. Claims read them at their next call: no session ends."""
