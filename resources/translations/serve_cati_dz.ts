@@ -85,7 +85,7 @@
 <context>
     <name>AppSession</name>
     <message>
-        <location filename="../../cati_app/desktop/app.py" line="+231"/>
+        <location filename="../../cati_app/desktop/app.py" line="+232"/>
         <source>Sign in again — your login has expired</source>
         <translation type="unfinished"></translation>
     </message>
@@ -515,7 +515,7 @@
 <context>
     <name>CaseCard</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/case_card.py" line="+46"/>
+        <location filename="../../cati_app/desktop/enumerator/case_card.py" line="+54"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
@@ -595,7 +595,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source> (not yet uploaded)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -617,6 +617,11 @@
     <message>
         <location line="+1"/>
         <source>returned for correction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{language}: language may not match (no speaker was on shift; if you cannot interview, code G, language barrier)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1031,7 +1036,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+57"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+58"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1046,6 +1051,21 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Composite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>mean SET composite (1–5) of the group&apos;s scored interviews</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../cati_app/desktop/admin/devices_page.py" line="+21"/>
         <location filename="../../cati_app/desktop/shared/audit_page.py" line="-188"/>
         <source>Device</source>
@@ -1054,7 +1074,7 @@ so far</source>
     <message>
         <location line="+1"/>
         <location line="+7"/>
-        <location filename="../../cati_app/desktop/admin/users_page.py" line="+29"/>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+31"/>
         <source>Username</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,6 +1130,21 @@ so far</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Languages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>refusal conversion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Created</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1441,7 +1476,7 @@ ended {time}</source>
 <context>
     <name>EnumeratorController</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/controller.py" line="+89"/>
+        <location filename="../../cati_app/desktop/enumerator/controller.py" line="+90"/>
         <source>questionnaire {id} version {version} is not on this computer yet: press F5 to sync, then open the case again</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1775,17 +1810,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+109"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-96"/>
         <source>&lt;h3&gt;Exports&lt;/h3&gt;No names or phone numbers are included.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+47"/>
         <source>The &apos;from&apos; date is after the &apos;to&apos; date: swap them.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2037,9 +2072,9 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>OutcomePicker</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+54"/>
+        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+59"/>
         <source>Call outcome</source>
-        <extracomment>the outcome list&apos;s keys as the Help ▸ Keys list shows them</extracomment>
+        <extracomment>the respondent&apos;s language, with the outcome ``language_needed`` (issue 18) the outcome list&apos;s keys as the Help ▸ Keys list shows them</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2048,12 +2083,22 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+4"/>
+        <source>The respondent speaks (↑/↓, then Enter):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>— choose the language —</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Press the letter of the outcome:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+70"/>
         <source>Note (required; Ctrl+Enter to save)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2070,6 +2115,11 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+3"/>
         <source>A note is required for “{outcome}”: say what happened.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Choose the language the respondent speaks: the case goes to someone who speaks it.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2213,7 +2263,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>QueueGroup</name>
     <message>
-        <location filename="../../cati_app/desktop/display.py" line="+23"/>
+        <location filename="../../cati_app/desktop/display.py" line="+24"/>
         <source>Appointment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2303,7 +2353,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>RatesPage</name>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="-24"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="-32"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
@@ -2323,13 +2373,18 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
-        <location line="+32"/>
+        <location line="+1"/>
+        <source>Respondent language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <location line="+25"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="-23"/>
         <source>availed from</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2354,7 +2409,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+27"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2575,7 +2630,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>RoomBar</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/room_bar.py" line="+28"/>
+        <location filename="../../cati_app/desktop/supervisor/room_bar.py" line="+34"/>
         <source>never</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2595,8 +2650,9 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+41"/>
         <source>&lt;b&gt;Online {n} of {total}&lt;/b&gt;</source>
+        <extracomment>issue 18: the backlog per language and who on shift speaks it</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2605,7 +2661,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>{n} conflicts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2622,6 +2678,26 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+0"/>
         <source>{n} quarantined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>&lt;b&gt;Queued by language&lt;/b&gt; (on shift who speak it): </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>soft refusals for conversion {n} (converters on shift: {c})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{language} {n} ({on})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>nobody on shift speaks it</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3130,7 +3206,28 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>UsersPage</name>
     <message>
-        <location filename="../../cati_app/desktop/admin/users_page.py" line="+33"/>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+5"/>
+        <source>Dzongkha</source>
+        <extracomment>the languages&apos; names as the check boxes show them (translated; the codes never are)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tshangla (Sharchop)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lhotshamkha (Nepali)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
         <source>New account</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3196,18 +3293,43 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+2"/>
-        <location line="+14"/>
+        <location line="+35"/>
         <source>&amp;Deactivate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-25"/>
+        <source>Languages and skills of the selected account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refusal con&amp;version (approved by a supervisor)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save lan&amp;guages and skills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Re&amp;activate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+8"/>
         <source>{name} is now {role}; their sessions ended, so they sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{name} now interviews in: {languages}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no language yet</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3256,6 +3378,21 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+1"/>
         <source>Dzongkha</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tshangla (Sharchop)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lhotshamkha (Nepali)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not known</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

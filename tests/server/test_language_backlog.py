@@ -15,7 +15,7 @@ from cati_app.server.models import AuthToken, CaseState, User
 from tests.support.factories import give, seed_case, seed_cid_service
 
 
-def set_skills(ctx: AppContext, user_id: int, languages: list[str], skills: list[str] = ()
+def set_skills(ctx: AppContext, user_id: int, languages: list[str], skills: tuple[str, ...] = ()
                ) -> None:
     with transaction(ctx.sessions) as session:
         user = session.get_one(User, user_id)

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 from cati_app.core.calendar import CallingCalendar
 from cati_app.core.languages import LANGUAGES
 from cati_app.core.outcomes import Outcome, by_shortcut, pickable
+from cati_app.desktop.display import language_name
 from cati_app.desktop.enumerator.appointment import (
     AppointmentEditor,
     AppointmentRefused,
     check_appointment,
 )
-from cati_app.desktop.display import language_name
 from cati_app.desktop.theme import WARNING_COLOUR
 
 
