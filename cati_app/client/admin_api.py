@@ -14,7 +14,13 @@ from pydantic import BaseModel, RootModel
 from cati_app.client.api import ApiClient
 from cati_app.client.do_not_call_api import DoNotCallApi
 from cati_app.core.protocol import CallingRulesDoc, CallingRulesUpdate, Role
-from cati_app.core.protocol_admin import AuditPage, LockedAccount, RoleChange, SampleBatchOut
+from cati_app.core.protocol_admin import (
+    AuditPage,
+    LockedAccount,
+    RoleChange,
+    SampleBatchOut,
+    SkillsChange,
+)
 from cati_app.core.protocol_supervision import (
     DeviceOut,
     DeviceRevoked,
@@ -89,6 +95,12 @@ class AdminApi:
     def set_role(self, username: str, role: Role) -> UserStatus:
         return self.api.request("POST", f"/v1/admin/users/{_name(username)}/role", UserStatus,
                                 data=_json(RoleChange(role=role)))
+
+    def set_skills(self, username: str, languages: list[str], skills: list[str]
+                   ) -> UserStatus:
+        body = SkillsChange(languages=languages, skills=skills)
+        return self.api.request("PUT", f"/v1/admin/users/{_name(username)}/skills",
+                                UserStatus, data=_json(body))
 
     def locked_accounts(self) -> list[LockedAccount]:
         return self.api.request("GET", "/v1/admin/locked-accounts", _Locks).root

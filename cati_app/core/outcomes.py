@@ -55,6 +55,10 @@ class Outcome:
     #: set by the server when it withdraws a case (a number put on the do-not-call register),
     #: never picked by hand nor pushed by a device
     server_only: bool = False
+    #: "needs a speaker of another language" (issue 18): the call names the respondent's
+    #: language, the case takes it and goes back to the queue at once for someone who speaks
+    #: it. A reached respondent is not a failed try: it spares the attempt cap.
+    refers_language: bool = False
 
 
 H = timedelta(hours=1)
@@ -89,6 +93,9 @@ OUTCOMES: tuple[Outcome, ...] = (
             False, None, True, True, True, "W"),
     Outcome("language_barrier", "2.33", "Language barrier", Bucket.O, True, None, False, True,
             True, "L"),
+    # AAPOR 2.33 (language) as above, but temporary: another enumerator may yet interview
+    Outcome("language_needed", "2.33", "Language barrier: needs a speaker of another language",
+            Bucket.O, False, None, False, True, False, "G", refers_language=True),
     Outcome("unable", "2.32", "Physically or mentally unable", Bucket.O, True, None, False, True,
             True, "I"),
     Outcome("deceased", "2.31", "Deceased", Bucket.O, True, None, False, True, True, "D"),

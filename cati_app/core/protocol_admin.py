@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from cati_app.core.languages import LANGUAGES, SKILLS
 from cati_app.core.protocol import Role, Strict, UtcDatetime
 
 #: the largest page of audit entries one request returns
@@ -43,6 +44,32 @@ class AuditPage(BaseModel):
 
 class RoleChange(Strict):
     role: Role
+
+
+def _known(values: list[str], known: dict[str, str], what: str) -> list[str]:
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}: use "
+                         + ", ".join(f"{code} ({name})" for code, name in known.items()))
+    return sorted(set(values), key=list(known).index)  # catalogue order, no repeats
+
+
+class SkillsChange(Strict):
+    """What an enumerator can do (issue 18): the languages they interview in and their
+    skills. Both lists replace the old ones; codes are those of ``core.languages``."""
+
+    languages: list[str] = Field(max_length=len(LANGUAGES) * 2)
+    skills: list[str] = Field(default=[], max_length=len(SKILLS) * 2)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        return _known(value, LANGUAGES, "language")
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str]) -> list[str]:
+        return _known(value, SKILLS, "skill")
 
 
 class LockedAccount(BaseModel):

@@ -319,6 +319,10 @@ class UserOut(BaseModel):
     created_at: UtcDatetime
     #: the agency an ``agency`` account sees (None for the other roles)
     agency: str | None = None
+    #: issue 18: the languages the person interviews in (codes of core.languages) and their
+    #: skills (``refusal_conversion``); claims route cases by them
+    languages: list[str] = []
+    skills: list[str] = []
 
 
 class UserCreate(Strict):
@@ -467,6 +471,17 @@ class EnumeratorPresence(BaseModel):
     last_seen: UtcDatetime | None
 
 
+class LanguageBacklog(BaseModel):
+    """One respondent language's backlog (issue 18): queued cases (not held by anyone), of
+    them soft refusals waiting for conversion, and the enumerators on shift who speak it
+    (``any``, a case of unknown language: every enumerator on shift)."""
+
+    language: str
+    queued: int
+    conversions_waiting: int
+    on_shift: int
+
+
 class RoomStatus(BaseModel):
     """The call room at a glance: who is working and what waits for a supervisor."""
 
@@ -478,15 +493,28 @@ class RoomStatus(BaseModel):
     waiting_review: int
     released_waiting: int
     quarantined_open: int
+    #: issue 18: the backlog per respondent language (dz, tsj, ne, en, then any), so a
+    #: supervisor sees at once where cases pile up with nobody on shift to call them
+    languages: list[LanguageBacklog] = []
+    #: queued soft refusals due for conversion, and enumerators on shift with that skill
+    conversions_waiting: int = 0
+    converters_on_shift: int = 0
+    #: enumerators on shift (signed in: accounts.presence.on_shift_enumerators)
+    on_shift: int = 0
 
 
-RateGrouping = Literal["service", "office", "enumerator", "month"]
+RateGrouping = Literal["service", "office", "enumerator", "month", "language"]
 
 
 class RateGroup(BaseModel):
-    #: the service code, office, enumerator's username or month (YYYY-MM) of the group
+    #: the service code, office, enumerator's username, month (YYYY-MM) or respondent
+    #: language code (issue 18) of the group
     group: str
     rates: ResponseRates
+    #: the mean SET composite (1–5) of the group's scored primary interviews and how many
+    #: there are (issue 18: scores beside the rates, e.g. per respondent language); None: none
+    composite: float | None = None
+    scored: int = 0
 
 
 class RateBreakdown(BaseModel):

@@ -11,10 +11,13 @@ matches wins:
 3. An outcome allowed only once (``once``: soft refusal) coded a second time closes.
 4. Every number has had a wrong-number outcome: "all numbers wrong".
 5. ``attempt_cap`` attempts made: "attempt cap reached". One AttemptRecord counts as one dial,
-   whatever its outcome, so no plan ever leads to an attempt beyond the cap.
+   whatever its outcome, so no plan ever leads to an attempt beyond the cap; the one exception
+   is a language referral (``refers_language``): the respondent was reached and the case only
+   needs another interviewer, so it spares the cap (issue 18).
 6. The last attempt booked an appointment: call at the agreed time, moved to the next window
    start when it lies outside a window. Never spread (the respondent chose the time).
-7. The last attempt was a wrong number: the next live number, at the next window start.
+7. The last attempt was a wrong number: the next live number, at the next window start. A
+   language referral: the same number, at once (the next window start).
 8. Otherwise: last attempt + the retry delay of its outcome, moved to the next window start.
 
 Spreading (applies to 7 and 8). The cap may close a case only after attempts in at least
@@ -245,9 +248,14 @@ def _closing_reason(
         return f"second {repeated.label.lower()}"
     if _next_phone(history, phone_count) is None:
         return "all numbers wrong" if phone_count else "no phone number"
-    if len(history) >= rules.attempt_cap:
+    if len(dials(history)) >= rules.attempt_cap:
         return "attempt cap reached"
     return None
+
+
+def dials(history: Sequence[AttemptRecord]) -> list[AttemptRecord]:
+    """The attempts the cap counts: all but language referrals."""
+    return [a for a in history if not outcomes.outcome(a.outcome).refers_language]
 
 
 def _next_phone(history: Sequence[AttemptRecord], phone_count: int) -> int | None:
@@ -276,6 +284,8 @@ def _retry_base(
     """The earliest time the retry may happen, before calling windows and spreading."""
     if kind.try_next_number:
         return last.at, f"wrong number: try phone {phone + 1} of {phone_count}"
+    if kind.refers_language:
+        return last.at, "language barrier: for an enumerator who speaks the case's language"
     if kind.books_appointment:
         fallback = rules.retry_delays.get(kind.key, APPOINTMENT_FALLBACK)
         return last.at + fallback, f"appointment time unknown: retry in {describe_delay(fallback)}"
@@ -293,7 +303,7 @@ def _spread(
     missing_slots = max(0, rules.min_slots - len(used_slots))
     missing_days = max(0, rules.min_days - len(used_days))
     needed = max(missing_slots, missing_days)
-    if needed == 0 or rules.attempt_cap - len(history) > needed:
+    if needed == 0 or rules.attempt_cap - len(dials(history)) > needed:
         return at, None
     slots = [s for s in SLOTS if s not in used_slots] if missing_slots else None
     avoid = used_days if missing_days else set()

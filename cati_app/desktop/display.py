@@ -70,7 +70,10 @@ def outcome_label(key: str | None) -> str:
 def language_name(code: str) -> str:
     """A respondent's or script's language in words (the code itself when unknown)."""
     names = {"en": QCoreApplication.translate("display", "English"),
-             "dz": QCoreApplication.translate("display", "Dzongkha")}
+             "dz": QCoreApplication.translate("display", "Dzongkha"),
+             "tsj": QCoreApplication.translate("display", "Tshangla (Sharchop)"),
+             "ne": QCoreApplication.translate("display", "Lhotshamkha (Nepali)"),
+             "any": QCoreApplication.translate("display", "not known")}
     return names.get(code, code)
 
 

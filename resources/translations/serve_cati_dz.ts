@@ -4,12 +4,12 @@
 <context>
     <name>AdminWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/admin/window.py" line="+32"/>
+        <location filename="../../cati_app/desktop/admin/window.py" line="+33"/>
         <source>ServE CATI — administration — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>&amp;Users</source>
         <translation type="unfinished"></translation>
     </message>
@@ -36,6 +36,11 @@
     <message>
         <location line="+1"/>
         <source>Calling &amp;rules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Do not &amp;call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -520,7 +525,7 @@
 <context>
     <name>CaseCard</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/case_card.py" line="+46"/>
+        <location filename="../../cati_app/desktop/enumerator/case_card.py" line="+54"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
@@ -600,7 +605,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source> (not yet uploaded)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -622,6 +627,11 @@
     <message>
         <location line="+1"/>
         <source>returned for correction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{language}: language may not match (no speaker was on shift; if you cannot interview, code G, language barrier)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -793,6 +803,7 @@
         <location filename="../../cati_app/desktop/shared/dashboard.py" line="+162"/>
         <location filename="../../cati_app/desktop/supervisor/attention.py" line="-4"/>
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+42"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
@@ -804,6 +815,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="+54"/>
         <source>By</source>
         <translation type="unfinished"></translation>
     </message>
@@ -835,6 +847,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+3"/>
         <source>State</source>
         <translation type="unfinished"></translation>
     </message>
@@ -986,7 +999,23 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="-3"/>
+        <source>Number</source>
+        <translation type="unfinished">ཨང་</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location filename="../../cati_app/desktop/supervisor/import_dialog.py" line="+1"/>
         <source>Reason</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1036,7 +1065,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+56"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="+58"/>
         <source>Group</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1051,6 +1080,21 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Composite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>mean SET composite (1–5) of the group&apos;s scored interviews</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../cati_app/desktop/admin/devices_page.py" line="+21"/>
         <location filename="../../cati_app/desktop/shared/audit_page.py" line="-188"/>
         <source>Device</source>
@@ -1059,7 +1103,7 @@ so far</source>
     <message>
         <location line="+1"/>
         <location line="+7"/>
-        <location filename="../../cati_app/desktop/admin/users_page.py" line="+29"/>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+31"/>
         <source>Username</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1115,6 +1159,21 @@ so far</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>Languages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>refusal conversion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Created</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1146,6 +1205,141 @@ so far</source>
     <message>
         <location line="+2"/>
         <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="-5"/>
+        <source>Ticket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Office</source>
+        <translation type="unfinished">ཡིག་ཚང་</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Call-back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Updated (BTT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPage</name>
+    <message>
+        <location line="+29"/>
+        <source>Note: what was done (needed for every change)</source>
+        <extracomment>what Enter in the note does to a ticket in each state</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Acknowledge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Resolve</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Set &amp;category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+33"/>
+        <source>All services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>Office (exact)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Acknowledged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Service</source>
+        <translation type="unfinished">ཞབས་ཏོག</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Office</source>
+        <translation type="unfinished">ཡིག་ཚང་</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Select a ticket first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Write a note saying what was done first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Ticket {id} is {state}.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1444,9 +1638,189 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>DoNotCallRegisterPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="-11"/>
+        <source>respondent on a call</source>
+        <extracomment>the server refuses a reason shorter than this for a removal</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SMS STOP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>request to RCSC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>supervisor&apos;s decision</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>last 1 to 4 digits</source>
+        <extracomment>a number was added or removed</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Number &amp;ends in:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>&amp;Newer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Older</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Add a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 17 12 34 56 or +975 2 323 456</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>e.g. letter to RCSC of 3 June</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add to the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Phone:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;ource:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rea&amp;son:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Remove the selected number (admins)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>why it may be called again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Remove from the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reason for &amp;removal:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Loading the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{first}–{last} of {total} number(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No number on the register matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Type the number to add first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Add this number to the do-not-call register?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It will never be dialled or texted again. Open cases left without a number to call are closed at once and leave the enumerators&apos; queues.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Adding the number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{number} was already on the register: nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{number} is on the register; {count} open case(s) withdrawn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Select a number and say why it may be called again (at least {n} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Remove this number from the register?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{number} may be called again from the next call list. Cases it closed stay closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Removing the number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{number} was removed from the register.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Not done: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EnumeratorController</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/controller.py" line="+89"/>
+        <location filename="../../cati_app/desktop/enumerator/controller.py" line="+90"/>
         <source>questionnaire {id} version {version} is not on this computer yet: press F5 to sync, then open the case again</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2042,9 +2416,9 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>OutcomePicker</name>
     <message>
-        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+54"/>
+        <location filename="../../cati_app/desktop/enumerator/outcome_picker.py" line="+59"/>
         <source>Call outcome</source>
-        <extracomment>the outcome list&apos;s keys as the Help ▸ Keys list shows them</extracomment>
+        <extracomment>the respondent&apos;s language, with the outcome ``language_needed`` (issue 18) the outcome list&apos;s keys as the Help ▸ Keys list shows them</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2053,12 +2427,22 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+4"/>
+        <source>The respondent speaks (↑/↓, then Enter):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>— choose the language —</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Press the letter of the outcome:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+70"/>
         <source>Note (required; Ctrl+Enter to save)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2075,6 +2459,11 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+3"/>
         <source>A note is required for “{outcome}”: say what happened.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Choose the language the respondent speaks: the case goes to someone who speaks it.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2308,7 +2697,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>RatesPage</name>
     <message>
-        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="-24"/>
+        <location filename="../../cati_app/desktop/analyst/rates_page.py" line="-32"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
@@ -2328,7 +2717,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+1"/>
+        <source>Respondent language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+43"/>
         <location line="+25"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
@@ -2580,7 +2974,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>RoomBar</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/room_bar.py" line="+28"/>
+        <location filename="../../cati_app/desktop/supervisor/room_bar.py" line="+34"/>
         <source>never</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2600,8 +2994,9 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+41"/>
         <source>&lt;b&gt;Online {n} of {total}&lt;/b&gt;</source>
+        <extracomment>issue 18: the backlog per language and who on shift speaks it</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2610,7 +3005,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>{n} conflicts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2627,6 +3022,26 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+0"/>
         <source>{n} quarantined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>&lt;b&gt;Queued by language&lt;/b&gt; (on shift who speak it): </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>soft refusals for conversion {n} (converters on shift: {c})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{language} {n} ({on})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>nobody on shift speaks it</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2970,12 +3385,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+43"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+45"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3006,7 +3421,17 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
+        <source>Complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Exports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Do not call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3015,7 +3440,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+29"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3135,7 +3560,28 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>UsersPage</name>
     <message>
-        <location filename="../../cati_app/desktop/admin/users_page.py" line="+33"/>
+        <location filename="../../cati_app/desktop/admin/users_page.py" line="+5"/>
+        <source>Dzongkha</source>
+        <extracomment>the languages&apos; names as the check boxes show them (translated; the codes never are)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tshangla (Sharchop)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lhotshamkha (Nepali)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>English</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
         <source>New account</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3201,18 +3647,43 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+2"/>
-        <location line="+14"/>
+        <location line="+35"/>
         <source>&amp;Deactivate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-25"/>
+        <source>Languages and skills of the selected account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refusal con&amp;version (approved by a supervisor)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save lan&amp;guages and skills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Re&amp;activate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+8"/>
         <source>{name} is now {role}; their sessions ended, so they sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{name} now interviews in: {languages}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no language yet</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3261,6 +3732,21 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     <message>
         <location line="+1"/>
         <source>Dzongkha</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tshangla (Sharchop)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Lhotshamkha (Nepali)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not known</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -27,7 +27,7 @@ def _revision(path: Path) -> str | None:
 def test_new_file_is_created_at_head_without_a_backup(tmp_path: Path, clock: FixedClock) -> None:
     path = tmp_path / "sub" / "new.sqlite3"
     LocalStore.open(path, username=USERNAME, clock=clock).close()
-    assert _revision(path) == head_revision() == "0002"
+    assert _revision(path) == head_revision() == "0003"
     assert not list(path.parent.glob("*.bak-*"))
 
 
@@ -72,7 +72,7 @@ def test_an_older_file_is_copied_before_it_is_migrated(tmp_path: Path,
         assert db.execute("SELECT body FROM notes").fetchall() == [("answers from last year",)]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "cases" not in tables and "alembic_version" not in tables
-    assert _revision(path) == "0002"
+    assert _revision(path) == "0003"
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT body FROM notes").fetchall() == [("answers from last year",)]
 
@@ -113,3 +113,30 @@ def test_a_store_from_before_the_history_summary_shows_its_attempts(
     assert items == expected
     assert (items[1].attempt_count, items[1].last_outcome) == (2, "busy")
     assert (items[2].attempt_count, items[2].last_called_at) == (0, None)
+
+
+def test_a_store_from_before_the_language_flag_opens_and_keeps_it_from_then_on(
+        store: LocalStore, store_path: Path, clock: FixedClock) -> None:
+    """0003 (issue 18) adds the claim's "language may not match" flag: a store made before
+    it opens with the flag off on its cases, and keeps it when a claim sends it."""
+    store.store_claim("g", [queue_case(1)])
+    store.close()
+    engine = make_engine(store_path)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    engine.dispose()
+    assert _revision(store_path) == "0002"
+
+    reopened = LocalStore.open(store_path, username=USERNAME, clock=clock)
+    try:
+        assert _revision(store_path) == "0003"
+        assert reopened.get_case(1).language_may_not_match is False
+        flagged = queue_case(2).model_copy(update={"language": "ne",
+                                                   "language_may_not_match": True})
+        reopened.store_claim("g2", [flagged])
+        case = reopened.get_case(2)
+        assert (case.language, case.language_may_not_match) == ("ne", True)
+    finally:
+        reopened.close()

@@ -261,3 +261,24 @@ def test_store_belongs_to_one_enumerator(store: LocalStore, store_path: Path,
                                          clock: FixedClock) -> None:
     with pytest.raises(StoreError, match="belongs to 'karma'"):
         LocalStore.open(store_path, username="pema", clock=clock)
+
+
+def test_a_language_referral_names_the_language_and_leaves_the_queue(
+        store: LocalStore, clock: FixedClock) -> None:
+    """Issue 18: the call goes up with the respondent's language; the case leaves this
+    device's queue at once (the server returns it to the pool for a speaker of it)."""
+    store.store_claim("g", [queue_case(1), queue_case(2)])
+    at = clock.now() - timedelta(minutes=2)
+    with pytest.raises(ValueError, match="needs the respondent's language"):
+        store.record_attempt(1, outcome="language_needed", phone_index=0, started_at=at,
+                             ended_at=at)
+    store.record_attempt(1, outcome="language_needed", phone_index=0, started_at=at,
+                         ended_at=at, language="tsj")
+    store.record_attempt(2, outcome="no_answer", phone_index=0, started_at=at, ended_at=at,
+                         language="tsj")  # ignored with any other outcome
+    case = store.get_case(1)
+    assert (case.language, case.state) == ("tsj", "done")
+    assert [item.case_id for item in store.queue(clock.now())] == [2]
+    payloads = {item.case_id: item.payload for item in store.outbox_batch(10, 10**6)}
+    assert payloads[1]["language"] == "tsj" and payloads[1]["outcome_code"] == "2.33"
+    assert "language" not in payloads[2]

@@ -56,13 +56,14 @@ def test_only_never_call_puts_the_number_on_the_register():
 
 def test_temporary_outcomes_retry_unless_appointment_or_wrong_number():
     for o in OUTCOMES:
-        if not o.final and not o.books_appointment and o.key != "wrong_number":
+        if not o.final and not o.books_appointment and o.key not in ("wrong_number",
+                                                                     "language_needed"):
             assert o.retry_delay is not None and o.retry_delay > timedelta(0), o.key
 
 
 def test_final_appointment_and_wrong_number_outcomes_have_no_retry_delay():
     for o in OUTCOMES:
-        if o.final or o.books_appointment or o.key == "wrong_number":
+        if o.final or o.books_appointment or o.key in ("wrong_number", "language_needed"):
             assert o.retry_delay is None, o.key
 
 
@@ -94,6 +95,7 @@ DESIGN_TABLE = [
     ("not_available", "2.21", Bucket.NC, False, timedelta(hours=3)),
     ("wrong_number", "2.20", Bucket.NC, False, None),
     ("language_barrier", "2.33", Bucket.O, True, None),
+    ("language_needed", "2.33", Bucket.O, False, None),
     ("unable", "2.32", Bucket.O, True, None),
     ("deceased", "2.31", Bucket.O, True, None),
     ("not_user", "4.10", Bucket.NE, True, None),

@@ -458,8 +458,9 @@ attempt_lists = st.lists(
        st.none() | st.builds(AppointmentRecord, instants, st.sampled_from(["hard", "soft"])))
 def test_plans_for_random_histories(attempts, phones, rules, appointment):
     p = plan_next_call(attempts, phones, rules, appointment)
-    if len(attempts) >= rules.attempt_cap:
-        assert p.closed  # never an attempt beyond the cap
+    referrals = sum(a.outcome == "language_needed" for a in attempts)
+    if len(attempts) - referrals >= rules.attempt_cap:
+        assert p.closed  # never an attempt beyond the cap (language referrals spare it)
     if p.closed:
         assert p.next_call_at is None
         return
@@ -505,3 +506,19 @@ def _slots_with_windows(calendar: CallingCalendar) -> set[str]:
                 found.add(slot_of(lt(MON, minute // 60, minute % 60)))
     return found
 
+
+
+def test_a_language_referral_is_retried_at_once_and_spares_the_cap():
+    """Issue 18: five unanswered calls, then the respondent answers in a language the
+    enumerator does not speak. The case goes back for a speaker of it now, not closed by the
+    cap of six: the respondent was reached."""
+    rules = CallingRules(attempt_cap=6, min_slots=0, min_days=0)
+    start = lt(MON, 9)
+    history = [AttemptRecord(start + timedelta(minutes=20 * i), "busy", 0) for i in range(5)]
+    referral = AttemptRecord(start + timedelta(hours=2), "language_needed", 0)
+    p = plan_next_call([*history, referral], 1, rules)
+    assert not p.closed and p.next_call_at == referral.at and p.phone_index == 0
+    assert "speaks the case's language" in p.reason
+    closed = plan_next_call([*history, referral, AttemptRecord(referral.at + timedelta(hours=1),
+                                                               "busy", 0)], 1, rules)
+    assert closed.closed and closed.reason == "attempt cap reached"

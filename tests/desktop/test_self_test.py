@@ -28,7 +28,7 @@ def test_the_self_test_passes_on_this_installation(qapp, capsys) -> None:
     assert "Dzongkha font registered as 'DDC Uchen'" in out
     assert "login_dialog.ui" in out
     # from a checkout both Alembic trees are there (the desktop bundle carries the client's)
-    assert "client head 0002" in out and "server head" in out
+    assert "client head 0003" in out and "server head" in out
     assert "main window shown with 15 demo cases" in out
 
 

@@ -205,6 +205,9 @@ def _recipes(s: Scene) -> dict[tuple[str, str], Callable[[dict[str, str]], Any]]
         ("GET", "/v1/tickets/{ticket_id}"): get("/v1/tickets/1"),
         ("POST", "/v1/tickets/{ticket_id}/state"): post("/v1/tickets/1/state", {
             "state": "resolved", "note": "closing it myself"}),
+        ("PUT", "/v1/admin/users/{username}/skills"): lambda h: c.put(
+            "/v1/admin/users/victim/skills", json={"languages": ["dz"], "skills": []},
+            headers=h),
     }
 
 

@@ -72,6 +72,7 @@ ROUTES: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/v1/admin/devices/{device_id}/revoke", None, ADMINISTRATION),
     ("POST", "/v1/admin/users/{username}/unlock", None, ADMINISTRATION),
     ("POST", "/v1/admin/users/{username}/role", {"role": "analyst"}, ADMINISTRATION),
+    ("PUT", "/v1/admin/users/{username}/skills", {"languages": ["ne"]}, ADMINISTRATION),
     ("GET", "/v1/admin/locked-accounts", None, ADMINISTRATION),
     ("GET", "/v1/admin/devices", None, ADMINISTRATION),
     ("POST", "/v1/admin/devices/{device_id}/approve?username=target", None, ADMINISTRATION),

@@ -87,8 +87,14 @@ def test_demo_seeds_services_users_questionnaire_and_a_realistic_sample(ctx):
     today = to_thimphu(ctx.clock.now()).date()
     assert all(today - timedelta(days=14) <= c.date_availed < today for c in cases)
     languages = [c.language for c in cases]
-    assert 0.45 < languages.count("dz") / len(cases) < 0.75
-    assert set(languages) == {"dz", "en"}
+    assert 0.3 < languages.count("dz") / len(cases) < 0.75
+    assert set(languages) == {"dz", "tsj", "ne", "en", "any"}  # issue 18: every language
+    assert all(c.language in ("tsj", "en", "any") for c in cases if c.dzongkhag == "Mongar")
+    with ctx.sessions() as session:
+        skills = {u.username: (u.languages, u.skills) for u in session.scalars(select(User))}
+    assert skills["enum1"] == (["dz", "en"], ["refusal_conversion"])
+    assert skills["enum2"] == (["dz", "ne", "en"], [])
+    assert skills["super"] == ([], [])
     assert len({c.respondent_name for c in cases}) > 150
 
 

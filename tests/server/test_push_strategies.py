@@ -41,7 +41,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "complete": COMPLETE_ANSWERS, "partial": PARTIAL, "break_off": {"consent": "no"},
     "unreadable": {"acc_info": {"not": "a code"}}}
 OUTCOMES = ("no_answer", "busy", "appointment", "soft_refusal", "hard_refusal", "wrong_number",
-            "voicemail", "complete", "teleported")
+            "voicemail", "complete", "teleported", "language_needed")
 USERS = ("enum1", "enum2")
 CASES = 6
 
@@ -185,6 +185,8 @@ class World:
             if spec.outcome == "appointment":
                 payload["appointment_at"] = (at + timedelta(hours=5)).isoformat()
                 payload["appointment_kind"] = "hard" if spec.phone else "soft"
+            if spec.outcome == "language_needed":  # issue 18: the case changes hands
+                payload["language"] = "ne"
         item = {"item_uuid": self.uuid(), "kind": kind, "case_id": case_id,
                 "assignment_version": max(0, version - 1) if spec.stale else version,
                 "payload": payload}

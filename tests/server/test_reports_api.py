@@ -16,6 +16,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.models import CaseState
 from tests.support.factories import (
+    COMPLETE_ANSWERS,
     assert_error,
     give,
     seed_attempt,
@@ -191,7 +192,7 @@ def test_rates_per_month_and_enumerator_add_up_to_the_overall_counts(
     assert months == {"2026-04": 1, "2026-05": 9}
     by_enumerator = breakdown(client, analyst, by="enumerator", service="MOVE")
     assert [g["group"] for g in by_enumerator["groups"]] == ["(never assigned)"]
-    for grouping in ("service", "office", "enumerator", "month"):
+    for grouping in ("service", "office", "enumerator", "month", "language"):
         body = breakdown(client, analyst, by=grouping)
         summed: dict[str, int] = {}
         for group in body["groups"]:
@@ -200,3 +201,35 @@ def test_rates_per_month_and_enumerator_add_up_to_the_overall_counts(
         assert summed == body["overall"]["counts"], grouping
     bad = client.get("/v1/reports/response-rates/by", params={"by": "colour"}, headers=analyst)
     assert bad.status_code == 422
+
+
+def test_rates_and_scores_per_respondent_language(
+        client: TestClient, ctx: AppContext, analyst: dict[str, str],
+        make_user: Callable[..., int]) -> None:
+    """Issue 18: language is a known source of nonresponse bias; the analyst sees the rates
+    and the mean composite score of each respondent language side by side."""
+    cid = seed_cid_service(ctx)
+    karma = make_user("karma")
+    ne_complete = seed_case(ctx, cid, language="ne", **closed("1.1", "complete"))
+    seed_case(ctx, cid, language="ne", **closed("2.112", "hard_refusal"))
+    seed_case(ctx, cid, language="ne", **closed("2.112", "hard_refusal"))
+    dz_complete = seed_case(ctx, cid, language="dz", **closed("1.1", "complete"))
+    seed_case(ctx, cid, language="any")
+    ratings = ("acc_info", "acc_reach", "time_wait", "time_turnaround", "att_welcome",
+               "att_courtesy", "int_fair", "int_payment", "fb_channels", "fb_willing")
+
+    def answers(rating: str) -> dict[str, str]:
+        return {**COMPLETE_ANSWERS, **dict.fromkeys(ratings, rating)}
+
+    seed_version(ctx, ne_complete, karma, primary=True, answers=answers("1"))
+    seed_version(ctx, ne_complete, karma, primary=False)  # not primary: not counted
+    seed_version(ctx, dz_complete, karma, primary=True, answers=answers("5"))
+    body = breakdown(client, analyst, by="language")
+    groups = {g["group"]: g for g in body["groups"]}
+    assert sorted(groups) == ["any", "dz", "ne"]
+    assert groups["ne"]["rates"]["counts"]["I"] == 1 and groups["ne"]["rates"]["counts"]["R"] == 2
+    assert groups["ne"]["rates"]["rates"]["RR1"] == pytest.approx(1 / 3)
+    assert groups["dz"]["rates"]["rates"]["RR1"] == pytest.approx(1.0)
+    assert (groups["ne"]["composite"], groups["ne"]["scored"]) == (pytest.approx(1.0), 1)
+    assert (groups["dz"]["composite"], groups["dz"]["scored"]) == (pytest.approx(5.0), 1)
+    assert (groups["any"]["composite"], groups["any"]["scored"]) == (None, 0)

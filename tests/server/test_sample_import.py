@@ -111,8 +111,9 @@ def test_bad_rows_of_every_kind_are_reported_and_good_rows_imported(ctx, service
                                    "0 to 100 (50 is usual)")]
     assert problems[9] == [Problem(9, "Priority", "high", "not a whole number: give a "
                                    "priority from 0 to 100 (50 is usual)")]
-    assert problems[10] == [Problem(10, "Language", "fr", "unknown language: use en (English) "
-                                    "or dz (Dzongkha)")]
+    assert problems[10] == [Problem(10, "Language", "fr", "unknown language: use dz "
+                                    "(Dzongkha), tsj (Tshangla/Sharchop), ne (Lhotshamkha/"
+                                    "Nepali), en (English), or leave it blank when not known")]
     assert 11 not in problems  # a blank line is skipped, not reported
     assert problems[12] == [Problem(12, "Phone", "17 12 34 56", "duplicate: the same phone "
                                     "number is on row 2 of this file, which is imported")]
@@ -183,7 +184,7 @@ def test_semicolons_bom_odd_headers_and_latin1(ctx, service, tmp_path):
         ("Tashi Delek", ["+97517654321"], date(2026, 6, 1), "dz", 10),
         ("Chimi Dem", ["+97577654321", "+97517654322"], date(2026, 5, 31), "en", 50),
         ("Dawa Om", ["+97516654321"], date(2026, 5, 30), "dz", 0),
-        ("Renée Café", ["+97516123456"], None, "en", 50),
+        ("Renée Café", ["+97516123456"], None, "any", 50),
     ]
 
 
@@ -229,8 +230,8 @@ def test_xlsx_with_floats_excel_dates_and_serials(ctx, service, tmp_path):
     assert [(c.respondent_name, c.phones(), c.date_availed, c.priority, c.language)
             for c in cases(ctx)] == [
         ("Karma Choden", ["+97517123456"], date(2026, 5, 28), 80, "dz"),
-        ("Dechen Pelmo", ["+97517123457", "+97577123457"], date(2026, 5, 29), 50, "en"),
-        ("Phurba Lham", ["+97517123458"], date(2026, 5, 27), 50, "en"),
+        ("Dechen Pelmo", ["+97517123457", "+97577123457"], date(2026, 5, 29), 50, "any"),
+        ("Phurba Lham", ["+97517123458"], date(2026, 5, 27), 50, "any"),
     ]
     assert report.problems == [
         Problem(6, "Date availed", "2026-07-01 09:30:00",
@@ -310,3 +311,18 @@ def test_many_rows_import_in_chunks(ctx, service):
             == 5000
         assert session.scalar(select(Case.priority).where(Case.phone1 == "+97517004999")) \
             == 4999 % 101
+
+
+@pytest.mark.parametrize(("cell", "code"), [
+    ("dz", "dz"), ("DZONGKHA", "dz"), ("tsj", "tsj"), ("Tshangla", "tsj"), ("sharchop", "tsj"),
+    ("Tshangla (Sharchop)", "tsj"), ("ne", "ne"), ("Lhotshamkha", "ne"), ("NEPALI", "ne"),
+    ("Lhotshamkha  (Nepali)", "ne"), ("en", "en"), ("English", "en"), ("", "any"),
+    ("  ", "any"),
+])
+def test_the_four_languages_by_code_or_name_and_a_blank_is_any(ctx, service, tmp_path,
+                                                               cell, code):
+    """Issue 18: a call list names languages as people write them; a blank is "not known"."""
+    report = run_import(ctx, write_csv(tmp_path / "l.csv",
+                                       f"name,phone,language\nNima,17000011,{cell}\n"))
+    assert (report.imported, report.problems) == (1, [])
+    assert [c.language for c in cases(ctx)] == [code]

@@ -206,6 +206,7 @@ def _copy_case_fields(row: CaseRow, case: QueueCase, at: datetime) -> None:
     row.phones = list(case.phones)
     row.office, row.dzongkhag = case.office, case.dzongkhag
     row.date_availed, row.language = case.date_availed, case.language
+    row.language_may_not_match = case.language_may_not_match
     row.purged_at, row.updated_at = None, at
 
 

@@ -98,15 +98,17 @@ class LocalStore:
     def record_attempt(self, case_id: int, *, outcome: str, phone_index: int,
                        started_at: datetime, ended_at: datetime, note: str = "",
                        appointment_at: datetime | None = None,
-                       appointment_kind: str | None = None) -> str:
-        """Save a call's outcome and queue it for upload; returns the outbox item's uuid."""
+                       appointment_kind: str | None = None, language: str | None = None
+                       ) -> str:
+        """Save a call's outcome and queue it for upload; returns the outbox item's uuid.
+        ``language``: the respondent's, with the outcome ``language_needed`` (issue 18)."""
         with self._transaction() as session:
             return work.record_attempt(
                 session, self._rules, self._username, case_id, outcome=outcome,
                 phone_index=phone_index, started_at=_utc(started_at, "started_at"),
                 ended_at=_utc(ended_at, "ended_at"), note=note,
                 appointment_at=_utc_or_none(appointment_at, "appointment_at"),
-                appointment_kind=appointment_kind, now=self._clock.now())
+                appointment_kind=appointment_kind, now=self._clock.now(), language=language)
 
     def start_interview(self, case_id: int, *, questionnaire: Questionnaire, language: str,
                         started_at: datetime, phone_index: int) -> InterviewDraft:

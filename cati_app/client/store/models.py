@@ -37,6 +37,8 @@ class CaseRow(Base):
     dzongkhag: Mapped[str] = mapped_column(String(64), default="")
     date_availed: Mapped[date | None]
     language: Mapped[str] = mapped_column(String(8), default="en")
+    #: issue 18: handed out by the claim's starvation fallback (QueueCase.language_may_not_match)
+    language_may_not_match: Mapped[bool] = mapped_column(default=False, server_default="0")
     #: 'active' | 'done' | 'revoked'
     state: Mapped[str] = mapped_column(String(8), default="active")
     next_call_at: Mapped[datetime | None]

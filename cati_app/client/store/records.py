@@ -94,6 +94,7 @@ def _view(row: Any, attempts: list[Any], pending: set[str]) -> LocalCase:
         appointment=appointment, state=row.state, correction=local_correction(row.correction),
         last_outcome=attempts[-1].outcome if attempts else None,
         next_phone_index=row.next_phone_index,
+        language_may_not_match=bool(row.language_may_not_match),
     )
 
 

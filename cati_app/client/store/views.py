@@ -60,6 +60,8 @@ class LocalCase:
     correction: LocalCorrection | None
     last_outcome: str | None
     next_phone_index: int
+    #: issue 18: the claim's starvation fallback handed it out (a speaker may be needed)
+    language_may_not_match: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from cati_app.client.store.records import (
     replan,
 )
 from cati_app.core import outcomes
+from cati_app.core.languages import LANGUAGES
 from cati_app.core.protocol import (
     AppointmentKind,
     CaseReleasePayload,
@@ -37,9 +38,12 @@ from cati_app.core.scheduling import APPOINTMENT_KINDS, CallingRules
 def record_attempt(session: Session, rules: CallingRules, username: str, case_id: int, *,
                    outcome: str, phone_index: int, started_at: datetime, ended_at: datetime,
                    note: str, appointment_at: datetime | None, appointment_kind: str | None,
-                   now: datetime) -> str:
+                   now: datetime, language: str | None = None) -> str:
     case = case_row(session, case_id)
     kind = _pickable_outcome(outcome, note)
+    if kind.refers_language and language not in LANGUAGES:
+        raise ValueError(f"{kind.label!r} needs the respondent's language: choose one of "
+                         f"{', '.join(LANGUAGES.values())}")
     _check_workable(case)
     _check_phone(case, phone_index)
     _check_appointment(kind, appointment_at, appointment_kind)
@@ -48,7 +52,8 @@ def record_attempt(session: Session, rules: CallingRules, username: str, case_id
         outcome_code=kind.aapor_code, note=note, appointment_at=appointment_at,
         appointment_kind=(AppointmentKind(appointment_kind) if appointment_kind is not None
                           else None),
-    ).model_dump(mode="json")
+        language=language if kind.refers_language else None,
+    ).model_dump(mode="json", exclude={"language"} if not kind.refers_language else None)
     item_uuid = outbox.add_item(session, kind=ItemKind.contact_attempt, case=case,
                                 payload=payload, at=now)
     session.add(AttemptRow(case_id=case_id, item_uuid=item_uuid, started_at=started_at,
@@ -60,6 +65,10 @@ def record_attempt(session: Session, rules: CallingRules, username: str, case_id
     session.flush()
     replan(session, case, rules)
     case.updated_at = now
+    if kind.refers_language and language is not None:
+        # for a speaker of it: the case leaves this queue now, as after a release (the
+        # server returns it to the pool when the call arrives)
+        case.language, case.state = language, DONE
     return item_uuid
 
 

@@ -53,6 +53,9 @@ class ContactAttemptPayload(Lenient):
     note: str = Field(default="", max_length=4000)
     appointment_at: UtcDatetime | None = None
     appointment_kind: AppointmentKind | None = None
+    #: the respondent's language (a code of core.languages), required with the outcome
+    #: ``language_needed`` ("needs a speaker of ..."), ignored with any other (issue 18)
+    language: str | None = Field(default=None, max_length=8)
 
 
 class AppointmentPayload(Lenient):

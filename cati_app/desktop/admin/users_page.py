@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cati_app.core.languages import LANGUAGES, REFUSAL_CONVERSION
 from cati_app.core.protocol import Role
 from cati_app.core.protocol_supervision import UserOut, UserStatus
 from cati_app.desktop.admin.list_page import ListPage
@@ -31,8 +33,21 @@ USER_COLUMNS: list[Column[UserOut]] = [
     Column(QT_TRANSLATE_NOOP("Column", "Role"), lambda u: u.role.value),
     Column(QT_TRANSLATE_NOOP("Column", "Active"),
            lambda u: translate("Column", "yes") if u.active else translate("Column", "no")),
+    Column(QT_TRANSLATE_NOOP("Column", "Languages"), lambda u: ", ".join(u.languages)),
+    Column(QT_TRANSLATE_NOOP("Column", "Skills"),
+           lambda u: translate("Column", "refusal conversion")
+           if REFUSAL_CONVERSION in u.skills else ""),
     Column(QT_TRANSLATE_NOOP("Column", "Created"), lambda u: thimphu_time(u.created_at)),
 ]
+
+#: the languages' names as the check boxes show them (translated; the codes never are)
+LANGUAGE_NAMES = {
+    "dz": QT_TRANSLATE_NOOP("UsersPage", "Dzongkha"),
+    "tsj": QT_TRANSLATE_NOOP("UsersPage", "Tshangla (Sharchop)"),
+    "ne": QT_TRANSLATE_NOOP("UsersPage", "Lhotshamkha (Nepali)"),
+    "en": QT_TRANSLATE_NOOP("UsersPage", "English"),
+}
+assert set(LANGUAGE_NAMES) == set(LANGUAGES)
 
 
 def _role_box() -> QComboBox:
@@ -56,6 +71,7 @@ class UsersPage(ListPage[UserOut]):
         self.api = api
         self.add_section(self._new_account_box())
         self.add_section(self._selected_account_box())
+        self.add_section(self._skills_box())
         self.selection_changed()
 
     def row_key(self, row: UserOut) -> str:
@@ -115,12 +131,33 @@ class UsersPage(ListPage[UserOut]):
             row.addWidget(widget)
         return box
 
+    def _skills_box(self) -> QGroupBox:
+        """Languages the selected person interviews in and their skills (issue 18): check
+        boxes a person reaches with Tab and toggles with Space, saved by one button."""
+        box = QGroupBox(self.tr("Languages and skills of the selected account"))
+        row = QHBoxLayout(box)
+        self.language_boxes = {code: QCheckBox(translate("UsersPage", name))
+                               for code, name in LANGUAGE_NAMES.items()}
+        self.conversion_box = QCheckBox(self.tr("Refusal con&version (approved by a "
+                                                "supervisor)"))
+        self.skills_button = QPushButton(self.tr("Save lan&guages and skills"))
+        self.skills_button.clicked.connect(self.save_skills)
+        for widget in (*self.language_boxes.values(), self.conversion_box, self.skills_button):
+            row.addWidget(widget)
+        return box
+
+    def _skill_widgets(self) -> list[QWidget]:
+        return [*self.language_boxes.values(), self.conversion_box, self.skills_button]
+
     def selection_changed(self) -> None:
         user = self.selected()
         for widget in (self.role, self.role_button, self.password, self.password_button,
-                       self.active_button):
+                       self.active_button, *self._skill_widgets()):
             widget.setEnabled(user is not None)
         if user is not None:
+            for code, check in self.language_boxes.items():
+                check.setChecked(code in user.languages)
+            self.conversion_box.setChecked(REFUSAL_CONVERSION in user.skills)
             self.role.setCurrentIndex(self.role.findData(user.role))
             self.active_button.setText(self.tr("&Deactivate") if user.active
                                        else self.tr("Re&activate"))
@@ -134,6 +171,21 @@ class UsersPage(ListPage[UserOut]):
                  lambda reply: self.tr("{name} is now {role}; their sessions ended, so they "
                                        "sign in again.").format(name=reply.user.username,
                                                                 role=reply.user.role.value))
+
+    def save_skills(self) -> None:
+        user = self.selected()
+        if user is None:
+            return
+        languages = [code for code, check in self.language_boxes.items() if check.isChecked()]
+        skills = [REFUSAL_CONVERSION] if self.conversion_box.isChecked() else []
+
+        def done(reply: UserStatus) -> str:
+            spoken = ", ".join(translate("UsersPage", LANGUAGE_NAMES[c])
+                               for c in reply.user.languages)
+            return self.tr("{name} now interviews in: {languages}.").format(
+                name=reply.user.username, languages=spoken or self.tr("no language yet"))
+
+        self.act(lambda: self.api.set_skills(user.username, languages, skills), done)
 
     def reset_password(self) -> None:
         user = self.selected()

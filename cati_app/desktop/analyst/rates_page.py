@@ -1,5 +1,6 @@
 """The analyst's response-rate report: AAPOR counts and rates side by side per service,
-office, enumerator or month availed, with the overall row last, for a service and a range of
+office, enumerator, month availed or respondent language (with each group's mean composite
+score), with the overall row last, for a service and a range of
 dates availed. The numbers come from the server's one rate calculation (``rates_of``)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.protocol_supervision import RateGroup
-from cati_app.desktop.display import date_edit, python_date
+from cati_app.desktop.display import date_edit, language_name, python_date
 from cati_app.desktop.i18n import QT_TRANSLATE_NOOP
 from cati_app.desktop.table_model import Column, RowTableModel, number
 from cati_app.desktop.worker import BackgroundRunner
@@ -37,7 +38,8 @@ RATES = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 GROUPINGS = (("service", QT_TRANSLATE_NOOP("RatesPage", "Service")),
              ("office", QT_TRANSLATE_NOOP("RatesPage", "Office")),
              ("enumerator", QT_TRANSLATE_NOOP("RatesPage", "Enumerator")),
-             ("month", QT_TRANSLATE_NOOP("RatesPage", "Month availed")))
+             ("month", QT_TRANSLATE_NOOP("RatesPage", "Month availed")),
+             ("language", QT_TRANSLATE_NOOP("RatesPage", "Respondent language")))
 
 
 def percent(value: float | None) -> str:
@@ -61,6 +63,11 @@ COLUMNS: list[Column[RateGroup]] = [
            tooltip=QT_TRANSLATE_NOOP("Column", "share of unknown-eligibility cases estimated "
                                      "eligible")),
     *(_rate(name) for name in RATES),
+    Column(QT_TRANSLATE_NOOP("Column", "Composite"), lambda g: g.composite,
+           lambda v: number(v, 2), numeric=True,
+           tooltip=QT_TRANSLATE_NOOP("Column", "mean SET composite (1–5) of the group's "
+                                     "scored interviews")),
+    Column(QT_TRANSLATE_NOOP("Column", "Scored"), lambda g: g.scored, number, numeric=True),
 ]
 
 
@@ -121,7 +128,10 @@ class RatesPage(QWidget):
 
     def show_rates(self, breakdown: RateBreakdown) -> None:
         overall = RateGroup(group=self.tr("All"), rates=breakdown.overall)
-        self.model.set_rows([*breakdown.groups, overall] if breakdown.groups else [])
+        groups = breakdown.groups
+        if breakdown.by == "language":  # the language's name, not its code
+            groups = [g.model_copy(update={"group": language_name(g.group)}) for g in groups]
+        self.model.set_rows([*groups, overall] if groups else [])
         self.table.resizeColumnsToContents()
         self.status.setText(_note(breakdown.overall))
 

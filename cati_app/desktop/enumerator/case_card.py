@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -40,6 +41,13 @@ class CaseCard(QWidget):
         self.fields = {name: QLabel(textInteractionFlags=selectable)
                        for name in ("service", "office", "dzongkhag", "date_availed", "language",
                                     "next_call", "correction")}
+        # the respondent's language, prominently (issue 18): the first thing said decides
+        # whether the call can go on
+        language_font = QFont(big)
+        language_font.setPointSizeF(big.pointSizeF() * 0.8)
+        self.fields["language"].setFont(language_font)
+        self.fields["language"].setObjectName("caseLanguage")
+        self.fields["language"].setWordWrap(True)
         self.fields["correction"].setWordWrap(True)
         self.fields["correction"].setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.details = details = QFormLayout()
@@ -86,7 +94,9 @@ class CaseCard(QWidget):
         self.fields["office"].setText(case.office)
         self.fields["dzongkhag"].setText(case.dzongkhag)
         self.fields["date_availed"].setText(day_text(case.date_availed))
-        self.fields["language"].setText(language_name(case.language) if case.language else "")
+        self.fields["language"].setText(_language_text(case))
+        self.fields["language"].setStyleSheet(
+            f"color: {WARNING_COLOUR};" if case.language_may_not_match else "")
         self.fields["next_call"].setText(_next_call_text(case))
         self.fields["correction"].setText(_correction_text(case))
         self.details.setRowVisible(self.fields["correction"], bool(case.correction))
@@ -139,3 +149,13 @@ def _correction_text(case: LocalCase) -> str:
     if reason:
         return translate("CaseCard", "returned for correction: {reason}").format(reason=reason)
     return translate("CaseCard", "returned for correction")
+
+
+def _language_text(case: LocalCase) -> str:
+    text = language_name(case.language) if case.language else ""
+    if case.language_may_not_match:
+        text = translate("CaseCard", "{language}: language may not match (no speaker was "
+                         "on shift; if you cannot interview, code G, language barrier)"
+                         ).format(language=text)
+    return text
+

@@ -67,11 +67,12 @@ class EnumeratorController:
     def record_outcome(self, case_id: int, *, outcome: str, phone_index: int,
                        started_at: datetime, note: str = "",
                        appointment_at: datetime | None = None,
-                       appointment_kind: str | None = None) -> str:
+                       appointment_kind: str | None = None, language: str | None = None
+                       ) -> str:
         return self.store.record_attempt(
             case_id, outcome=outcome, phone_index=phone_index, started_at=started_at,
             ended_at=self.now(), note=note, appointment_at=appointment_at,
-            appointment_kind=appointment_kind)
+            appointment_kind=appointment_kind, language=language)
 
     def release_case(self, case_id: int, reason: str) -> str:
         """Give the case back to the supervisor (queued for upload); the outbox item uuid."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from cati_app.core.calendar import CallingCalendar
+from cati_app.core.languages import LANGUAGES
 from cati_app.core.outcomes import Outcome, by_shortcut, pickable
+from cati_app.desktop.display import language_name
 from cati_app.desktop.enumerator.appointment import (
     AppointmentEditor,
     AppointmentRefused,
@@ -35,6 +38,8 @@ class OutcomeChoice:
     note: str
     appointment_at: datetime | None = None
     appointment_kind: str | None = None
+    #: the respondent's language, with the outcome ``language_needed`` (issue 18)
+    language: str | None = None
 
 
 #: the outcome list's keys as the Help ▸ Keys list shows them
@@ -66,6 +71,15 @@ class OutcomePicker(QDialog):
         self.note.setMaximumHeight(80)
         self.appointment = AppointmentEditor(now)
         self.appointment.hide()
+        self.language_label = QLabel(self.tr("The respondent speaks (↑/↓, then Enter):"))
+        self.language = QComboBox()
+        self.language.setObjectName("neededLanguage")
+        self.language.addItem(self.tr("— choose the language —"), None)
+        for code in LANGUAGES:
+            self.language.addItem(language_name(code), code)
+        self.language_label.setBuddy(self.language)
+        for widget in (self.language_label, self.language):
+            widget.hide()
         self.message = QLabel()
         self.message.setObjectName("outcomeMessage")
         self.message.setWordWrap(True)
@@ -79,6 +93,8 @@ class OutcomePicker(QDialog):
         layout.addWidget(self.outcomes)
         layout.addWidget(self.note)
         layout.addWidget(self.appointment)
+        layout.addWidget(self.language_label)
+        layout.addWidget(self.language)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.outcomes.installEventFilter(self)
@@ -125,6 +141,8 @@ class OutcomePicker(QDialog):
             self.note.setFocus()
         elif picked.books_appointment:
             self.appointment.date_edit.setFocus()
+        elif picked.refers_language:
+            self.language.setFocus()
         return True
 
     def _on_note_key(self, event: QKeyEvent) -> bool:
@@ -138,6 +156,8 @@ class OutcomePicker(QDialog):
         outcome = self.selected()
         self.message.clear()
         self.appointment.setVisible(bool(outcome and outcome.books_appointment))
+        for widget in (self.language_label, self.language):
+            widget.setVisible(bool(outcome and outcome.refers_language))
         required = bool(outcome and outcome.needs_note)
         self.note.setPlaceholderText(self.tr("Note (required; Ctrl+Enter to save)") if required
                                      else self.tr("Note (optional; Ctrl+Enter to save)"))
@@ -163,5 +183,11 @@ class OutcomePicker(QDialog):
                 self.appointment.time_edit.setFocus()
                 return
             kind = self.appointment.chosen_kind()
-        self.choice = OutcomeChoice(outcome.key, note, at, kind)
+        language = self.language.currentData() if outcome.refers_language else None
+        if outcome.refers_language and language is None:
+            self.message.setText(self.tr("Choose the language the respondent speaks: the case "
+                                         "goes to someone who speaks it."))
+            self.language.setFocus()
+            return
+        self.choice = OutcomeChoice(outcome.key, note, at, kind, language)
         self.accept()

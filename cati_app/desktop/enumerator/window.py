@@ -277,7 +277,7 @@ class EnumeratorWindow(QMainWindow):
             self.controller.record_outcome(
                 case.case_id, outcome=choice.outcome, phone_index=phone, started_at=started,
                 note=choice.note, appointment_at=choice.appointment_at,
-                appointment_kind=choice.appointment_kind)
+                appointment_kind=choice.appointment_kind, language=choice.language)
         except StoreError as error:
             self._not_saved(error, then=picker.open)  # the picker keeps the typed note
             return

@@ -7,14 +7,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from cati_app.desktop.display import language_name
 from cati_app.desktop.supervisor.list_loader import ListLoader
+from cati_app.desktop.theme import WARNING_COLOUR
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
     from cati_app.client.supervisor_api import SupervisorApi
-    from cati_app.core.protocol_supervision import EnumeratorPresence, RoomStatus
+    from cati_app.core.protocol_supervision import (
+        EnumeratorPresence,
+        LanguageBacklog,
+        RoomStatus,
+    )
 
 translate = QCoreApplication.translate
 
@@ -48,8 +54,15 @@ class RoomBar(QWidget):
         self.lister: ListLoader[RoomStatus] = ListLoader(runner, self, self.show_status,
                                                          self._failed)
         self.online = QLabel("", objectName="roomOnline", wordWrap=True)
+        #: issue 18: the backlog per language and who on shift speaks it
+        self.languages = QLabel("", objectName="roomLanguages", wordWrap=True)
         self.buttons = {tab: QPushButton(self) for tab in TABS}
-        layout = QHBoxLayout(self)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
+        rows.addWidget(self.languages)
+        self.languages.setContentsMargins(6, 0, 6, 2)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.online, 1)
         for tab, button in self.buttons.items():
@@ -75,6 +88,7 @@ class RoomBar(QWidget):
         self.online.setText(text)
         self._show_counts(status.open_conflicts, status.waiting_review,
                           status.released_waiting, status.quarantined_open)
+        self.languages.setText(language_line(status))
 
     def _show_counts(self, conflicts: int, review: int, released: int, quarantined: int) -> None:
         texts = {"conflicts": self.tr("{n} conflicts"), "review": self.tr("{n} to review"),
@@ -88,3 +102,27 @@ class RoomBar(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.online.setText(f"⚠ {error}")
+
+
+def language_line(status: RoomStatus) -> str:
+    """"Queued by language: Dzongkha 12 (3 on shift) · Lhotshamkha (Nepali) 40 (none on shift)
+    · … · soft refusals for conversion 7 (converters on shift: 1)"; a language whose cases
+    wait with nobody on shift who speaks it is marked (where cases pile up)."""
+    parts = [_language_part(row) for row in status.languages
+             if row.queued or row.language != "any"]
+    text = translate("RoomBar", "<b>Queued by language</b> (on shift who speak it): ") + \
+        " · ".join(parts)
+    text += " · " + translate("RoomBar", "soft refusals for conversion {n} (converters on "
+                              "shift: {c})").format(n=status.conversions_waiting,
+                                                    c=status.converters_on_shift)
+    return text
+
+
+def _language_part(row: LanguageBacklog) -> str:
+    part = translate("RoomBar", "{language} {n} ({on})").format(
+        language=language_name(row.language), n=row.queued, on=row.on_shift)
+    if row.queued and not row.on_shift:
+        part = (f"<span style='color: {WARNING_COLOUR}; font-weight: bold;'>⚠ {part} "
+                + translate("RoomBar", "nobody on shift speaks it") + "</span>")
+    return part
+

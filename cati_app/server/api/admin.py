@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query
 
 from cati_app.core.protocol import Role
-from cati_app.core.protocol_admin import LockedAccount, RoleChange
+from cati_app.core.protocol_admin import LockedAccount, RoleChange, SkillsChange
 from cati_app.core.questionnaire import Questionnaire
 from cati_app.server.deps import Admin, Ctx, Staff
 from cati_app.server.errors import NotFound, error_responses
@@ -43,7 +43,8 @@ def _actor(ctx: Ctx, user: CurrentUser) -> Actor:
 def _user_out(user: User) -> UserOut:
     return UserOut(id=user.id, username=user.username, full_name=user.full_name,
                    role=Role(user.role), active=user.active, created_at=user.created_at,
-                   agency=user.agency)
+                   agency=user.agency, languages=list(user.languages or []),
+                   skills=list(user.skills or []))
 
 
 def _service_out(service: Service) -> ServiceOut:
@@ -105,6 +106,19 @@ def change_role(username: Username, body: RoleChange, ctx: Ctx, user: Admin) -> 
     with ctx.transaction() as session:
         target = users.user_by_name(session, username)
         users.set_role(session, target, body.role, at=ctx.clock.now(), by=user.id)
+        return UserStatus(user=_user_out(target))
+
+
+@router.put("/admin/users/{username}/skills", response_model=UserStatus, tags=["admin"])
+def set_skills(username: Username, body: SkillsChange, ctx: Ctx, user: Admin) -> UserStatus:
+    """Replace the languages the account interviews in and its skills (issue 18): claims
+    hand an enumerator only cases in their languages, and soft refusals due for conversion go
+    to those with ``refusal_conversion`` (a supervisor-approved skill an admin records).
+    Audited with the lists before and after."""
+    with ctx.transaction() as session:
+        target = users.user_by_name(session, username)
+        users.set_skills(session, target, languages=body.languages, skills=body.skills,
+                         at=ctx.clock.now(), by=user.id)
         return UserStatus(user=_user_out(target))
 
 

@@ -117,6 +117,20 @@ def set_role(session: Session, user: User, role: Role, *, at: datetime, by: int)
           details={"from": old, "to": user.role})
 
 
+def set_skills(session: Session, user: User, *, languages: list[str], skills: list[str],
+               at: datetime, by: int | None) -> None:
+    """The languages an account interviews in and its skills (issue 18), both replaced; the
+    codes are checked by the request model (protocol_admin.SkillsChange). Setting what is
+    already there records nothing. Claims read them at their next call: no session ends."""
+    before = {"languages": list(user.languages or []), "skills": list(user.skills or [])}
+    after = {"languages": list(languages), "skills": list(skills)}
+    if before == after:
+        return
+    user.languages, user.skills = after["languages"], after["skills"]
+    audit(session, at=at, user_id=by, action="user.skills", entity="user", entity_id=user.id,
+          details={"before": before, "after": after})
+
+
 def _revoke_tokens(session: Session, user: User, at: datetime) -> None:
     session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
                                             AuthToken.revoked_at.is_(None))

@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cati_app.core.languages import ANY
 from cati_app.core.phones import InvalidPhoneNumber, normalize
 from cati_app.core.safe_text import clean_text
 from cati_app.server.errors import Unprocessable
@@ -286,8 +287,16 @@ def is_blank(cells: list[object]) -> bool:
 # A cell is text (CSV) or whatever openpyxl gives (str, int, float, datetime, bool, None).
 # Each parser returns the stored value or raises BadValue with a reason for the report.
 
+#: what a call list may say for each language (case-insensitive); a blank cell is "any"
 LANGUAGES = {"en": "en", "eng": "en", "english": "en",
-             "dz": "dz", "dzo": "dz", "dzongkha": "dz", "རྫོང་ཁ": "dz"}
+             "dz": "dz", "dzo": "dz", "dzongkha": "dz", "རྫོང་ཁ": "dz",
+             "tsj": "tsj", "tshangla": "tsj", "sharchop": "tsj", "sharchopkha": "tsj",
+             "tshangla (sharchop)": "tsj",
+             "ne": "ne", "nep": "ne", "nepali": "ne", "lhotshamkha": "ne",
+             "lhotshamkha (nepali)": "ne",
+             "any": ANY}
+ACCEPTED_LANGUAGES = ("dz (Dzongkha), tsj (Tshangla/Sharchop), ne (Lhotshamkha/Nepali), "
+                      "en (English), or leave it blank when not known")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 DEFAULT_PRIORITY = 50
 
@@ -347,11 +356,13 @@ def parse_date_availed(value: object, today: date) -> date | None:
 
 
 def parse_language(value: object) -> str:
+    """A code of core.languages; a blank cell is ``any`` (not known: any enumerator may take
+    the case, and one who finds another language codes the language barrier outcome)."""
     if _blank(value):
-        return "en"
-    language = LANGUAGES.get(shown(value).strip().lower())
+        return ANY
+    language = LANGUAGES.get(" ".join(shown(value).split()).lower())
     if language is None:
-        raise BadValue("unknown language: use en (English) or dz (Dzongkha)")
+        raise BadValue(f"unknown language: use {ACCEPTED_LANGUAGES}")
     return language
 
 

@@ -61,6 +61,13 @@ DEMO_FRAME = "Demo frame: DCRC, April 2026"
 DEMO_FRAME_FILE = "frame_dcrc_april_2026.csv"
 DEMO_DRAW_SIZE = 60
 DEMO_DRAW_SEED = 975
+#: issue 18: what each demo enumerator can do. Nobody speaks Tshangla, so the supervisor's room
+#: bar shows those cases piling up (and the claim's fallback offers them, flagged, later)
+SKILLS = {"enum1": (["dz", "en"], ["refusal_conversion"]), "enum2": (["dz", "ne", "en"], [])}
+#: the respondent's language by region: the east speaks Tshangla, the south Lhotshamkha
+TSHANGLA = {"Trashigang", "Mongar", "Samdrup Jongkhar", "Pemagatshel", "Trashiyangtse",
+            "Lhuentse"}
+LHOTSHAMKHA = {"Samtse", "Sarpang", "Chhukha", "Tsirang", "Dagana"}
 
 #: the 20 dzongkhags, weighted roughly by how many people use DCRC services there
 DZONGKHAGS = {
@@ -200,8 +207,12 @@ def _seed_users(session: Session, hasher: PasswordHasher, at: datetime,
             # The demo's password is published in the README, so it would fail the password
             # policy (the admin's minimum, the list of common passwords) on purpose: demo
             # databases only, which `cati-server demo` checks before seeding.
-            users.create_user(session, hasher, username=name, password=DEMO_PASSWORD,
-                              role=role, full_name=full_name, at=at, check_policy=False)
+            user = users.create_user(session, hasher, username=name, password=DEMO_PASSWORD,
+                                     role=role, full_name=full_name, at=at, check_policy=False)
+            if name in SKILLS:
+                languages, skills = SKILLS[name]
+                users.set_skills(session, user, languages=languages, skills=skills, at=at,
+                                 by=None)
     if made:
         result.created.append("users " + ", ".join(made))
 
@@ -245,10 +256,21 @@ def _sample_records(size: int, rng: random.Random, at: datetime, prefix: str
             "office": _office(place, prefix, rng),
             "dzongkhag": place,
             "date_availed": today - timedelta(days=rng.randint(1, 14)),
-            "language": "dz" if rng.random() < 0.6 else "en",
+            "language": _language(place, rng.random()),
             "priority": rng.choice((50, 50, 50, 50, 50, 50, 50, 60, 70, 80)),
         })
     return records
+
+
+def _language(dzongkhag: str, draw: float) -> str:
+    """Mostly the region's language; some English, and some not known (blank: "any")."""
+    if draw < 0.08:
+        return ""
+    if draw < 0.2:
+        return "en"
+    if dzongkhag in TSHANGLA:
+        return "tsj"
+    return "ne" if dzongkhag in LHOTSHAMKHA else "dz"
 
 
 def _office(dzongkhag: str, code: str, rng: random.Random) -> str:

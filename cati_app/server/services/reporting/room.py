@@ -23,9 +23,11 @@ from cati_app.server.models import (
 from cati_app.server.models.guards import CaseExclusion
 from cati_app.server.models.sync import ConflictStatus, ReviewStatus
 from cati_app.server.services.cases import exclusions
+from cati_app.server.services.reporting.language_backlog import language_backlog
 
 
 def room_status(session: Session, now: datetime) -> RoomStatus:
+    backlog = language_backlog(session, now)
     last_seen = (select(Device.user_id, func.max(Device.last_seen).label("last_seen"))
                  .group_by(Device.user_id).subquery())
     people = session.execute(
@@ -49,6 +51,8 @@ def room_status(session: Session, now: datetime) -> RoomStatus:
                                        Case.state == CaseState.QUEUED)),
         quarantined_open=_count(session, select(QuarantinedItem.id)
                                 .where(QuarantinedItem.settled_at.is_(None))),
+        languages=backlog.languages, conversions_waiting=backlog.conversions_waiting,
+        converters_on_shift=backlog.converters_on_shift, on_shift=backlog.on_shift,
     )
 
 

@@ -23,6 +23,7 @@ from cati_app.server.errors import Unprocessable
 from cati_app.server.models import AuditEntry, Case, CaseFlag, ContactAttempt
 from cati_app.server.services.cases import (
     assignments,
+    case_language,
     case_plan,
     do_not_call_register,
     exclusions,
@@ -84,6 +85,9 @@ def _attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptPaylo
         book_or_clear_appointment(pc, case, plan)
         case_plan.replan(pc.session, case, pc.ctx.rules, at=pc.now, by=pc.user.id,
                          device_id=pc.device_id)
+        if plan.outcome.refers_language and p.language is not None:
+            case_language.refer(pc.session, case, p.language, at=pc.now, by=pc.user.id,
+                                device_id=pc.device_id)
         applied = Applied(ItemStatus.stored, plan.detail(case.state))
     if plan.do_not_call is not None:
         _never_call_again(pc, case, plan.do_not_call)

@@ -13,9 +13,9 @@ test_push_strategies.py compares the two on generated histories), and it decline
 None) whenever a batch holds anything the planner words as a rejection or that needs the
 conflict rules: a replay, a stale or unknown case, an invalid payload or answers, a correction,
 an interview for a case that already has one, implausible device times, a "never call me"
-(the register's withdrawals touch other cases), a case closed by an earlier item of the batch,
-or an insert that collides with a concurrent push. The caller then takes the per-item path,
-which owns every rule for those.
+(the register's withdrawals touch other cases), a language referral (the case leaves its
+holder), a case closed by an earlier item of the batch, or an insert that collides with a
+concurrent push. The caller then takes the per-item path, which owns every rule for those.
 """
 
 from __future__ import annotations
@@ -148,6 +148,8 @@ def _plan_item(pc: PushContext, item: PushItem, case: Case, rows: BatchRows,
             raise Decline  # the per-item path flags implausible times
         if plan.do_not_call is not None:
             raise Decline  # "never call me": the per-item path puts the number on the register
+        if plan.outcome.refers_language:
+            raise Decline  # the case changes language and leaves its holder: per item
         book_or_clear_appointment(pc, case, plan)
         rows.attempts.append(plan.row)
     else:

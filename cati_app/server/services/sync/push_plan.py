@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cati_app.core import outcomes
+from cati_app.core.languages import LANGUAGES
 from cati_app.core.protocol import (
     PAYLOAD_MODELS,
     ContactAttemptPayload,
@@ -224,6 +225,9 @@ def plan_attempt(pc: PushContext, item: PushItem, case: Case, p: ContactAttemptP
     if p.outcome_code is not None and p.outcome_code != kind.aapor_code:
         raise ItemRejected(f"outcome {p.outcome} has AAPOR code {kind.aapor_code}, "
                            f"not {p.outcome_code}")
+    if kind.refers_language and p.language not in LANGUAGES:
+        raise ItemRejected(f"outcome {kind.key} needs the respondent's language: language "
+                           f"one of {', '.join(LANGUAGES)}, got {p.language!r}")
     check_phone(case, p.phone_index)
     check_appointment(pc, p.appointment_at)
     times = check_item_times(pc, case, p.started_at, p.ended_at, p.appointment_at)
