@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Integer, Select, String, bindparam, func, select, text
+from sqlalchemy import Integer, Select, String, bindparam, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from cati_app.server.audit import audit
 from cati_app.server.errors import TooManyRequests
-from cati_app.server.models import Assignment, Case, CaseFlag, CaseState, Grant
+from cati_app.server.models import Assignment, Case, CaseFlag, CaseState, Grant, User
 from cati_app.server.settings import Settings
 
 #: first key of the PostgreSQL advisory lock that serialises one user's claims ("CLAM")
@@ -55,21 +55,29 @@ class ClaimerState:
     oldest_claim_last_minute: datetime | None
     held: int
     handed_last_hour: int
+    #: the claimer's languages and skills (routing, issue 18), read in the same statement
+    languages: list[str]
+    skills: list[str]
+    #: some claimed case (anyone's) has passed its delivery deadline unacknowledged
+    deliveries_expired: bool
 
 
 def claimer_state(session: Session, user_id: int, request_uuid: str, now: datetime
                   ) -> ClaimerState:
     row = session.execute(_claimer_state_query(), {
         "user_id": user_id, "request_uuid": request_uuid, "minute_ago": now - MINUTE,
-        "hour_ago": now - HOUR}).one()
-    return ClaimerState(row[0], row[1] or 0, row[2], row[3] or 0, row[4] or 0)
+        "hour_ago": now - HOUR, "now": now}).one()
+    return ClaimerState(row[0], row[1] or 0, row[2], row[3] or 0, row[4] or 0,
+                        list(row[5] or ()), list(row[6] or ()), bool(row[7]))
 
 
 @cache
-def _claimer_state_query() -> Select[str | None, int, datetime | None, int, int]:
+def _claimer_state_query() -> Select[str | None, int, datetime | None, int, int, list[str],
+                                     list[str], bool]:
     """Built once per process (every claim runs it); the values are bound parameters."""
     user_id = bindparam("user_id", type_=Integer())
     when = Grant.created_at.type
+    me = User.id == user_id
     recent = (Grant.user_id == user_id) & (Grant.created_at > bindparam("minute_ago", type_=when))
     return select(
         select(Grant.id).where(Grant.request_uuid == bindparam("request_uuid", type_=String()))
@@ -82,6 +90,11 @@ def _claimer_state_query() -> Select[str | None, int, datetime | None, int, int]
             Assignment.user_id == user_id,
             Assignment.started_at > bindparam("hour_ago", type_=when),
             Assignment.grant_id.is_not(None)).scalar_subquery(),
+        select(User.languages).where(me).scalar_subquery(),
+        select(User.skills).where(me).scalar_subquery(),
+        # along ix_cases_delivery: usually nothing, and then the claim skips the return
+        exists(select(Case.id).where(Case.state == CaseState.HELD,
+                                     Case.delivery_deadline < bindparam("now", type_=when))),
     )
 
 

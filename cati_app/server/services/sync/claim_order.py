@@ -1,7 +1,8 @@
 """Which queued cases a claim hands out, and in what order: the SQL twin of
 ``core.scheduling.claimable_by`` (which cases) and ``core.queue_order`` (their order).
 
-A case is offered when it is queued, not excluded for the claimer (``cases.exclusions``), not
+A case is offered when it is queued, not excluded for the claimer (``cases.exclusions``), may
+be taken by the claimer (``routing``: language, refusal conversion, do-not-call), not
 someone else's hard appointment within its grace, and callable within the current or next
 calling window (``next_call_at`` is None or at most the window's end). The order is
 ``queue_order.queue_sort_key`` at the claim's ``now``: due appointments (the claimer's own hard
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from cati_app.server.models import Case, CaseState
 from cati_app.server.services.cases.exclusions import not_excluded
+from cati_app.server.services.sync import routing
 
 #: a sort key of one category, computed in Python from a fetched row (merges two pools)
 SortKey = Callable[[Case], tuple[float, float, int]]
@@ -55,16 +57,22 @@ class ClaimWindow:
     #: the end of the current or next calling window: cases due by then may be handed out
     horizon: datetime
     appointment_grace: timedelta
+    #: the values of ``routing.may_take``'s parameters for this claimer (``routing.parameters``)
+    routing: dict[str, object]
+
+    def params(self) -> dict[str, object]:
+        return {"user_id": self.user_id, "now": self.now, "horizon": self.horizon,
+                "grace_start": self.now - self.appointment_grace, **self.routing}
 
 
 def take(session: Session, window: ClaimWindow, limit: int) -> list[Case]:
     """Lock and return up to ``limit`` claimable cases, best first (``FOR UPDATE SKIP
-    LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises claims)."""
+    LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises claims). The
+    PostgreSQL claim runs the same selects inside one statement (``claim_statement``)."""
     taken: list[Case] = []
     if limit <= 0:
         return taken
-    params = {"user_id": window.user_id, "now": window.now, "horizon": window.horizon,
-              "grace_start": window.now - window.appointment_grace}
+    params = window.params()
     for category in _with_candidates(session, params):
         wanted = limit - len(taken)
         if wanted <= 0:
@@ -108,7 +116,8 @@ def _probe() -> Select[*tuple[bool, ...]]:
 def categories() -> list[Category]:
     """The categories in queue order, built once per process: the claimer, the claim's time,
     the window's end and the start of the appointment grace are bound parameters
-    (``user_id``, ``now``, ``horizon``, ``grace_start``)."""
+    (``user_id``, ``now``, ``horizon``, ``grace_start``), and so are the claimer's routing
+    (``routing.may_take``: languages, conversion skill, do-not-call)."""
     when = Case.next_call_at.type
     user_id = bindparam("user_id", type_=Integer())
     now, horizon, grace_start = (bindparam(name, type_=when)
@@ -124,7 +133,7 @@ def categories() -> list[Category]:
     queued = select(Case).where(
         Case.state == CaseState.QUEUED,
         or_(Case.next_call_at.is_(None), Case.next_call_at <= horizon),
-        not_excluded(user_id))
+        not_excluded(user_id), routing.may_take())
     by_priority_then_least_recent = (Case.priority.desc(),
                                      Case.last_called_at.asc().nulls_first(), Case.id)
     by_due = (due, Case.priority.desc(), Case.id)
@@ -142,7 +151,7 @@ def categories() -> list[Category]:
                   .order_by(*by_priority_then_least_recent),
                   queued.where(~correction, Case.pool == "appointment", missed)
                   .order_by(*by_priority_then_least_recent)),
-                 key=_priority_then_least_recent),
+                 key=key_priority_then_least_recent),
         # 5: fresh cases, newest service first
         Category((queued.where(~correction, Case.pool == "fresh", not_due)
                   .order_by(Case.priority.desc(), Case.date_availed.desc().nulls_last(),
@@ -153,15 +162,15 @@ def categories() -> list[Category]:
                   .order_by(*by_due),
                   queued.where(~correction, appointment, due > now)
                   .order_by(*by_due)),
-                 key=_by_due),
+                 key=key_by_due),
     ]
 
 
-def _priority_then_least_recent(case: Case) -> tuple[float, float, int]:
+def key_priority_then_least_recent(case: Case) -> tuple[float, float, int]:
     return (-case.priority, _ts(case.last_called_at), case.id)
 
 
-def _by_due(case: Case) -> tuple[float, float, int]:
+def key_by_due(case: Case) -> tuple[float, float, int]:
     return (_ts(case.next_call_at or case.appointment_at), -case.priority, case.id)
 
 
