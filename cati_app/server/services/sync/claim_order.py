@@ -30,7 +30,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -123,15 +136,17 @@ def categories() -> list[Category]:
     now, horizon, grace_start = (bindparam(name, type_=when)
                                  for name in ("now", "horizon", "grace_start"))
     due = func.coalesce(Case.next_call_at, Case.appointment_at)
-    reserved = and_(Case.appointment_kind == "hard", Case.appointment_by.is_not(None))
+    hard, pool = constant("hard"), {name: constant(name) for name in ("fresh", "retry",
+                                                                      "appointment")}
+    reserved = and_(Case.appointment_kind == hard, Case.appointment_by.is_not(None))
     mine_first = sql_case((and_(reserved, Case.appointment_by == user_id), 0), else_=1)
     hidden = and_(reserved, Case.appointment_by != user_id, due > grace_start)
-    appointment = and_(Case.pool == "appointment", not_(hidden))
+    appointment = and_(Case.pool == pool["appointment"], not_(hidden))
     in_grace = and_(due <= now, due > grace_start)
     missed = due <= grace_start
     correction = Case.correction.is_not(None)
     queued = select(Case).where(
-        Case.state == CaseState.QUEUED,
+        Case.state == constant(CaseState.QUEUED),
         or_(Case.next_call_at.is_(None), Case.next_call_at <= horizon),
         not_excluded(user_id), routing.may_take())
     by_priority_then_least_recent = (Case.priority.desc(),
@@ -143,27 +158,35 @@ def categories() -> list[Category]:
         Category((queued.where(appointment, in_grace)
                   .order_by(mine_first, *by_due),)),
         # 3: returned for correction (a due appointment above outranks it)
-        Category((queued.where(correction, or_(Case.pool != "appointment",
+        Category((queued.where(correction, or_(Case.pool != pool["appointment"],
                                                and_(not_(hidden), not_(in_grace))))
                   .order_by(*by_priority_then_least_recent),)),
         # 4: due retries, and appointments missed by more than the grace (for anyone)
-        Category((queued.where(~correction, Case.pool == "retry", not_due)
+        Category((queued.where(~correction, Case.pool == pool["retry"], not_due)
                   .order_by(*by_priority_then_least_recent),
-                  queued.where(~correction, Case.pool == "appointment", missed)
+                  queued.where(~correction, Case.pool == pool["appointment"], missed)
                   .order_by(*by_priority_then_least_recent)),
                  key=key_priority_then_least_recent),
         # 5: fresh cases, newest service first
-        Category((queued.where(~correction, Case.pool == "fresh", not_due)
+        Category((queued.where(~correction, Case.pool == pool["fresh"], not_due)
                   .order_by(Case.priority.desc(), Case.date_availed.desc().nulls_last(),
                             Case.id),)),
         # 6: not yet due (within the horizon), by due time
         # (a fresh case has no next call time before its first call: only retries here)
-        Category((queued.where(~correction, Case.pool == "retry", Case.next_call_at > now)
+        Category((queued.where(~correction, Case.pool == pool["retry"], Case.next_call_at > now)
                   .order_by(*by_due),
                   queued.where(~correction, appointment, due > now)
                   .order_by(*by_due)),
                  key=key_by_due),
     ]
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """A value written into the statement's text, not bound: PostgreSQL plans the one-statement
+    claim once per connection (claim_statement), and a pool or state it cannot see is
+    estimated at an average share of the table, so the tiny appointment pool was read by a
+    sequential scan of every case."""
+    return literal(value, String(), literal_execute=True)
 
 
 def key_priority_then_least_recent(case: Case) -> tuple[float, float, int]:

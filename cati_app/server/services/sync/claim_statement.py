@@ -33,6 +33,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     select,
     true,
     union_all,
@@ -60,9 +61,19 @@ from cati_app.server.services.sync import claim_order, routing
 PARAMETERS = ("n", "device_id", "grant_id", "request_uuid", "deadline")
 
 
+def statement(n: int) -> Select[Any]:
+    """The claim of at most ``n`` cases; run with ``ClaimWindow.params()`` and ``PARAMETERS``.
+
+    PostgreSQL plans it once per connection (a generic plan, see ``claim_limits``): planning
+    it costs several times running it. Each branch's limit is a constant, the next power of
+    two from ``n``, so that plan follows the indexes (a limit as a parameter is estimated at a
+    tenth of the rows, and then a sort of the whole pool looks cheaper); the limit of the
+    whole is the parameter ``n``."""
+    return _statement(1 << max(0, n - 1).bit_length())
+
+
 @cache
-def statement() -> Select[Any]:
-    """Built once per process; run with ``ClaimWindow.params()`` and ``PARAMETERS``."""
+def _statement(branch_limit: int) -> Select[Any]:
     cases, history, audit_log, grants = (table_of(m) for m in (Case, Assignment, AuditEntry,
                                                                 Grant))
     when = Case.next_call_at.type
@@ -70,7 +81,7 @@ def statement() -> Select[Any]:
     user_id, now = bindparam("user_id", type_=Integer()), bindparam("now", type_=when)
     device_id, grant_id = bindparam("device_id", type_=String()), bindparam("grant_id",
                                                                             type_=String())
-    ranked = _ranked(n).cte("ranked")
+    ranked = _ranked(n, literal_column(str(branch_limit), Integer())).cte("ranked")
     held = (update(cases).where(cases.c.id == ranked.c.id)
             .values(assignment_version=cases.c.assignment_version + 1, holder_id=user_id,
                     holder_device=device_id, grant_id=grant_id, state=CaseState.HELD,
@@ -98,17 +109,19 @@ def statement() -> Select[Any]:
     return _reply(held, granted).add_cte(hold_rows, audit_rows)
 
 
-def _ranked(n: Any) -> Select[Any]:
+def _ranked(n: Any, branch_limit: Any) -> Select[Any]:
     branches: list[Select[Any]] = []
     for number, category in enumerate(claim_order.categories()):
         locked = [query.with_only_columns(*_key_columns())
-                  .limit(n).with_for_update(skip_locked=True).cte(f"c{number}_{pool}")
+                  .limit(branch_limit).with_for_update(skip_locked=True)
+                  .cte(f"c{number}_{pool}")
                   for pool, query in enumerate(category.selects)]
         if len(locked) == 1:
             branches.append(select(locked[0].c.id))
             continue
         merged = union_all(*[select(cte) for cte in locked]).subquery(f"c{number}")
-        branches.append(select(merged.c.id).order_by(*_merged_order(number, merged)).limit(n))
+        branches.append(select(merged.c.id).order_by(*_merged_order(number, merged))
+                        .limit(branch_limit))
     picked: CompoundSelect[Any] = union_all(*branches).limit(n)
     inner = picked.subquery("picked")
     return select(inner.c.id, func.row_number().over().label("pos"))

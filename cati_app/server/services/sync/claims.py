@@ -48,7 +48,7 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
         return _replay(session, user, claimer, session.get_one(Grant, state.existing_grant_id),
                        now)
     claim_limits.check_rate(ctx.settings, state, now)
-    if state.deliveries_expired:
+    if state.first_delivery_deadline is not None and state.first_delivery_deadline < now:
         return_expired_deliveries(ctx, session, now)
     asked = min(body.max_cases, ctx.settings.max_claim_cases)
     allowed = claim_limits.allowance(ctx.settings, state)
@@ -79,7 +79,7 @@ def _take_in_one_statement(ctx: AppContext, session: Session, window: claim_orde
                            ) -> list[QueueCase]:
     """PostgreSQL: pick, hold, record and read back in one statement (claim_statement)."""
     session.flush()  # cases returned by the delivery timeout above must be visible to it
-    rows = session.execute(claim_statement.statement(), {
+    rows = session.execute(claim_statement.statement(limit), {
         **window.params(), "n": limit, "device_id": grant.device_id, "grant_id": grant.id,
         "request_uuid": grant.request_uuid,
         "deadline": window.now + ctx.settings.delivery_timeout}).all()
@@ -135,7 +135,9 @@ def _replay(session: Session, user: CurrentUser, claimer: routing.Claimer, grant
 def return_expired_deliveries(ctx: AppContext, session: Session, now: datetime) -> int:
     expired = session.scalars(
         select(Case).where(Case.state == CaseState.HELD, Case.delivery_deadline < now)
-        .order_by(Case.id).limit(EXPIRED_PER_CLAIM).with_for_update(skip_locked=True)).all()
+        # along ix_cases_delivery, under any plan
+        .order_by(Case.delivery_deadline)
+        .limit(EXPIRED_PER_CLAIM).with_for_update(skip_locked=True)).all()
     for case in expired:
         assignments.return_to_pool(session, case, at=now, by=None,
                                    reason=assignments.NEVER_ACKNOWLEDGED)

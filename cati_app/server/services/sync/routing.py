@@ -25,7 +25,18 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, bindparam, exists, func, not_, or_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+)
 from sqlalchemy import select as sql_select
 
 from cati_app.core.languages import ANY, REFUSAL_CONVERSION
@@ -107,7 +118,7 @@ def may_take() -> ColumnElement[bool]:
                   func.coalesce(Case.next_call_at, Case.created_at)
                   <= bindparam("r_wait_start", type_=Case.next_call_at.type))
     for_converters = and_(
-        func.coalesce(Case.disposition, "") == SOFT_REFUSAL,
+        func.coalesce(Case.disposition, _constant("")) == _constant(SOFT_REFUSAL),
         or_(bindparam("r_converters_all", type_=Boolean()),
             language.in_(bindparam("r_converters", expanding=True))))
     conversion_ok = or_(bindparam("r_conversion_free", type_=Boolean()), not_(for_converters))
@@ -121,7 +132,12 @@ def has_callable_phone() -> ColumnElement[bool]:
 
 
 def _callable(phone: Any) -> ColumnElement[bool]:
-    return and_(phone.is_not(None), phone != "", not_(blocked(phone)))
+    return and_(phone.is_not(None), phone != _constant(""), not_(blocked(phone)))
+
+
+def _constant(value: str) -> ColumnElement[str]:
+    """Written into the statement (see ``claim_order.constant``)."""
+    return literal(value, String(), literal_execute=True)
 
 
 def blocked(phone: Any) -> ColumnElement[bool]:
