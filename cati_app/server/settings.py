@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     #: due (its next call time, or its import when never called), then any enumerator may
     #: claim it, flagged ``language_may_not_match`` (issue 18: no case starves)
     language_wait_hours: float = Field(default=2.0, ge=0)
+    #: who is on shift (their languages and skills), as the claim's routing reads it, is
+    #: believed this long by each worker; a sign-in or change made through the same worker
+    #: shows at once (0: read at every claim)
+    shift_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     #: a phone number interviewed or closed for the same service within this many days is a
     #: duplicate in a sample import (0: only open cases are)
     reimport_window_days: float = Field(default=90.0, ge=0)

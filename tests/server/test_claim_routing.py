@@ -6,18 +6,20 @@ handed out. On shift = signed in (``login`` below)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from cati_app.core.languages import REFUSAL_CONVERSION
 from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
-from cati_app.server.models import Assignment, Case, DoNotCall, User
+from cati_app.server.models import Assignment, AuthToken, Case, DoNotCall, User
+from cati_app.server.services.sync import routing
 from tests.support.constants import PASSWORD
 from tests.support.factories import claim_body, seed_case, seed_service
 
@@ -198,3 +200,31 @@ def test_concurrent_claimers_with_routing_never_share_a_case_or_cross_a_language
         assert all(n == 1 for _, n in per_case)
         assert s.scalar(select(func.count()).select_from(Case)
                         .where(Case.state == "held")) == claimers * 5
+
+
+def test_who_is_on_shift_is_believed_a_few_seconds_per_process(
+        ctx: AppContext, make_user: Callable[..., int], login: Callable[..., dict[str, str]],
+        monkeypatch: Any) -> None:
+    karma, tashi = make_user("karma"), make_user("tashi")
+    _speaks(ctx, karma, ["dz"])
+    _speaks(ctx, tashi, ["tsj"])
+    login("karma")  # through this process: seen at once
+    now = ctx.clock.now()
+
+    def spoken() -> frozenset[str]:
+        with ctx.sessions() as s, s.begin():
+            return routing.on_shift(s, now, 5.0).spoken
+
+    assert spoken() == {"dz"}
+    # Tashi signs in through another worker (no session of this process sees it)
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(AuthToken).values(
+            token_hash="f" * 64, user_id=tashi, device_id="dev-tashi", created_at=now,
+            expires_at=now + timedelta(hours=8)))
+    assert spoken() == {"dz"}
+    later = time.monotonic() + 6
+    monkeypatch.setattr(routing.time, "monotonic", lambda: later)
+    assert spoken() == {"dz", "tsj"}
+    # a change of languages through this process empties it at once
+    _speaks(ctx, karma, ["dz", "en"])
+    assert spoken() == {"dz", "en", "tsj"}

@@ -68,7 +68,7 @@ def claim(ctx: AppContext, session: Session, user: CurrentUser, body: ClaimReque
 def _window(ctx: AppContext, session: Session, user_id: int, now: datetime,
             claimer: routing.Claimer) -> claim_order.ClaimWindow:
     _, horizon = ctx.rules.calendar.window_containing_or_next(now)
-    shift = routing.on_shift(session, now)
+    shift = routing.on_shift(session, now, ctx.settings.shift_cache_seconds)
     return claim_order.ClaimWindow(
         user_id=user_id, now=now, horizon=horizon, appointment_grace=ctx.rules.appointment_grace,
         routing=routing.parameters(claimer, shift, now, ctx.settings.language_wait))
