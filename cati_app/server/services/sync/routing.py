@@ -72,7 +72,7 @@ def on_shift(session: Session, now: datetime, cache_seconds: float = 0.0) -> Shi
     entry per database). A sign-in, sign-out or change of languages or skills made through
     this process empties the cache at once; one made through another worker shows within
     ``cache_seconds``."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
