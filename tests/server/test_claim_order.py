@@ -1,5 +1,6 @@
 """The claim's SQL and core's rules agree (issue 12, item 5): over generated case sets (states,
 priorities, service dates, appointments hard and soft with their bookers, retry times, attempts,
+languages (the claimer speaks one; another waits `language_wait`, then comes flagged),
 corrections, exclusions) and claim times inside and outside calling windows, a claim hands out
 exactly the cases ``core.scheduling.claimable_by`` allows and ``core.queue_order`` shows, in
 ``queue_sort_key`` order. SQLite always, PostgreSQL when CATI_TEST_PG_URL is set.
