@@ -21,6 +21,7 @@ One data-modifying CTE does what the SQLite claim does in several statements:
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -57,12 +58,17 @@ from cati_app.server.models import (
 from cati_app.server.models.base import table_of
 from cati_app.server.services.sync import claim_order, routing
 
-#: the claim's own bound parameters, beside claim_order's and routing's
-PARAMETERS = ("n", "device_id", "grant_id", "request_uuid", "deadline")
+
+def parameters(window: claim_order.ClaimWindow, n: int, grant: Grant, deadline: datetime
+               ) -> dict[str, object]:
+    """The values of ``statement(n)``'s parameters: claim_order's and routing's (``window``)
+    and the claim's own."""
+    return {**window.params(), "n": n, "device_id": grant.device_id, "grant_id": grant.id,
+            "request_uuid": grant.request_uuid, "deadline": deadline}
 
 
 def statement(n: int) -> Select[Any]:
-    """The claim of at most ``n`` cases; run with ``ClaimWindow.params()`` and ``PARAMETERS``.
+    """The claim of at most ``n`` cases; run with ``parameters``.
 
     PostgreSQL plans it once per connection (a generic plan, see ``claim_limits``): planning
     it costs several times running it. Each branch's limit is a constant, the next power of

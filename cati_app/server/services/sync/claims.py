@@ -79,10 +79,8 @@ def _take_in_one_statement(ctx: AppContext, session: Session, window: claim_orde
                            ) -> list[QueueCase]:
     """PostgreSQL: pick, hold, record and read back in one statement (claim_statement)."""
     session.flush()  # cases returned by the delivery timeout above must be visible to it
-    rows = session.execute(claim_statement.statement(limit), {
-        **window.params(), "n": limit, "device_id": grant.device_id, "grant_id": grant.id,
-        "request_uuid": grant.request_uuid,
-        "deadline": window.now + ctx.settings.delivery_timeout}).all()
+    rows = session.execute(claim_statement.statement(limit), claim_statement.parameters(
+        window, limit, grant, window.now + ctx.settings.delivery_timeout)).all()
     if not rows:  # the grant's insert found the request_uuid taken (by another user)
         raise Conflict("this request_uuid was used by another user: make a new one")
     return [held_case_view(row, language_may_not_match=not claimer.speaks(row.language))
