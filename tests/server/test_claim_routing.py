@@ -228,3 +228,37 @@ def test_who_is_on_shift_is_believed_a_few_seconds_per_process(
     # a change of languages through this process empties it at once
     _speaks(ctx, karma, ["dz", "en"])
     assert spoken() == {"dz", "en", "tsj"}
+
+
+def test_an_own_hard_appointment_comes_back_whatever_its_language(
+        ctx: AppContext, client: Any, make_user: Callable[..., int],
+        login: Callable[..., dict[str, str]]) -> None:
+    # Karma (Dzongkha) took a Tshangla case by the fallback and booked a call-back with the
+    # respondent; a Tshangla speaker is on shift now, but the appointment is Karma's
+    service = seed_service(ctx)
+    karma = make_user("karma")
+    _speaks(ctx, karma, ["dz"])
+    _speaks(ctx, make_user("tashi"), ["tsj"])
+    due = ctx.clock.now() - timedelta(minutes=5)
+    booked = seed_case(ctx, service, language="tsj", pool="appointment", attempt_count=1,
+                       last_called_at=due - timedelta(days=1), appointment_at=due,
+                       appointment_kind="hard", appointment_by=karma, next_call_at=due)
+    tashi = login("tashi")
+    assert _claim(client, tashi, "dev-tashi") == {}  # reserved for its booker
+    got = _claim(client, login("karma"), "dev-karma")
+    assert list(got) == [booked] and got[booked]["language_may_not_match"] is True
+
+
+def test_a_soft_refusal_with_an_appointment_since_is_not_kept_for_converters(
+        ctx: AppContext, client: Any, make_user: Callable[..., int],
+        login: Callable[..., dict[str, str]]) -> None:
+    service = seed_service(ctx)
+    due = ctx.clock.now() - timedelta(minutes=5)
+    call_back = seed_case(ctx, service, language="dz", pool="appointment", attempt_count=2,
+                          last_called_at=due - timedelta(days=1), appointment_at=due,
+                          appointment_kind="soft", next_call_at=due,
+                          disposition="soft_refusal", disposition_code="2.112")
+    _speaks(ctx, make_user("karma"), ["dz"])
+    _speaks(ctx, make_user("sonam"), ["dz"], [REFUSAL_CONVERSION])
+    login("sonam")
+    assert list(_claim(client, login("karma"), "dev-karma")) == [call_back]

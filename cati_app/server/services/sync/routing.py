@@ -4,10 +4,13 @@ register, as SQL conditions the claim's category selects carry (``claim_order``)
 Rules (docs/api.md, "Routing: languages, refusal conversion, do-not-call"):
 - a case goes only to an enumerator who speaks its language. A case of unknown language
   (``any``, or a legacy empty string) goes to anyone, and so does every case to an enumerator
-  whose ``languages`` list is empty (an account made before routing speaks every language);
-- a soft refusal due for conversion (a queued case whose disposition so far is
-  ``soft_refusal``) goes only to enumerators with the ``refusal_conversion`` skill while such an
-  enumerator who speaks its language is on shift; with none on shift, to anyone (who speaks it);
+  whose ``languages`` list is empty (an account made before routing speaks every language).
+  An enumerator's own hard appointment goes back to them whatever its language (they have
+  talked with the respondent already);
+- a soft refusal due for conversion (a queued retry whose disposition so far is
+  ``soft_refusal``; not one with an appointment since) goes only to enumerators with the
+  ``refusal_conversion`` skill while such an enumerator who speaks its language is on shift;
+  with none on shift, to anyone (who speaks it);
 - a case whose language no enumerator on shift speaks waits ``language_wait`` (a setting,
   2 hours) counted from when it became due: its next call time, or for a case never called
   (no next call time) its import, ``created_at``. Then anyone may take it, and the claim marks
@@ -31,6 +34,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Integer,
     String,
     and_,
     bindparam,
@@ -155,12 +159,17 @@ def may_take() -> ColumnElement[bool]:
                   language.not_in(bindparam("r_covered", expanding=True)),
                   func.coalesce(Case.next_call_at, Case.created_at)
                   <= bindparam("r_wait_start", type_=Case.next_call_at.type))
+    # the claimer's own hard appointment: they have already talked with the respondent
+    booked_by_me = and_(Case.appointment_kind == _constant("hard"),
+                        Case.appointment_by == bindparam("user_id", type_=Integer()))
+    # a soft refusal whose retry is due; one with an appointment since is not to convert
     for_converters = and_(
         func.coalesce(Case.disposition, _constant("")) == _constant(SOFT_REFUSAL),
+        Case.pool == _constant("retry"),
         or_(bindparam("r_converters_all", type_=Boolean()),
             language.in_(bindparam("r_converters", expanding=True))))
     conversion_ok = or_(bindparam("r_conversion_free", type_=Boolean()), not_(for_converters))
-    return and_(or_(speaks, waited), conversion_ok, has_callable_phone())
+    return and_(or_(speaks, waited, booked_by_me), conversion_ok, has_callable_phone())
 
 
 def has_callable_phone() -> ColumnElement[bool]:
