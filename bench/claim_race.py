@@ -11,7 +11,7 @@
    starts at its time whether or not others have finished), for --steady-seconds.
 
     .venv/bin/python bench/claim_race.py [--cases 100000] [--enumerators 50]
-        [--steady-seconds 60] [--workers 2] [--backend postgres|sqlite]
+        [--steady-seconds 60] [--workers 2] [--backend postgres|sqlite] [--routing]
 
 Targets (per core, so they hold on this 2-core machine): claim of 10 p50 <= 10 ms and >= 0.25 x
 the bare claim; server CPU <= 6 ms + 0.3 ms per case; burst <= 1 s; steady p95 <= 50 ms.
@@ -205,8 +205,11 @@ def ms(values: list[float], q: int) -> float:
 def run(url: str, args: argparse.Namespace, say: Callable[[str], Any] = print) -> None:
     seed(url, enumerators=args.enumerators + 1, cases=args.cases)
     engine = make_engine(url)
+    if args.routing:
+        with engine.begin() as conn:
+            mix_languages(conn)
     say(f"claims on {engine.dialect.name}, {args.cases:,} queued cases, {args.workers} "
-        f"workers; {load_average()}")
+        f"workers{', routing by 4 languages' if args.routing else ''}; {load_average()}")
     bare = bare_claims(engine, user_id=args.enumerators + 1, count=UNLOADED_CLAIMS) \
         if engine.dialect.name == "postgresql" else []
     engine.dispose()
@@ -242,6 +245,20 @@ def run(url: str, args: argparse.Namespace, say: Callable[[str], Any] = print) -
         f"claims {doubles} (must be 0)")
 
 
+def mix_languages(conn: Any) -> None:
+    """Routing at work (issue 18): cases in four languages in turn (so the fresh pool's head
+    holds every one), each enumerator speaking one or two of them, a fifth converting
+    refusals."""
+    conn.execute(text("UPDATE cases SET language = (ARRAY['dz', 'ne', 'tsj', 'en'])"
+                      "[(id % 4) + 1]"))
+    conn.execute(text("UPDATE users SET languages = CASE id % 3 "
+                      "WHEN 0 THEN '[\"dz\"]' WHEN 1 THEN '[\"dz\", \"ne\"]' "
+                      "ELSE '[\"tsj\", \"en\"]' END::json, "
+                      "skills = CASE WHEN id % 5 = 0 THEN '[\"refusal_conversion\"]' "
+                      "ELSE '[]' END::json"))
+    conn.execute(text("ANALYZE cases"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -249,6 +266,8 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--routing", action="store_true",
+                        help="cases in 4 languages, enumerators speaking 1-2 (PostgreSQL)")
     args = parser.parse_args()
     if args.backend == "postgres" and not pg_available():
         raise SystemExit("no PostgreSQL at CATI_BENCH_PG_URL")

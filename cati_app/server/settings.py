@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     #: cases one enumerator may be handed by claims in any hour; a claim asking for more than
     #: the cap or this budget allows is cut, audited and its cases flagged as a mass claim
     claim_cases_per_hour: int = Field(default=120, ge=1)
+    #: a case whose language no enumerator on shift speaks waits this long after it became
+    #: due (its next call time, or its import when never called), then any enumerator may
+    #: claim it, flagged ``language_may_not_match`` (issue 18: no case starves)
+    language_wait_hours: float = Field(default=2.0, ge=0)
+    #: who is on shift (their languages and skills), as the claim's routing reads it, is
+    #: believed this long by each worker; a sign-in or change made through the same worker
+    #: shows at once (0: read at every claim)
+    shift_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     #: a phone number interviewed or closed for the same service within this many days is a
     #: duplicate in a sample import (0: only open cases are)
     reimport_window_days: float = Field(default=90.0, ge=0)
@@ -122,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def delivery_timeout(self) -> timedelta:
         return timedelta(minutes=self.delivery_timeout_minutes)
+
+    @property
+    def language_wait(self) -> timedelta:
+        return timedelta(hours=self.language_wait_hours)
 
     @property
     def reimport_window(self) -> timedelta:

@@ -1,5 +1,6 @@
 """The claim's SQL and core's rules agree (issue 12, item 5): over generated case sets (states,
 priorities, service dates, appointments hard and soft with their bookers, retry times, attempts,
+languages (the claimer speaks one; another waits `language_wait`, then comes flagged),
 corrections, exclusions) and claim times inside and outside calling windows, a claim hands out
 exactly the cases ``core.scheduling.claimable_by`` allows and ``core.queue_order`` shows, in
 ``queue_sort_key`` order. SQLite always, PostgreSQL when CATI_TEST_PG_URL is set.
@@ -18,13 +19,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 
 from cati_app.core.protocol import ClaimRequest, Role
 from cati_app.core.queue_order import QueueEntry, queue_category, queue_sort_key
 from cati_app.core.scheduling import AppointmentRecord, CallingRules, CallPlan, claimable_by
 from cati_app.server.context import AppContext
-from cati_app.server.models import Case, CaseExclusion
+from cati_app.server.models import Case, CaseExclusion, User
 from cati_app.server.services.accounts.identity import CurrentUser
 from cati_app.server.services.sync import claims
 from tests.server.factories import seed_service
@@ -38,6 +39,9 @@ CLAIM_TIMES = [datetime(2026, 6, 2, 4, 0, tzinfo=UTC), datetime(2026, 6, 2, 13, 
 #: minutes from the claim time (or from the window's end), around the 30-minute grace
 OFFSETS = [-3000, -120, -31, -30, -29, -1, 0, 1, 29, 30, 60, 600, 1440, 4000]
 MINE, OTHER = "mine", "other"
+#: the claimer speaks Dzongkha only; nobody else is on shift, so a case in another language is
+#: offered to the claimer once it has waited ``language_wait`` since it became due (flagged)
+SPOKEN = "dz"
 
 times = st.tuples(st.sampled_from(["now", "horizon"]), st.sampled_from(OFFSETS))
 
@@ -63,7 +67,8 @@ def generated_case(draw: st.DrawFn) -> dict[str, Any]:
         date_availed=draw(st.sampled_from([None, date(2026, 5, 1), date(2026, 5, 2)])),
         last_called=draw(times) if attempts else None,
         correction=draw(st.sampled_from([False] * 5 + [True])),
-        excluded=draw(st.sampled_from([False] * 4 + [True])))
+        excluded=draw(st.sampled_from([False] * 4 + [True])),
+        language=draw(st.sampled_from([SPOKEN, SPOKEN, "ne", "any", ""])))
     if kind == "retry":
         spec["next_call"] = draw(times)
     if kind == "appointment":
@@ -83,13 +88,17 @@ class World:
 
 @pytest.fixture
 def world(ctx: AppContext, make_user: Any) -> World:
-    return World(ctx, seed_service(ctx), {MINE: make_user("karma"), OTHER: make_user("sonam")})
+    world = World(ctx, seed_service(ctx), {MINE: make_user("karma"), OTHER: make_user("sonam")})
+    with ctx.sessions() as session, session.begin():
+        session.execute(update(User).where(User.id == world.users[MINE])
+                        .values(languages=[SPOKEN]))
+    return world
 
 
 def _case(kind: str, **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = dict(kind=kind, attempts=0 if kind == "fresh" else 1, state="queued",
                                 priority=50, date_availed=None, correction=False,
-                                excluded=False,
+                                excluded=False, language=SPOKEN,
                                 last_called=None if kind == "fresh" else ("now", -120))
     return {**base, **fields}
 
@@ -136,15 +145,17 @@ def test_a_claim_hands_out_what_core_says_in_core_order(
     rows = dict(zip(ids, made, strict=True))
     excluded = {case_id for case_id, spec in zip(ids, cases, strict=True) if spec["excluded"]}
 
-    expected = _core_choice(rows, excluded, moment, world.users[MINE], rules, limit)
-    assert _claimed(world, when, limit) == expected
+    expected = _core_choice(rows, excluded, moment, world.users[MINE], rules, limit,
+                            world.ctx.settings.language_wait)
+    assert _claimed(world, when, limit) == [
+        (case_id, rows[case_id]["language"] not in (SPOKEN, "any", "")) for case_id in expected]
 
 
 def _row(world: World, spec: dict[str, Any], moment: Moment, rules: CallingRules
          ) -> dict[str, Any]:
     row: dict[str, Any] = dict(
         service_id=world.service_id, respondent_name="R", phone1="+97517123456",
-        office="", dzongkhag="", language="en", priority=spec["priority"],
+        office="", dzongkhag="", language=spec["language"], priority=spec["priority"],
         date_availed=spec["date_availed"], state=spec["state"], assignment_version=0,
         attempt_count=spec["attempts"], next_phone_index=0, created_at=moment.now,
         updated_at=moment.now,
@@ -183,11 +194,17 @@ def _store(world: World, rows: list[dict[str, Any]], excluded: list[bool]) -> li
 
 
 def _core_choice(rows: dict[int, dict[str, Any]], excluded: set[int], moment: Moment,
-                 me: int, rules: CallingRules, limit: int) -> list[int]:
-    """What core says a claim by ``me`` at ``moment.now`` hands out, best first."""
+                 me: int, rules: CallingRules, limit: int, language_wait: timedelta
+                 ) -> list[int]:
+    """What core says a claim by ``me`` at ``moment.now`` hands out, best first (routing: a
+    case in a language the claimer does not speak only after the wait since it became due)."""
     offered = []
     for case_id, row in rows.items():
         if row["state"] != "queued" or case_id in excluded:
+            continue
+        due_since = row["next_call_at"] or row["created_at"]
+        if row["language"] not in (SPOKEN, "any", "") \
+                and due_since > moment.now - language_wait:
             continue
         appointment = (AppointmentRecord(row["appointment_at"], row["appointment_kind"],
                                          row["appointment_by"])
@@ -204,8 +221,9 @@ def _core_choice(rows: dict[int, dict[str, Any]], excluded: set[int], moment: Mo
     return [e.case_id for e in offered[:limit]]
 
 
-def _claimed(world: World, when: datetime, limit: int) -> list[int]:
-    """The case ids a claim hands out, in its order; rolled back, so nothing is kept."""
+def _claimed(world: World, when: datetime, limit: int) -> list[tuple[int, bool]]:
+    """The case ids a claim hands out, in its order, each with its language_may_not_match
+    flag; rolled back, so nothing is kept."""
     world.ctx.clock.set(when)  # type: ignore[attr-defined]
     me = CurrentUser(id=world.users[MINE], username="karma", role=Role.enumerator,
                      device_id="dev-karma")
@@ -214,6 +232,6 @@ def _claimed(world: World, when: datetime, limit: int) -> list[int]:
             response = claims.claim(world.ctx, session, me, ClaimRequest(
                 request_uuid=uuid.uuid4(), device_id="dev-karma",
                 max_cases=limit))
-            return [c.case_id for c in response.cases]
+            return [(c.case_id, c.language_may_not_match) for c in response.cases]
         finally:
             session.rollback()

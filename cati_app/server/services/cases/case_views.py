@@ -9,9 +9,10 @@ is one query with its joins and the total is one COUNT.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVarTuple
+from datetime import UTC
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
 from sqlalchemy import case as sql_case
@@ -35,6 +36,7 @@ from cati_app.server.models import (
     User,
 )
 from cati_app.server.schemas import CaseKey, CasePage, CaseRow, MatchingCases
+from cati_app.server.services.cases.do_not_call import blocked_numbers
 
 #: the columns of a query that ``_filtered`` narrows and hands back with the same row type
 Row = TypeVarTuple("Row")
@@ -46,9 +48,11 @@ def queue_case_view(session: Session, case: Case) -> QueueCase:
     return queue_case_views(session, [case])[0]
 
 
-def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]:
+def queue_case_views(session: Session, cases: Sequence[Case],
+                     language_may_not_match: Collection[int] = ()) -> list[QueueCase]:
     """``queue_case_view`` for many cases with a fixed number of queries (a claim of 200
-    cases must not cost 800 round trips)."""
+    cases must not cost 800 round trips). ``language_may_not_match``: the ids of cases the
+    claim handed out by the routing's starvation fallback (issue 18)."""
     ids = [c.id for c in cases]
     # each service with its questionnaire's newest version, in one statement
     newest = (select(func.max(QuestionnaireVersion.version))
@@ -56,28 +60,72 @@ def queue_case_views(session: Session, cases: Sequence[Case]) -> list[QueueCase]
     services, versions = {}, {}
     for service, version in session.execute(
             select(Service, newest).where(Service.id.in_({c.service_id for c in cases} or {-1}))):
-        if version is None:
-            raise NotFound(f"no questionnaire {service.questionnaire_id!r} is loaded: run "
-                           "cati-server init or demo")
         services[service.id], versions[service.questionnaire_id] = service, version
     attempts = _attempt_summaries(session, ids)
     bookers = _usernames(session, {c.appointment_by for c in cases
                                    if c.appointment_by is not None})
+    blocked = blocked_numbers(session, [p for c in cases for p in c.phones()])
     views = []
     for case in cases:
         service = services[case.service_id]
-        views.append(QueueCase(
-            case_id=case.id, assignment_version=case.assignment_version,
-            service_code=service.code, service_name=service.name,
+        views.append(_view(
+            case, service_code=service.code, service_name=service.name,
             questionnaire_id=service.questionnaire_id,
             questionnaire_version=versions[service.questionnaire_id],
-            priority=case.priority, respondent_name=case.respondent_name,
-            phones=case.phones(), office=case.office, dzongkhag=case.dzongkhag,
-            date_availed=case.date_availed, language=case.language,
-            attempts=attempts.get(case.id, []), next_call_at=case.next_call_at,
-            appointment=_appointment(case, bookers), state=case.state,
-            correction=Correction.model_validate(case.correction) if case.correction else None))
+            phones=callable_phones([(p, p in blocked)
+                                    for p in (case.phone1, case.phone2, case.phone3)]),
+            attempts=attempts.get(case.id, []),
+            booked_by=bookers.get(case.appointment_by or -1, ""),
+            language_may_not_match=case.id in language_may_not_match))
     return views
+
+
+def held_case_view(row: Any, *, language_may_not_match: bool) -> QueueCase:
+    """The view of one case from a row of the PostgreSQL claim's reply (``claim_statement``:
+    the case's columns, its service's, the booker's name, attempts as JSON, blocked flags)."""
+    return _view(
+        row, service_code=row.service_code, service_name=row.service_name,
+        questionnaire_id=row.questionnaire_id, questionnaire_version=row.questionnaire_version,
+        phones=callable_phones([(row.phone1, row.blocked1), (row.phone2, row.blocked2),
+                                (row.phone3, row.blocked3)]),
+        attempts=[_summary_from_json(a) for a in row.attempts or ()],
+        booked_by=row.booked_by or "", language_may_not_match=language_may_not_match)
+
+
+def callable_phones(numbers: Iterable[tuple[str | None, bool]]) -> list[str]:
+    """The case's numbers, each on the do-not-call register sent as an empty string: left
+    out, but in its place, so a ``phone_index`` still names the same number on both sides."""
+    listed = [(phone, blocked) for phone, blocked in numbers if phone]
+    return ["" if blocked else phone for phone, blocked in listed]
+
+
+def _view(case: Any, *, service_code: str, service_name: str, questionnaire_id: str,
+          questionnaire_version: int | None, phones: list[str], attempts: list[AttemptSummary],
+          booked_by: str, language_may_not_match: bool) -> QueueCase:
+    """``case``: a Case, or a row with the same column names."""
+    if questionnaire_version is None:
+        raise NotFound(f"no questionnaire {questionnaire_id!r} is loaded: run "
+                       "cati-server init or demo")
+    appointment = None if case.appointment_at is None else Appointment(
+        at=case.appointment_at,
+        kind=AppointmentKind(case.appointment_kind or AppointmentKind.soft),
+        booked_by=booked_by)
+    return QueueCase(
+        case_id=case.id, assignment_version=case.assignment_version,
+        service_code=service_code, service_name=service_name,
+        questionnaire_id=questionnaire_id, questionnaire_version=questionnaire_version,
+        priority=case.priority, respondent_name=case.respondent_name, phones=phones,
+        office=case.office, dzongkhag=case.dzongkhag, date_availed=case.date_availed,
+        language=case.language, language_may_not_match=language_may_not_match,
+        attempts=attempts, next_call_at=case.next_call_at, appointment=appointment,
+        state=case.state,
+        correction=Correction.model_validate(case.correction) if case.correction else None)
+
+
+def _summary_from_json(item: dict[str, Any]) -> AttemptSummary:
+    summary = AttemptSummary.model_validate(item)
+    # PostgreSQL writes a time in JSON with the session's offset: the same instant, in UTC
+    return summary.model_copy(update={"started_at": summary.started_at.astimezone(UTC)})
 
 
 def _attempt_summaries(session: Session, case_ids: list[int]
@@ -101,14 +149,6 @@ def _usernames(session: Session, user_ids: set[int]) -> dict[int, str]:
         return {}
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
                 .all())
-
-
-def _appointment(case: Case, bookers: dict[int, str]) -> Appointment | None:
-    if case.appointment_at is None:
-        return None
-    return Appointment(at=case.appointment_at,
-                       kind=AppointmentKind(case.appointment_kind or AppointmentKind.soft),
-                       booked_by=bookers.get(case.appointment_by or -1, ""))
 
 
 @dataclass(frozen=True)
