@@ -76,3 +76,18 @@ def test_the_interview_opens_in_the_cases_language_where_the_script_has_it(
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
     runner = start_interview(qtbot, window, 202)
     assert runner.session.language == "en"  # the enumerator's choice
+
+
+def test_a_number_on_the_do_not_call_register_is_shown_so_and_never_selected(
+        qtbot, controller, dialer, settings, seeded_store):
+    # the server blanks a register number in its place (services/cases/case_views.py)
+    seeded_store.store_claim("grant-301", [queue_case(301, "Respondent 301").model_copy(
+        update={"phones": ["", "+97517654321"]})])
+    window = open_window(qtbot, controller, dialer, settings)
+    assert window.queue.select_case(301)
+    phones = window.card.phones
+    qtbot.waitUntil(lambda: phones.count() == 2, timeout=WAIT_MS)
+    assert phones.item(0).text() == "1.  not to be called (do-not-call register)"
+    assert phones.item(0).flags() == Qt.ItemFlag.NoItemFlags
+    assert window.card.selected_phone() == "+97517654321"
+    assert window.card.selected_phone_index() == 1

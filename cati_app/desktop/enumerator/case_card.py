@@ -111,13 +111,22 @@ class CaseCard(QWidget):
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
     def _show_phones(self, case: LocalCase) -> None:
+        """A number on the do-not-call register comes from the server blank, in its place (so
+        the others keep their positions, which attempts refer to): shown so, never dialled."""
         self.phones.clear()
         for position, number in enumerate(case.phones, start=1):
-            item = QListWidgetItem(f"{position}.  {format_for_reading(number)}")
+            if number:
+                item = QListWidgetItem(f"{position}.  {format_for_reading(number)}")
+            else:
+                item = QListWidgetItem(self.tr("{position}.  not to be called (do-not-call "
+                                               "register)").format(position=position))
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
             item.setData(Qt.ItemDataRole.UserRole, number)
             self.phones.addItem(item)
-        if case.phones:
-            self.phones.setCurrentRow(min(case.next_phone_index, len(case.phones) - 1))
+        callable_rows = [row for row, number in enumerate(case.phones) if number]
+        if callable_rows:
+            wanted = min(case.next_phone_index, len(case.phones) - 1)
+            self.phones.setCurrentRow(wanted if wanted in callable_rows else callable_rows[0])
 
     def _show_history(self, case: LocalCase) -> None:
         self.history.clear()
