@@ -780,13 +780,13 @@
     <message>
         <location line="+1"/>
         <location line="+7"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+75"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+52"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="-6"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+1"/>
         <source>Agency</source>
         <translation type="unfinished"></translation>
     </message>
@@ -802,21 +802,21 @@
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
         <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+42"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+24"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+24"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="-19"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="-19"/>
         <source>Imported</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
         <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="+54"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+1"/>
-        <location line="+5"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+1"/>
+        <location line="+15"/>
         <source>By</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1190,7 +1190,7 @@ so far</source>
     </message>
     <message>
         <location line="+2"/>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+14"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+4"/>
         <source>Office</source>
         <translation type="unfinished">ཡིག་ཚང་</translation>
     </message>
@@ -1220,7 +1220,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="-27"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="-27"/>
         <source>Frame</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1250,7 +1250,7 @@ so far</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Allocation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1271,13 +1271,13 @@ so far</source>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Released</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-14"/>
-        <location line="+15"/>
+        <location line="-15"/>
+        <location line="+16"/>
         <source>Completes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1899,7 +1899,7 @@ ended {time}</source>
 <context>
     <name>DrawDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/sampling_dialogs.py" line="+45"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_dialogs.py" line="+44"/>
         <source>proportional to the eligible rows</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3393,7 +3393,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SamplingPage</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+52"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+80"/>
         <source>&amp;Frames</source>
         <extracomment>cases were released to the call queue (the dashboard and case list show them) the draw to select once the selected frame&apos;s draws are loaded calls on their way: the busy bar shows while there is one</extracomment>
         <translation type="unfinished"></translation>
@@ -3429,7 +3429,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+49"/>
         <source>Loading the frames…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3444,7 +3444,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+13"/>
         <source>No draw from this frame yet: Draw… makes one.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -61,7 +61,6 @@ FRAME_COLUMNS: list[Column[FrameOut]] = [
 DRAW_COLUMNS: list[Column[DrawReport]] = [
     Column(QT_TRANSLATE_NOOP("Column", "Draw"), lambda d: d.draw_id, numeric=True),
     Column(QT_TRANSLATE_NOOP("Column", "Made"), lambda d: thimphu_time(d.created_at)),
-    Column(QT_TRANSLATE_NOOP("Column", "By"), lambda d: d.created_by),
     Column(QT_TRANSLATE_NOOP("Column", "Allocation"), lambda d: d.allocation),
     Column(QT_TRANSLATE_NOOP("Column", "Seed"), lambda d: d.seed, numeric=True),
     Column(QT_TRANSLATE_NOOP("Column", "Sampled"), lambda d: d.sampled, numeric=True,
@@ -72,6 +71,7 @@ DRAW_COLUMNS: list[Column[DrawReport]] = [
            text=lambda v: f"{v:,}"),
     Column(QT_TRANSLATE_NOOP("Column", "Completes"), lambda d: d.completes, numeric=True,
            text=lambda v: f"{v:,}"),
+    Column(QT_TRANSLATE_NOOP("Column", "By"), lambda d: d.created_by),
 ]
 STRATUM_COLUMNS: list[Column[StratumReport]] = [
     Column(QT_TRANSLATE_NOOP("Column", "Service"), lambda s: s.service_code),

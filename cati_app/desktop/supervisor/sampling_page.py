@@ -67,8 +67,6 @@ class SamplingPage(QWidget):
         self.frame_table = self._table(self.frames, self._frame_selected)
         self.draw_table = self._table(self.draws, lambda: self._show_draw())
         self.strata_table = self._table(self.strata, None)
-        self.strata_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
         self.draw_summary = QLabel(wordWrap=True)
         self.busy = QProgressBar(textVisible=False)
         self.busy.setMaximumHeight(8)
@@ -117,6 +115,9 @@ class SamplingPage(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().hide()
+        table.setWordWrap(False)
+        # names and offices are long: whole, on one line; the last column takes what is left
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         if selected is not None:
             table.selectionModel().selectionChanged.connect(lambda *_a: selected())
@@ -182,7 +183,6 @@ class SamplingPage(QWidget):
     def _show_draw(self) -> None:
         report = self.selected_draw()
         self.strata.set_rows(report.strata if report else [])
-        self.strata_table.resizeColumnsToContents()
         self.draw_summary.setText(self.describe(report) if report else (
             self.tr("No draw from this frame yet: Draw… makes one.")
             if self.selected_frame() else ""))
