@@ -159,6 +159,7 @@ def test_nothing_left_to_release_says_what_to_do(qtbot, server: Server, settings
     qtbot.waitUntil(lambda: page.strata.rowCount() > 0, timeout=WAIT_MS)
     assert set(_column(page, "Completes / target")) == {"0 / 3 (0%)"}
     sampling.release(made.draw_id)  # another supervisor, while this page shows the draw
+    assert sampling.draw_report(made.draw_id).replicates_released == 1
     assert page.release_button.isEnabled()  # the page does not know yet
     page.release_button.click()
     _answer(qtbot, page, QMessageBox.StandardButton.Yes)
