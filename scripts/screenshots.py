@@ -6,8 +6,9 @@
 - enumerator-dz.png: the same in Dzongkha (the language setting "dz"): the strings with a
   Dzongkha draft in resources/translations show it, the rest fall back to English;
 - interview.png: the script runner in the middle of an interview;
-- supervisor.png, supervisor-cases.png: the supervisor's dashboard (with the room bar and the
-  trend charts) and case browser; analyst-rates.png: the analyst's response rates per
+- supervisor.png, supervisor-cases.png, supervisor-sampling.png: the supervisor's dashboard
+  (with the room bar and the trend charts), case browser and Sampling tab (the demo frame, its
+  draw and the per-stratum report); analyst-rates.png: the analyst's response rates per
   enumerator. All against a real server: a temporary SQLite database seeded with the demo
   data, served on a loopback port, after two weeks of simulated calls and interviews pushed
   through the API; admin.png and audit.png: the admin workspace's accounts and the audit trail.
@@ -257,6 +258,10 @@ def supervisor_shots(app: QApplication, out_dir: Path) -> None:
                 window.tabs.setCurrentWidget(window.cases)
                 wait_for(app, lambda w=window: w.cases.model.rowCount() > 0)
                 save(window, out_dir / "supervisor-cases.png")
+                window.tabs.setCurrentWidget(window.sampling)
+                wait_for(app, lambda w=window: w.sampling.strata.rowCount() > 0
+                         and w.sampling.calls == 0)
+                save(window, out_dir / "supervisor-sampling.png")
             else:
                 window.tabs.setCurrentWidget(window.rates)
                 window.rates.by.setCurrentIndex(window.rates.by.findData("enumerator"))

@@ -19,6 +19,7 @@ from pydantic import RootModel
 
 from cati_app.client.api import ApiClient, ApiError, RequestRejected
 from cati_app.client.do_not_call_api import DoNotCallApi
+from cati_app.client.sampling_api import SamplingApi
 from cati_app.core.protocol_admin import SampleBatchOut
 from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.core.protocol_supervision import (
@@ -141,6 +142,10 @@ class SupervisorApi:
     def do_not_call(self) -> DoNotCallApi:
         """The do-not-call register: list (masked) and add."""
         return DoNotCallApi(self.api)
+
+    def sampling(self) -> SamplingApi:
+        """Frames, draws and their sample reports, and the release of replicates."""
+        return SamplingApi(self.api)
 
     def released_cases(self) -> ReleasedList:
         return self.api.request("GET", "/v1/cases/released", ReleasedList)

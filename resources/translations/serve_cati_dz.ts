@@ -605,7 +605,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+29"/>
+        <source>{position}.  not to be called (do-not-call register)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source> (not yet uploaded)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -785,11 +790,13 @@
     <message>
         <location line="+1"/>
         <location line="+7"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+52"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="-6"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+1"/>
         <source>Agency</source>
         <translation type="unfinished"></translation>
     </message>
@@ -805,17 +812,21 @@
         <location filename="../../cati_app/desktop/supervisor/case_model.py" line="+7"/>
         <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+42"/>
         <location filename="../../cati_app/desktop/supervisor/review_page.py" line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+24"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="-19"/>
         <source>Imported</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
         <location filename="../../cati_app/desktop/shared/do_not_call_page.py" line="+54"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+1"/>
+        <location line="+15"/>
         <source>By</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1219,6 +1230,7 @@ so far</source>
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="+4"/>
         <source>Office</source>
         <translation type="unfinished">ཡིག་ཚང་</translation>
     </message>
@@ -1247,11 +1259,118 @@ so far</source>
         <source>Complaint</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/sampling_model.py" line="-27"/>
+        <source>Frame</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Draw</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allocation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sampled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Replicates released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+17"/>
+        <source>Released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-15"/>
+        <location line="+16"/>
+        <source>Completes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>Month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Frame rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Eligible</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Excluded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allocated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>π</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>inclusion probability; the weight is 1/π</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Completes / target</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ComplaintsPage</name>
     <message>
-        <location line="+29"/>
+        <location filename="../../cati_app/desktop/supervisor/complaints.py" line="+29"/>
         <source>Note: what was done (needed for every change)</source>
         <extracomment>what Enter in the note does to a ticket in each state</extracomment>
         <translation type="unfinished"></translation>
@@ -1818,6 +1937,109 @@ ended {time}</source>
     </message>
 </context>
 <context>
+    <name>DrawDialog</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/sampling_dialogs.py" line="+44"/>
+        <source>proportional to the eligible rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>equal in every stratum</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>by precision (a margin of error)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+107"/>
+        <source>Draw a sample from {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>&amp;Draw</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source> points on the 1–5 composite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>strata by &amp;month availed as well</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>empty: the server picks one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>release the next replicate by itself when the released cases are &amp;worked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sample &amp;size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Allocation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Margin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Replicates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Target per stratum</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;eed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Drawing {n} from {rows} rows…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Draw {draw}: {sampled} sampled in {strata} strata, dealt into {replicates} replicates; nothing is called until you release one. Seed used: {seed} (note it to draw the same sample again).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Not drawn: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EnumeratorController</name>
     <message>
         <location filename="../../cati_app/desktop/enumerator/controller.py" line="+90"/>
@@ -2210,20 +2432,108 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
 </context>
 <context>
+    <name>FrameImportDialog</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/sampling_dialogs.py" line="-198"/>
+        <source>Register extracts (*.csv *.xlsx *.xlsm *.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Import a frame</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a CSV or XLSX register extract: service, name, phone, office, date_availed, …</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>optional: the file name if empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. DCRC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Only service availed from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Agency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Register file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose the register extract</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The period ends before it starts: correct the dates.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Nothing was imported: none of the {read} rows could be used. Each problem is listed below; correct the file and import it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Frame {frame} ({name}): {accepted} of {read} rows kept, {rejected} not used. Each problem is listed below (rows with no valid number are kept: the draw leaves them out).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Frame {frame} ({name}): {accepted} of {read} rows kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Columns not used: {columns}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/import_base.py" line="+58"/>
+        <location filename="../../cati_app/desktop/supervisor/import_base.py" line="+59"/>
         <source>Browse…</source>
         <extracomment>how far the window opens; the problem table is what needs the room</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Service</source>
         <translation type="unfinished">ཞབས་ཏོག</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Import</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3162,6 +3472,150 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
 </context>
 <context>
+    <name>SamplingPage</name>
+    <message>
+        <location filename="../../cati_app/desktop/supervisor/sampling_page.py" line="+80"/>
+        <source>&amp;Frames</source>
+        <extracomment>cases were released to the call queue (the dashboard and case list show them) the draw to select once the selected frame&apos;s draws are loaded calls on their way: the busy bar shows while there is one</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dra&amp;ws of the selected frame</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;trata of the selected draw</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Import frame…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Draw…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Release next replicate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>Loading the frames…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No frame yet: import one (Import frame…).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Loading the draws…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No draw from this frame yet: Draw… makes one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Draw {draw}, seed {seed}: {sampled} sampled of {rows} frame rows; replicates released {done} of {all}{auto}; {released} cases released, {completes} completes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source> (the next by itself when these are worked)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Not eligible: {reasons}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Frame {frame} imported: select it and Draw… a sample.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Select a frame to draw from first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Draw {draw} made with seed {seed}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Select a draw first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Replicate {replicate} of {all}: about {cases} cases go to the call queue now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Skipped, their target reached: {strata}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No stratum is skipped: none has reached its target.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Release the next replicate?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Releasing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Replicate {replicate} released: {cases} cases are in the call queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Skipped (target reached): {strata}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{n} not released: their number is now on the do-not-call register.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Not done: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Every replicate of this draw is released: draw again for more cases.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ScriptRunner</name>
     <message>
         <location filename="../../cati_app/desktop/enumerator/script_runner.py" line="+116"/>
@@ -3385,12 +3839,12 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../../cati_app/desktop/supervisor/window.py" line="+45"/>
+        <location filename="../../cati_app/desktop/supervisor/window.py" line="+46"/>
         <source>ServE CATI — supervisor — {name}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3426,6 +3880,11 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
     </message>
     <message>
         <location line="+1"/>
+        <source>Sampling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Exports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3440,7 +3899,7 @@ Nothing you saved before is lost, and what you typed is kept: once this is fixed
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+32"/>
         <source>&amp;Work</source>
         <translation type="unfinished"></translation>
     </message>

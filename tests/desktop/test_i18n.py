@@ -105,7 +105,7 @@ def test_supervisor_window_in_dzongkha(qtbot, server: Server, settings: Settings
     assert browser.page_label.text() == "Cases 1–3 of 3 (page 1 of 1)"
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
         "Dashboard", "Cases", "Conflicts", "Review", "Released", "Quarantine", "Complaints",
-        "Exports", "Do not call", "Audit trail"]
+        "Sampling", "Exports", "Do not call", "Audit trail"]
     assert window.windowTitle() == "ServE CATI — supervisor — Sonam Wangmo"
     assert confirm_assign(browser.model.rows()[:1], None).question == (
         "Return 1 case (1 in the pool) to the pool?")

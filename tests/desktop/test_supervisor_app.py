@@ -31,7 +31,7 @@ def test_supervisor_window_fills_its_lookups_and_tabs(qtbot, server: Server, set
     qtbot.waitUntil(lambda: window.cases.enumerators != [], timeout=WAIT_MS)
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
         "Dashboard", "Cases", "Conflicts", "Review", "Released", "Quarantine", "Complaints",
-        "Exports", "Do not call", "Audit trail"]
+        "Sampling", "Exports", "Do not call", "Audit trail"]
     assert window.cases.enumerators == [("enum1", "Karma Dorji"), ("enum2", "Pema Choden")]
     assert window.services == [("CID", "Issuance of New CID Card")]
     dialog = window.import_sample()

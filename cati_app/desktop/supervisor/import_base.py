@@ -1,6 +1,7 @@
-"""What every import dialog shares: choose a file and a service, send it on the background
-runner with a busy bar, then show the server's answer and its problem table. A subclass says
-what it sends and how it reads the reply (``send``, ``show_result``, ``show_failure``)."""
+"""What every import dialog shares: choose a file (and a service, unless the file names each
+row's), send it on the background runner with a busy bar, then show the server's answer and
+its problem table. A subclass says what it sends and how it reads the reply (``send``,
+``show_result``, ``show_failure``)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ class ImportDialog(QDialog, Generic[Problem, Reply]):
     #: how far the window opens; the problem table is what needs the room
     SIZE = (760, 480)
 
-    def __init__(self, runner: BackgroundRunner, services: Sequence[tuple[str, str]],
+    def __init__(self, runner: BackgroundRunner, services: Sequence[tuple[str, str]] | None,
                  problem_columns: list[Column[Problem]], parent: QWidget | None, *,
                  choose_file: PathChooser) -> None:
         super().__init__(parent)
@@ -61,11 +62,13 @@ class ImportDialog(QDialog, Generic[Problem, Reply]):
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
         self.service = QComboBox()
-        for code, name in services:
+        for code, name in services or ():
             self.service.addItem(f"{code} — {name}", code)
         self.form = QFormLayout()
         self.form.addRow(self.file_label(), file_row)
-        self.form.addRow(self.tr("Service"), self.service)
+        if services is not None:  # None: the file says the service of each row (a frame)
+            self.form.addRow(self.tr("Service"), self.service)
+        self.needs_service = services is not None
         self.progress = QProgressBar(textVisible=False)
         self.progress.hide()
         self.summary = QLabel("", wordWrap=True)
@@ -133,7 +136,7 @@ class ImportDialog(QDialog, Generic[Problem, Reply]):
         if not typed or not path.is_file():
             self.summary.setText(self.missing_file_text())
             return
-        if not service:
+        if self.needs_service and not service:
             self.summary.setText(self.no_service_text())
             return
         self.clear_result()
@@ -141,7 +144,7 @@ class ImportDialog(QDialog, Generic[Problem, Reply]):
         self.progress.setRange(0, 0)  # busy: the server reads and checks the whole file
         self.progress.show()
         self.summary.setText(self.tr("Importing {file}…").format(file=path.name))
-        self.runner.run(self.upload(path, str(service)), self._imported, self._failed,
+        self.runner.run(self.upload(path, str(service or "")), self._imported, self._failed,
                         owner=self)
 
     def _imported(self, reply: Reply) -> None:

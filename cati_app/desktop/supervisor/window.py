@@ -1,4 +1,4 @@
-"""The supervisor's main window: dashboard, cases, conflicts, review and exports on tabs;
+"""The supervisor's main window: dashboard, cases, conflicts, review, sampling and exports on tabs;
 sample import and review by interview id from the menu. Everything it needs is passed into
 the constructor."""
 
@@ -27,6 +27,7 @@ from cati_app.desktop.supervisor.questionnaire_import import QuestionnaireImport
 from cati_app.desktop.supervisor.review import ReviewDialog
 from cati_app.desktop.supervisor.review_page import ReviewPage
 from cati_app.desktop.supervisor.room_bar import RoomBar
+from cati_app.desktop.supervisor.sampling_page import SamplingPage
 from cati_app.desktop.worker import BackgroundRunner
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class SupervisorWindow(QMainWindow):
         self.released = ReleasedPage(api, runner, lambda: self.cases.enumerators)
         self.quarantine = QuarantinePage(api, runner)
         self.complaints = ComplaintsPage(api, runner)
+        self.sampling = SamplingPage(api.sampling(), runner, today)
         self.exports = ExportPage(api, runner, today)
         self.audit = AuditTrailPage(AuditApi(api.api), runner, today)
         self.do_not_call = DoNotCallRegisterPage(api.do_not_call(), runner, can_remove=False)
@@ -60,6 +62,7 @@ class SupervisorWindow(QMainWindow):
                             (self.released, self.tr("Released")),
                             (self.quarantine, self.tr("Quarantine")),
                             (self.complaints, self.tr("Complaints")),
+                            (self.sampling, self.tr("Sampling")),
                             (self.exports, self.tr("Exports")),
                             (self.do_not_call, self.tr("Do not call")),
                             (self.audit, self.tr("Audit trail"))):
@@ -88,6 +91,9 @@ class SupervisorWindow(QMainWindow):
         # a number added can withdraw cases: the dashboard and case table show it
         self.do_not_call.changed.connect(self.dashboard.refresh)
         self.do_not_call.changed.connect(self.cases.reload)
+        # a replicate released puts cases in the queue
+        self.sampling.changed.connect(self.dashboard.refresh)
+        self.sampling.changed.connect(self.cases.reload)
         self._build_menu()
 
     def _build_menu(self) -> None:
@@ -115,6 +121,7 @@ class SupervisorWindow(QMainWindow):
             page.refresh()
         self.audit.search()
         self.do_not_call.search()
+        self.sampling.refresh()
 
     def refresh(self) -> None:
         self.dashboard.refresh()
@@ -124,6 +131,7 @@ class SupervisorWindow(QMainWindow):
         for page in self.lists[1:]:
             page.refresh()
         self.do_not_call.refresh()
+        self.sampling.refresh()
 
     @property
     def lists(self) -> tuple[CaseBrowser, ConflictsPage, ReviewPage, ReleasedPage,
@@ -144,6 +152,8 @@ class SupervisorWindow(QMainWindow):
         for page in self.lists:
             if not page.reading():
                 page.refresh(automatic=True)
+        # completes and automatic releases move the sample report
+        self.sampling.refresh(automatic=True)
 
     def refresh_after_review(self) -> None:
         self.dashboard.refresh()
