@@ -73,6 +73,9 @@ class SmsCentre:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         self._connections: list[socket.socket] = []
+        self._bound: list[socket.socket] = []
+        #: replies sent while no ESME was bound, delivered at the next bind
+        self._held: list[Any] = []
         self._lock = threading.Lock()
         self._sequence = _Sequence()
         self._stopping = False
@@ -92,7 +95,8 @@ class SmsCentre:
     # --- what tests call ---------------------------------------------------------------------
 
     def send_reply(self, from_phone: str, text: str) -> None:
-        """A respondent's message, delivered to every bound ESME."""
+        """A respondent's message, delivered to every bound ESME; kept until one binds, as an
+        operator's SMS centre holds mobile-originated messages for an account."""
         ascii_only = text.isascii()
         pdu = smpplib.smpp.make_pdu(
             "deliver_sm", client=self._sequence, source_addr_ton=1,
@@ -135,8 +139,10 @@ class SmsCentre:
             pass
         finally:
             connection.close()
-            if connection in self._connections:
-                self._connections.remove(connection)
+            with self._lock:
+                for connections in (self._connections, self._bound):
+                    if connection in connections:
+                        connections.remove(connection)
 
     def _answer(self, connection: socket.socket, request: Any) -> bool:
         command = request.command
@@ -146,6 +152,12 @@ class SmsCentre:
             self._reply(connection, request, "bind_transceiver_resp",
                         smpplib.consts.SMPP_ESME_ROK if ok else smpplib.consts.SMPP_ESME_RBINDFAIL,
                         system_id="SIMSMSC")
+            if ok:
+                with self._lock:
+                    self._bound.append(connection)
+                    held, self._held = self._held, []
+                for pdu in held:
+                    self._send(connection, pdu)
             return ok
         if command == "submit_sm":
             self._submit(connection, request)
@@ -190,7 +202,11 @@ class SmsCentre:
             connection.sendall(pdu.generate())
 
     def _broadcast(self, pdu: Any) -> None:
-        for connection in list(self._connections):
+        with self._lock:
+            bound = list(self._bound)
+            if not bound:
+                self._held.append(pdu)
+        for connection in bound:
             self._send(connection, pdu)
 
 

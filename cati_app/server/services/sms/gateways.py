@@ -107,12 +107,15 @@ class SmppGateway:
         return message_ids[0]
 
     def collect(self) -> list[Incoming]:
-        if self._client is not None:
-            try:
-                self._client.poll()
-            except (smpplib.exceptions.ConnectionError, OSError) as error:
-                log.warning("SMS centre connection lost while reading: %s", error)
-                self.close()
+        """Binds first when not bound: replies (a STOP) come only to a bound transceiver,
+        also while nothing is being sent."""
+        try:
+            self._bound().poll()
+        except GatewayError as error:
+            log.warning("%s", error)
+        except (smpplib.exceptions.ConnectionError, OSError) as error:
+            log.warning("SMS centre connection lost while reading: %s", error)
+            self.close()
         incoming, self._incoming = self._incoming, []
         return incoming
 
