@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cati_app.core.clock import to_thimphu
 from cati_app.core.questionnaire.model import PARAMETERS
 from cati_app.server.db import transaction
 from cati_app.server.models import Case, InterviewVersion, Service, User
@@ -20,7 +21,8 @@ from cati_app.server.models import Case, InterviewVersion, Service, User
 def seed_scored_interviews(sessions: sessionmaker[Session], *, service_code: str,
                            office: str, dzongkhag: str, started_at: datetime,
                            composites: Sequence[float], name_prefix: str = "Person") -> None:
-    """One completed case per entry of ``composites``; the parameters spread around it (some
+    """One completed case per entry of ``composites``, availed the day it was called (the
+    scorecard's period); the parameters spread around it (some
     better, some worse) and the composite stored is their mean, as scoring makes it."""
     with transaction(sessions) as session:
         service_id = session.scalar(select(Service.id).where(Service.code == service_code))
@@ -29,7 +31,7 @@ def seed_scored_interviews(sessions: sessionmaker[Session], *, service_code: str
         cases: list[dict[str, Any]] = [dict(
             service_id=service_id, respondent_name=f"{name_prefix} {i}",
             phone1=f"+9751779{i % 10000:04d}", office=office, dzongkhag=dzongkhag,
-            date_availed=date(2026, 1, 1), language="en", priority=50, state="closed",
+            date_availed=to_thimphu(started_at).date(), language="en", priority=50, state="closed",
             pool="fresh", assignment_version=1, attempt_count=1, next_phone_index=0,
             created_at=started_at, updated_at=started_at) for i in range(len(composites))]
         ids = session.execute(insert(Case).returning(Case.id), cases).scalars().all()

@@ -37,7 +37,7 @@ WEIGHTING = (
 
 
 COMPLAINTS = (
-    "Complaints: the complaint tickets reported in the period (by the day the complaint was "
+    "The complaint tickets reported in the period (by the day the complaint was "
     "made, not the day the service was availed, so a period's complaints are known as soon "
     "as they arrive), per office and for the service as a whole. Resolved: the share of "
     "those tickets resolved now (a reopened ticket is not, until resolved again). Median "

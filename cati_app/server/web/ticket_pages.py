@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cati_app.core import complaints as rules
+from cati_app.core.clock import to_thimphu
 from cati_app.core.protocol_scorecard import TicketChange, TicketState
 from cati_app.server.context import AppContext
 from cati_app.server.deps import Ctx
@@ -66,7 +67,8 @@ def _render(request: Request, v: Visitor, name: str, status: int = 200, keep: st
     return pages.page(request, name, v.language, status, csrf=ws.csrf_for(v.token),
                       user=v.user, current="tickets", states=STATES, keep=keep,
                       categories=rules.CATEGORY_LABELS, read_only=READ_ONLY,
-                      may_change=v.user.role in tickets.HANDLERS, **context)
+                      may_change=v.user.role in tickets.HANDLERS, thimphu=to_thimphu,
+                      **context)
 
 
 def _refused(request: Request, v: Visitor, error: CatiError) -> HTMLResponse:

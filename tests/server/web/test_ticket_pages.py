@@ -169,7 +169,7 @@ def test_the_scorecard_page_shows_each_offices_complaints(
     assert '<tr data-office="Paro DCRC">' in page
     paro = page.split('<tr data-office="Paro DCRC">')[1].split("</tr>")[0]
     assert 'data-complaints="1"' in paro and "0%" in paro
-    assert "Complaints: the complaint tickets reported in the period" in page
+    assert "The complaint tickets reported in the period" in page
     assert "CID-FU" not in page
 
 
