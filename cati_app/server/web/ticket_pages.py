@@ -123,7 +123,7 @@ def _list_data(ctx: AppContext, user: CurrentUser, wanted: TicketFilter, agency:
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_page(request: Request, ctx: Ctx, ticket_id: TicketId,
                       lang: Annotated[str | None, Query(max_length=8)] = None,
-                      done: Annotated[str, Query(max_length=20)] = "") -> Response:
+                      done: Annotated[TicketState | None, Query()] = None) -> Response:
     v = await run_in_threadpool(_visitor, request, ctx, lang)
     if v is None:
         return _away(ctx)

@@ -113,7 +113,7 @@ def _seed_office(session: Session, rng: random.Random, drawn: bool, service_id: 
             DISPOSITIONS[index % len(DISPOSITIONS)]
         case_id = _case(session, rng, service_id, batch_id, office, availed, called, outcome,
                         drawn, period)
-        _attempt(session, case_id, user_id, called, outcome)
+        _attempt(session, case_id, service_id, user_id, called, outcome)
         if outcome[0] == "complete":
             answers = _answers(rng, office.means[period], q)
             _interview(session, case_id, user_id, called, answers)
@@ -135,10 +135,12 @@ def _case(session: Session, rng: random.Random, service_id: int, batch_id: int,
     return int(session.execute(insert(Case).returning(Case.id), [values]).scalar_one())
 
 
-def _attempt(session: Session, case_id: int, user_id: int, at: datetime,
+def _attempt(session: Session, case_id: int, service_id: int, user_id: int, at: datetime,
              outcome: tuple[str, str]) -> None:
+    # attempts carry their case's service (issue 14: progress reads them by service)
     session.execute(insert(ContactAttempt), [dict(
-        item_uuid=str(uuid.uuid4()), case_id=case_id, user_id=user_id, device_id="demo",
+        item_uuid=str(uuid.uuid4()), case_id=case_id, service_id=service_id, user_id=user_id,
+        device_id="demo",
         assignment_version=1, started_at=at - timedelta(minutes=15), ended_at=at,
         outcome=outcome[0], aapor_code=outcome[1], received_at=at, effective_at=at)])
 
