@@ -202,6 +202,11 @@ _NEXT: dict[str, frozenset[str]] = {
 MAX_NOTE = 2000
 
 
+def next_states(current: str) -> tuple[str, ...]:
+    """Where a ticket in ``current`` may go, in workflow order (what the pages offer)."""
+    return tuple(s for s in (OPEN, ACKNOWLEDGED, RESOLVED) if s in _NEXT.get(current, ()))
+
+
 def change_problem(current: str, wanted: str, note: str, *, category_changes: bool) -> str | None:
     """Why a change of a ticket in ``current`` to ``wanted`` with ``note`` is refused, or
     None. Keeping the state is allowed only to change the category."""

@@ -79,6 +79,8 @@ class Methodology(BaseModel):
     suppress_below: int
     weighting: str
     comparisons: str
+    complaints: str = Field(default="", description=(
+        "how the complaint figures are counted ('' when the scorecard has none)"))
 
 
 class Scorecard(BaseModel):

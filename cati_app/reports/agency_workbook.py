@@ -65,6 +65,7 @@ def _methodology(ws: styles.TextSafeSheet, agency: str, cards: Sequence[Scorecar
             ("Parameter weights", weights or "equal"),
             ("Weighting and intervals", m.weighting),
             ("Comparisons and flags", m.comparisons),
+            *([("Complaints", m.complaints)] if m.complaints else []),
             ("Empty figures", EMPTY_NOTE)):
         ws.append([styles.cell(ws, label, font=styles.LABEL_FONT),
                    styles.cell(ws, text, wrap=True)])

@@ -23,6 +23,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.errors import Forbidden, Unauthorized
 from cati_app.server.logging_setup import note_user
 from cati_app.server.services.accounts.identity import CurrentUser, authenticate, token_hash
+from cati_app.server.services.complaints import tickets
 
 # The dependencies below are ``async def`` although they do no I/O of their own: FastAPI runs
 # each plain ``def`` dependency in its own thread-pool hop, and three hops per request (context,
@@ -94,5 +95,5 @@ ScorecardReader = Annotated[CurrentUser, require(Role.agency, Role.analyst, Role
                                                  Role.admin)]
 #: complaint tickets (issue 16) are moved along by the agency they concern and by RCSC's
 #: supervisors and admins; analysts read them
-TicketHandler = Annotated[CurrentUser, require(Role.agency, Role.supervisor, Role.admin)]
+TicketHandler = Annotated[CurrentUser, require(*sorted(tickets.HANDLERS))]
 

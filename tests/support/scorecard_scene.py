@@ -1,6 +1,7 @@
 """A scorecard worth looking at, for the browser tests and the web screenshots: two agencies,
 three services, offices of every status (published, indicative, suppressed) and two periods,
-with made-up scores from a seeded generator. Agency accounts ``dcrc`` and ``moice``."""
+with made-up scores from a seeded generator, and a few complaint tickets in every state.
+Agency accounts ``dcrc`` and ``moice``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cati_app.server.context import AppContext
 from cati_app.server.db import transaction
 from cati_app.server.services.accounts import users
 from cati_app.server.services.catalogue import catalogue
+from tests.support.complaint_tickets import Made, make_tickets
 from tests.support.constants import PASSWORD
 from tests.support.scored_interviews import seed_scored_interviews
 
@@ -26,6 +28,20 @@ OFFICES = {
     "MIMO": {"Thimphu DCRC": ("Thimphu", 3.6, 34, 30), "Bumthang DCRC": ("Bumthang", 4.0, 31, 12)},
     "TRADE": {"Phuntsholing MOICE": ("Chhukha", 2.9, 40, 35)},
 }
+
+H = timedelta(hours=1)
+TO_RESOLVE = "Staff at the counter were rude and shouted at an old man in the queue."
+#: this period's complaints; TO_RESOLVE is Paro's open one
+TICKETS = [
+    Made("CID", "Paro DCRC", TO_RESOLVE, 6 * H),
+    Made("CID", "Paro DCRC", "The clerk asked for Nu. 500 extra. Call me on 17 65 43 21.",
+         9 * H, took=5 * H),
+    Made("CID", "Thimphu DCRC", "Nobody told me which documents to bring, so I had to "
+         "travel back to the village.", 12 * H, state="acknowledged"),
+    Made("MIMO", "Bumthang DCRC", "My census transfer is still pending after two months.",
+         20 * H),
+    Made("TRADE", "Phuntsholing MOICE", "The trade office lost my licence file.", 3 * H),
+]
 
 
 def seed_scene(ctx: AppContext, now: datetime, seed: int = 16) -> None:
@@ -47,3 +63,4 @@ def seed_scene(ctx: AppContext, now: datetime, seed: int = 16) -> None:
                           for _ in range(n)]
                 seed_scored_interviews(ctx.sessions, service_code=code, office=office,
                                        dzongkhag=dzongkhag, started_at=when, composites=scores)
+    make_tickets(ctx, TICKETS)

@@ -21,7 +21,8 @@ from cati_app.server.models import Case, InterviewVersion, Service, User
 def seed_scored_interviews(sessions: sessionmaker[Session], *, service_code: str,
                            office: str, dzongkhag: str, started_at: datetime,
                            composites: Sequence[float], name_prefix: str = "Person") -> None:
-    """One completed case per entry of ``composites``; the parameters spread around it (some
+    """One completed case per entry of ``composites``, availed the day it was called (the
+    scorecard's period); the parameters spread around it (some
     better, some worse) and the composite stored is their mean, as scoring makes it."""
     with transaction(sessions) as session:
         service_id = session.scalar(select(Service.id).where(Service.code == service_code))

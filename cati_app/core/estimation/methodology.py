@@ -36,6 +36,16 @@ WEIGHTING = (
     "the respondent availed the service.")
 
 
+COMPLAINTS = (
+    "The complaint tickets reported in the period (by the day the complaint was "
+    "made, not the day the service was availed, so a period's complaints are known as soon "
+    "as they arrive), per office and for the service as a whole. Resolved: the share of "
+    "those tickets resolved now (a reopened ticket is not, until resolved again). Median "
+    "days to resolve: over the resolved ones, from the ticket's opening to its resolution. "
+    "Complaint call-backs are not complaints and have no scores: their services (code "
+    "ending -FU) are left out of the scorecard.")
+
+
 def comparisons_text(fdr: float) -> str:
     return (
         "Each office is compared with the same service's other offices together (same "
@@ -53,7 +63,7 @@ def small_cells_text(rules: Rules) -> str:
 
 
 def methodology(rules: Rules, weights: Mapping[str, float], fdr: float,
-                weights_note: str = "") -> Methodology:
+                weights_note: str = "", *, with_complaints: bool = True) -> Methodology:
     """``weights``: the relative parameter weights (shown normalised to add up to 1);
     ``weights_note`` says when questionnaires in scope weigh differently."""
     total = sum(weights.values())
@@ -64,4 +74,5 @@ def methodology(rules: Rules, weights: Mapping[str, float], fdr: float,
     return Methodology(
         composite_definition=definition, parameter_weights=shown,
         minimum_n=rules.minimum_n, suppress_below=rules.suppress_below,
-        weighting=f"{WEIGHTING} {small_cells_text(rules)}", comparisons=comparisons_text(fdr))
+        weighting=f"{WEIGHTING} {small_cells_text(rules)}", comparisons=comparisons_text(fdr),
+        complaints=COMPLAINTS if with_complaints else "")

@@ -4,7 +4,7 @@ year, which runs from 1 July to 30 June and is labelled by both years ("FY2026-2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from cati_app.core.protocol_scorecard import PeriodKind
 
@@ -65,3 +65,8 @@ def first_day(period: str, kind: PeriodKind) -> date:
     if kind == "quarter":
         return date(index // 4, (index % 4) * 3 + 1, 1)
     return date(index, FISCAL_YEAR_FIRST_MONTH, 1)
+
+
+def last_day(period: str, kind: PeriodKind) -> date:
+    """The last day of the period the label names."""
+    return first_day(label(_parse(period, kind) + 1, kind), kind) - timedelta(days=1)

@@ -45,17 +45,24 @@ CellKey = tuple[str, str, str]
 def build(respondents: Sequence[Respondent], services: Sequence[ServiceInfo], *,
           kind: PeriodKind, periods: Sequence[str], rules: Rules, generated_at: datetime,
           agency: str | None,
-          complaints: Mapping[tuple[str, str], ComplaintSummary] | None = None,
+          complaints: Mapping[CellKey, ComplaintSummary] | None = None,
           fdr: float = FDR) -> Scorecard:
     """``periods`` oldest first; respondents outside them are left out. ``complaints`` by
-    (service code, office) is attached to each office's and service's cells (the hook for
-    complaint tickets; empty until they exist)."""
+    (service code, office ('' for the service), period) is attached to the matching cells;
+    an office with complaints but no interviews still gets its cells (n = 0, suppressed),
+    so its complaint figures are shown."""
+    counted = complaints is not None
+    complaints = complaints or {}
     groups = _grouped(respondents, kind, set(periods))
     cells: dict[CellKey, Cell] = {}
     intervals: dict[CellKey, Interval] = {}
     comparisons: list[Comparison[tuple[CellKey, FlagKind, str]]] = []
     for service in services:
         offices = _offices(groups, service.code)
+        for code, office, _period in complaints:
+            if code == service.code and office:
+                offices.setdefault(office, "")
+        offices = dict(sorted(offices.items()))
         for period in periods:
             whole = groups.get((service.code, "", period), [])
             for office, dzongkhag in [("", ""), *offices.items()]:
@@ -63,7 +70,7 @@ def build(respondents: Sequence[Respondent], services: Sequence[ServiceInfo], *,
                 found = figures(groups.get(key, []), service.parameters, service.indicators,
                                 rules)
                 cells[key] = _cell(service, office, dzongkhag, period, kind, found,
-                                   (complaints or {}).get((service.code, office)))
+                                   complaints.get(key))
                 if found.composite_interval is not None:
                     intervals[key] = found.composite_interval
                     if office:
@@ -79,7 +86,8 @@ def build(respondents: Sequence[Respondent], services: Sequence[ServiceInfo], *,
     weights, note = _weights(services)
     return Scorecard(generated_at=generated_at, agency=agency, period_kind=kind,
                      periods=list(periods), cells=list(cells.values()),
-                     methodology=methodology(rules, weights, fdr, note))
+                     methodology=methodology(rules, weights, fdr, note,
+                                             with_complaints=counted))
 
 
 def _grouped(respondents: Sequence[Respondent], kind: PeriodKind,

@@ -18,6 +18,7 @@ from cati_app.core.protocol_scorecard import PeriodKind, Scorecard
 from cati_app.reports.agency_workbook import write_agency_workbook
 from cati_app.server.deps import Ctx, ScorecardReader
 from cati_app.server.errors import Unprocessable, error_responses
+from cati_app.server.services.complaints import summaries
 from cati_app.server.services.reporting import agency_export, scorecard_scope
 from cati_app.server.services.reporting import scorecard as scorecards
 
@@ -38,21 +39,24 @@ def scorecard(ctx: Ctx, user: ScorecardReader, period_kind: PeriodKind = "quarte
     """Per service and office, for the last ``periods`` months, quarters or fiscal years
     (July–June): n, the composite (1–5 and 0–100), each parameter and indicator and the share
     satisfied, each with its 95% interval and status (indicative, suppressed), and flags that
-    survive false-discovery-rate control. ``methodology`` says how each figure is made."""
+    survive false-discovery-rate control; each office's complaints reported in the period
+    (count, share resolved, median days to resolve). ``methodology`` says how each figure
+    is made."""
     with ctx.read() as session:
         scope = scorecard_scope.allowed_agency(session, user, agency)
         # through the module: a test app wraps it (tests/support/flagging_app.py)
         return scorecards.build_scorecard(session, ctx.settings, now=ctx.clock.now(),
                                           period_kind=period_kind, agency=scope,
-                                          service_code=service or None, periods=periods)
+                                          service_code=service or None, periods=periods,
+                                          complaints=summaries.reader(session, scope))
 
 
 @router.get("/exports/agency.xlsx", response_class=FileResponse,
             responses={200: {"content": {XLSX: {}}}})
 def agency_workbook(ctx: Ctx, user: ScorecardReader, agency: Agency = None) -> FileResponse:
     """The agency's workbook: its cells with intervals by quarter, fiscal year and month,
-    trends, indicators and the methodology (and its complaints once there are tickets). No
-    names or phone numbers."""
+    trends, indicators, each office's complaint figures, the methodology, and its complaint
+    tickets (masked texts). No names or phone numbers."""
     handle, name = tempfile.mkstemp(prefix="cati-agency-", suffix=".xlsx")
     os.close(handle)
     path = Path(name)

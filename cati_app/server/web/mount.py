@@ -7,11 +7,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cati_app.core.resources import resource
-from cati_app.server.web import routes
+from cati_app.server.web import routes, ticket_pages
 
 
 def mount_scorecard_pages(app: FastAPI) -> None:
     app.include_router(routes.router)
+    app.include_router(ticket_pages.router)
     app.mount("/scorecard/static", StaticFiles(directory=routes.HERE / "static"),
               name="scorecard-static")
     app.mount("/scorecard/fonts", StaticFiles(directory=resource("fonts")),

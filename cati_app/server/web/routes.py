@@ -1,4 +1,5 @@
-"""The web scorecard's routes (``/scorecard/``): sign in, the scorecard, sign out.
+"""The web scorecard's routes (``/scorecard/``): sign in, the scorecard, sign out (the
+complaint tickets' pages are in ``ticket_pages``).
 
 Thin, like the API's endpoints: the accounts service signs in and out, the reporting service
 builds the scorecard (``services.reporting.scorecard``) and decides which agency a user may
@@ -24,6 +25,7 @@ from cati_app.server.deps import Ctx
 from cati_app.server.errors import CatiError, Unauthorized
 from cati_app.server.services.accounts import users
 from cati_app.server.services.accounts.identity import CurrentUser, authenticate
+from cati_app.server.services.complaints import summaries
 from cati_app.server.services.reporting import scorecard, scorecard_scope
 from cati_app.server.web import i18n, view
 from cati_app.server.web import web_session as ws
@@ -32,17 +34,18 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/scorecard", include_in_schema=False)
 #: the pages' navigation (key, English label, address); complaint tickets add theirs here
-NAV: list[tuple[str, str, str]] = [("scorecard", "Scorecard", "/scorecard/")]
+NAV: list[tuple[str, str, str]] = [("scorecard", "Scorecard", "/scorecard/"),
+                                   ("tickets", "Complaints", "/scorecard/tickets")]
 PERIOD_KINDS: list[tuple[str, str]] = [("month", "Month"), ("quarter", "Quarter"),
                                        ("fiscal_year", "Fiscal year (July–June)")]
 NO_SCORECARD = "this account has no scorecard: enumerators use the desktop app"
 
 
-def _language(request: Request, asked: str | None = None) -> str:
+def language_of(request: Request, asked: str | None = None) -> str:
     return i18n.language_or_default(asked or request.cookies.get(ws.LANGUAGE_COOKIE))
 
 
-def _page(request: Request, name: str, language: str, status: int = 200,
+def page(request: Request, name: str, language: str, status: int = 200,
           **context: Any) -> HTMLResponse:
     ctx: AppContext = request.app.state.ctx
     response = templates.TemplateResponse(request, name, status_code=status, context={
@@ -53,7 +56,7 @@ def _page(request: Request, name: str, language: str, status: int = 200,
     return response
 
 
-def _signed_in(ctx: AppContext, token: str | None) -> CurrentUser | None:
+def signed_in(ctx: AppContext, token: str | None) -> CurrentUser | None:
     if not token:
         return None
     try:
@@ -63,7 +66,7 @@ def _signed_in(ctx: AppContext, token: str | None) -> CurrentUser | None:
         return None
 
 
-def _to_login() -> RedirectResponse:
+def to_login() -> RedirectResponse:
     return RedirectResponse("/scorecard/login", status_code=303)
 
 
@@ -72,13 +75,13 @@ def _to_login() -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, ctx: Ctx, lang: str | None = None) -> Response:
-    return _login_page(request, ctx, _language(request, lang))
+    return _login_page(request, ctx, language_of(request, lang))
 
 
 def _login_page(request: Request, ctx: AppContext, language: str, message: str = "",
                 status: int = 200, username: str = "") -> HTMLResponse:
     csrf = ws.new_login_csrf()
-    response = _page(request, "login.html", language, status, csrf=csrf, message=message,
+    response = page(request, "login.html", language, status, csrf=csrf, message=message,
                      username=username)
     ws.set_cookie(response, ctx.settings, ws.LOGIN_CSRF_COOKIE, csrf, max_age=3600)
     if language != i18n.DEFAULT or ws.LANGUAGE_COOKIE in request.cookies:
@@ -90,7 +93,7 @@ def _login_page(request: Request, ctx: AppContext, language: str, message: str =
 def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=64)] = "",
           password: Annotated[str, Form(max_length=256)] = "",
           csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    language = _language(request)
+    language = language_of(request)
     t = i18n.translator(language)
     if not ws.csrf_ok(request.cookies.get(ws.LOGIN_CSRF_COOKIE), csrf):
         return _login_page(request, ctx, language, t(
@@ -133,13 +136,13 @@ def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form(max_length=100)
            ) -> Response:
     token = ws.session_token(request)
     if token is None:
-        return _to_login()
+        return to_login()
     if not ws.csrf_ok(ws.csrf_for(token), csrf):
         return HTMLResponse("The form had expired: go back, reload the page and sign out "
                             "again.", status_code=403)
     with ctx.transaction() as session:
         users.logout(session, token, at=ctx.clock.now())
-    response = _to_login()
+    response = to_login()
     ws.clear_cookie(response, ctx.settings, ws.SESSION_COOKIE)
     return response
 
@@ -148,7 +151,7 @@ def logout(request: Request, ctx: Ctx, csrf: Annotated[str, Form(max_length=100)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def scorecard_page(
+async def scorecardpage(
     request: Request, ctx: Ctx,
     period_kind: PeriodKind = "quarter",
     service: Annotated[str, Query(max_length=32)] = "",
@@ -156,14 +159,14 @@ async def scorecard_page(
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
     token = ws.session_token(request)
-    user = await run_in_threadpool(_signed_in, ctx, token)
+    user = await run_in_threadpool(signed_in, ctx, token)
     if user is None or token is None:
-        away = _to_login()
+        away = to_login()
         ws.clear_cookie(away, ctx.settings, ws.SESSION_COOKIE)
         return away
-    language = _language(request, lang)
+    language = language_of(request, lang)
     data = await run_in_threadpool(_scorecard_data, ctx, user, period_kind, service, agency)
-    response = _page(request, "scorecard.html", language, csrf=ws.csrf_for(token),
+    response = page(request, "scorecard.html", language, csrf=ws.csrf_for(token),
                      user=user, period_kinds=PERIOD_KINDS,
                      filters={"period_kind": period_kind, "service": service,
                               "agency": agency, "lang": language},
@@ -181,7 +184,8 @@ def _scorecard_data(ctx: AppContext, user: CurrentUser, period_kind: PeriodKind,
                                                else agency or None)
         card = scorecard.build_scorecard(session, ctx.settings, now=ctx.clock.now(),
                                          period_kind=period_kind, agency=scope,
-                                         service_code=service or None)
+                                         service_code=service or None,
+                                         complaints=summaries.reader(session, scope))
         return {"card": card, "services": view.arrange(card), "scope": scope,
                 "service_choices": scorecard_scope.services_of(session, scope),
                 "agency_choices": ([] if user.role == "agency"

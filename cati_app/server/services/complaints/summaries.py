@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -44,6 +45,14 @@ def complaint_summaries(session: Session, *, agency: str | None, period_start: d
             if state == rules.RESOLVED and resolved_at is not None:
                 days[key].append(_days(created_at, resolved_at))
     return {key: _summary(count, days.get(key, [])) for key, count in counts.items()}
+
+
+def reader(session: Session, agency: str | None
+           ) -> Callable[[date, date], dict[tuple[str, str], ComplaintSummary]]:
+    """``complaint_summaries`` for one agency, as ``build_scorecard(complaints=...)`` takes
+    it (it asks once per period shown)."""
+    return lambda start, end: complaint_summaries(session, agency=agency, period_start=start,
+                                                  period_end=end)
 
 
 def _days(opened: datetime, resolved: datetime) -> float:

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from cati_app.core import complaints as rules
+from cati_app.core.protocol import Role
 from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.server.audit import audit
 from cati_app.server.errors import Conflict, NotFound, Unprocessable
@@ -24,6 +25,9 @@ from cati_app.server.models import Ticket as TicketRow
 from cati_app.server.services.complaints import callbacks
 
 MAX_PAGE = 200
+#: who may move tickets along (the API's ``TicketHandler`` and the web pages): the agency
+#: they concern, RCSC's supervisors and admins; analysts only read them
+HANDLERS = frozenset({Role.agency, Role.supervisor, Role.admin})
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,15 @@ def for_export(session: Session, *, service_ids: list[int], date_from: date | No
         query = query.where(TicketRow.reported_on <= date_to)
     rows = session.execute(query.order_by(TicketRow.reported_on, TicketRow.id))
     return [to_wire(row, code, owner) for row, code, owner in rows]
+
+
+def offices(session: Session, *, agency: str | None) -> list[str]:
+    """The offices with tickets (of the agency's services), for the pages' filter."""
+    query = (select(TicketRow.office).distinct()
+             .join(Service, Service.id == TicketRow.service_id).where(TicketRow.office != ""))
+    if agency is not None:
+        query = query.where(Service.agency == agency)
+    return sorted(session.scalars(query))
 
 
 def read_one(session: Session, ticket_id: int, *, agency: str | None) -> Ticket:

@@ -5,12 +5,14 @@ scores and indicator answers, never a name or phone number), works out each resp
 from the cases drawn with an inclusion probability, and hands everything to
 ``cati_app.core.estimation.scorecard.build``, which decides every figure, interval and flag.
 The API (``GET /v1/scorecard``), the web scorecard and the agency workbook all call
-``build_scorecard``.
+``build_scorecard``, with ``complaints`` (``services.complaints.summaries.reader``) so each
+cell carries its period's complaint figures. Complaint call-back services (``-FU``) are left
+out: their cases are call-backs, not ratings of a service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, or_, select
@@ -39,29 +41,45 @@ from cati_app.core.questionnaire.scoring import likert_value
 from cati_app.server.models import Case, InterviewVersion, QuestionnaireVersion, Service
 from cati_app.server.models.sync import ReviewStatus
 from cati_app.server.services.catalogue.catalogue import service_by_code
+from cati_app.server.services.complaints.callbacks import is_follow_up_service
 from cati_app.server.services.reporting.stored_scores import PARAMETER_COLUMNS, scorer_for
 from cati_app.server.settings import Settings
 
 COMPLETE = "complete"
 #: complaint summaries by (service code, office; '' for the whole service)
 Complaints = Mapping[tuple[str, str], ComplaintSummary]
+#: a period's complaint summaries, from its first to its last day (both included)
+ComplaintReader = Callable[[date, date], Complaints]
 
 
 def build_scorecard(session: Session, settings: Settings, *, now: datetime,
                     period_kind: PeriodKind = "quarter", agency: str | None = None,
                     service_code: str | None = None, periods: int = 4,
-                    complaints: Complaints | None = None) -> Scorecard:
+                    complaints: ComplaintReader | None = None) -> Scorecard:
     """The scorecard of the last ``periods`` periods up to ``now`` (Thimphu time) for one
     agency's services (``agency``: the services' agency value), one service, or all.
-    ``complaints``: each office's complaint summary, when complaint tickets exist."""
+    ``complaints``: reads each period's complaint summaries (None: no complaint figures)."""
     services = _services(session, agency, service_code)
     labels = period_labels.last_periods(to_thimphu(now).date(), period_kind, periods)
+    per_period = None if complaints is None else _complaints(
+        complaints, {s.code for s in services}, labels, period_kind)
     scripts = {s.id: _questionnaire(session, s.questionnaire_id) for s in services}
     since = period_labels.first_day(labels[0], period_kind)
     respondents = list(_respondents(session, services, scripts, since))
     return build(respondents, [_info(s, scripts[s.id]) for s in services], kind=period_kind,
                  periods=labels, rules=rules_of(settings), generated_at=now, agency=agency,
-                 complaints=complaints)
+                 complaints=per_period)
+
+
+def _complaints(read: ComplaintReader, codes: set[str], labels: list[str], kind: PeriodKind
+                ) -> dict[tuple[str, str, str], ComplaintSummary]:
+    """Each period's summaries of the services shown, keyed by cell (code, office, period)."""
+    found = {}
+    for label in labels:
+        summaries = read(period_labels.first_day(label, kind), period_labels.last_day(label, kind))
+        found.update({(code, office, label): summary
+                      for (code, office), summary in summaries.items() if code in codes})
+    return found
 
 
 def rules_of(settings: Settings) -> Rules:
@@ -76,7 +94,7 @@ def _services(session: Session, agency: str | None, service_code: str | None) ->
     query = select(Service).order_by(Service.code)
     if agency is not None:
         query = query.where(Service.agency == agency)
-    return list(session.scalars(query))
+    return [s for s in session.scalars(query) if not is_follow_up_service(s)]
 
 
 def _questionnaire(session: Session, qid: str) -> Questionnaire:

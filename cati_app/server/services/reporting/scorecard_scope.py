@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cati_app.core.complaints import FOLLOW_UP_QUESTIONNAIRE
 from cati_app.core.protocol import Role
 from cati_app.server.errors import Forbidden
 from cati_app.server.models import Service
@@ -39,8 +40,11 @@ def agencies(session: Session) -> list[str]:
 
 
 def services_of(session: Session, agency: str | None) -> list[tuple[str, str]]:
-    """(code, name) of the agency's services (every service for None), by code."""
-    query = select(Service.code, Service.name).order_by(Service.code)
+    """(code, name) of the agency's services (every service for None), by code; complaint
+    call-back services (``-FU``) are not rated, so they are not offered."""
+    query = (select(Service.code, Service.name)
+             .where(Service.questionnaire_id != FOLLOW_UP_QUESTIONNAIRE)
+             .order_by(Service.code))
     if agency is not None:
         query = query.where(Service.agency == agency)
     return [(code, name) for code, name in session.execute(query)]
