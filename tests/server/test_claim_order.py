@@ -197,13 +197,15 @@ def _core_choice(rows: dict[int, dict[str, Any]], excluded: set[int], moment: Mo
                  me: int, rules: CallingRules, limit: int, language_wait: timedelta
                  ) -> list[int]:
     """What core says a claim by ``me`` at ``moment.now`` hands out, best first (routing: a
-    case in a language the claimer does not speak only after the wait since it became due)."""
+    case in a language the claimer does not speak only after the wait since it became due, or
+    when it is the claimer's own hard appointment: they have talked with the respondent)."""
     offered = []
     for case_id, row in rows.items():
         if row["state"] != "queued" or case_id in excluded:
             continue
         due_since = row["next_call_at"] or row["created_at"]
-        if row["language"] not in (SPOKEN, "any", "") \
+        own_hard = row["appointment_kind"] == "hard" and row["appointment_by"] == me
+        if row["language"] not in (SPOKEN, "any", "") and not own_hard \
                 and due_since > moment.now - language_wait:
             continue
         appointment = (AppointmentRecord(row["appointment_at"], row["appointment_kind"],

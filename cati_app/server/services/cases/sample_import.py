@@ -35,9 +35,11 @@ from cati_app.server.models import Case, CaseState, SampleBatch
 from cati_app.server.services.cases.do_not_call import numbers_in_force
 from cati_app.server.services.cases.sample_readers import (
     BadValue,
+    Layout,
     Sheet,
     UnreadableRow,
     is_blank,
+    map_columns,
     open_sheet,
     parse_channel,
     parse_date_availed,
@@ -58,8 +60,9 @@ log = logging.getLogger(__name__)
 COLUMNS = ("name", "phone", "phone2", "phone3", "office", "dzongkhag", "date_availed",
            "language", "priority", "channel", "literate")
 REQUIRED = ("name", "phone")
-#: other spellings people use for a column, after normalising (see _column_key)
+#: other spellings people use for a column, after normalising (Layout.column_key)
 ALIASES = {"phone1": "phone"}
+LAYOUT = Layout(COLUMNS, REQUIRED, ALIASES)
 CHUNK_ROWS = 2000
 PHONE_COLUMNS = ("phone1", "phone2", "phone3")
 ON_REGISTER = "on the do-not-call register: every number of this row asked not to be called"
@@ -122,7 +125,7 @@ def import_sample(session: Session, source: str | Path | Sheet, *, service_code:
     duplicate (the server passes its ``reimport_window_days`` setting)."""
     service = service_by_code(session, service_code)
     with _opened(source) as sheet:
-        columns, ignored = _map_columns(sheet.headers, sheet.name)
+        columns, ignored = map_columns(sheet.headers, sheet.name, LAYOUT)
         rows = _non_blank(sheet.rows)
         first = next(rows, None)
         if first is None:
@@ -206,34 +209,6 @@ def _default_batch_name(source: str | Path | Sheet, at: datetime) -> str:
     stamp = to_thimphu(at).strftime("%Y-%m-%d %H:%M")
     name = source.name if isinstance(source, Sheet) else Path(source).name
     return f"{name} ({stamp})"
-
-
-def _column_key(header: str) -> str:
-    key = "".join(c for c in header.lower() if c not in " _-\t")
-    return ALIASES.get(key, key)
-
-
-def _map_columns(headers: list[str], name: str) -> tuple[dict[str, tuple[int, str]], list[str]]:
-    """Each known column → (its index, its header as written); and the ignored headers."""
-    known = {_column_key(c): c for c in COLUMNS}
-    columns: dict[str, tuple[int, str]] = {}
-    ignored: list[str] = []
-    for index, header in enumerate(headers):
-        column = known.get(_column_key(header))
-        if column is None:
-            if header:
-                ignored.append(header)
-            continue
-        if column in columns:
-            raise Unprocessable(f"{name} has two {column} columns ({columns[column][1]!r} and "
-                                f"{header!r}): keep one and import again")
-        columns[column] = (index, header)
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise Unprocessable(
-            f"{name} has no {' or '.join(missing)} column: the header row must name at least "
-            f"the columns {', '.join(REQUIRED)} (found: {', '.join(h for h in headers if h)})")
-    return columns, ignored
 
 
 def _chunks(rows: Iterator[tuple[int, list[object]]], size: int

@@ -443,3 +443,44 @@ def _as_date(value: object) -> date:
 
 #: serial numbers Excel uses for 1960-01-01 … 2099-12-31; anything else is not a service date
 EXCEL_SERIALS = (21916, 73415)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of file (a call list, a frame) knows: its columns, the ones it cannot do
+    without, other spellings people use (after ``column_key``), and how its error names the
+    header row."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    aliases: Mapping[str, str]
+    header_row: str = "the header row must name at least the columns"
+
+    def column_key(self, header: str) -> str:
+        key = "".join(c for c in header.lower() if c not in " _-\t")
+        return self.aliases.get(key, key)
+
+
+def map_columns(headers: list[str], name: str, layout: Layout
+                ) -> tuple[dict[str, tuple[int, str]], list[str]]:
+    """Each known column → (its index, its header as written); and the ignored headers.
+    Unprocessable (naming what to do) for a column given twice or a required one missing."""
+    known = {layout.column_key(c): c for c in layout.columns}
+    columns: dict[str, tuple[int, str]] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(headers):
+        column = known.get(layout.column_key(header))
+        if column is None:
+            if header:
+                ignored.append(header)
+            continue
+        if column in columns:
+            raise Unprocessable(f"{name} has two {column} columns ({columns[column][1]!r} and "
+                                f"{header!r}): keep one and import again")
+        columns[column] = (index, header)
+    missing = [c for c in layout.required if c not in columns]
+    if missing:
+        raise Unprocessable(
+            f"{name} has no {' or '.join(missing)} column: {layout.header_row} "
+            f"{', '.join(layout.required)} (found: {', '.join(h for h in headers if h)})")
+    return columns, ignored

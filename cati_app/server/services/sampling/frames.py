@@ -36,9 +36,11 @@ from cati_app.server.models import FrameRow, SampleFrame, Service
 from cati_app.server.services.cases.sample_import import Problem
 from cati_app.server.services.cases.sample_readers import (
     BadValue,
+    Layout,
     Sheet,
     UnreadableRow,
     is_blank,
+    map_columns,
     parse_date_availed,
     parse_language,
     parse_name,
@@ -57,6 +59,8 @@ ALIASES = {"phone1": "phone", "servicecode": "service", "literacy": "literate",
            "preferredchannel": "channel", "nationalid": "national_id", "cid": "national_id",
            "cidno": "national_id", "cidnumber": "national_id", "idnumber": "national_id",
            "dateavailed": "date_availed"}
+LAYOUT = Layout(COLUMNS, REQUIRED, ALIASES,
+                header_row="a frame's header row must name at least")
 CHUNK_ROWS = 5000
 YES = {"yes", "y", "true", "1", "literate"}
 NO = {"no", "n", "false", "0", "illiterate", "not literate"}
@@ -84,7 +88,7 @@ def import_frame(session: Session, sheet: Sheet, *, name: str, agency: str = "",
     a missing required column, an empty file, a bad period or an ID column without a salt."""
     if period_start and period_end and period_start > period_end:
         raise Unprocessable("the period starts after it ends: swap the dates")
-    columns, ignored = _map_columns(sheet.headers, sheet.name)
+    columns, ignored = map_columns(sheet.headers, sheet.name, LAYOUT)
     if "national_id" in columns and not salt:
         raise Unprocessable(
             f"{sheet.name} has a national ID column ({columns['national_id'][1]!r}) but the "
@@ -139,33 +143,6 @@ def _checked(checker: _RowChecker, number: int, cells: list[object], report: Fra
         return None
     report.accepted += 1
     return values
-
-
-def _key(header: str) -> str:
-    key = "".join(c for c in header.lower() if c not in " _-\t")
-    return ALIASES.get(key, key)
-
-
-def _map_columns(headers: list[str], name: str) -> tuple[dict[str, tuple[int, str]], list[str]]:
-    known = {_key(c): c for c in COLUMNS}
-    columns: dict[str, tuple[int, str]] = {}
-    ignored: list[str] = []
-    for index, header in enumerate(headers):
-        column = known.get(_key(header))
-        if column is None:
-            if header:
-                ignored.append(header)
-            continue
-        if column in columns:
-            raise Unprocessable(f"{name} has two {column} columns ({columns[column][1]!r} and "
-                                f"{header!r}): keep one and import again")
-        columns[column] = (index, header)
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise Unprocessable(
-            f"{name} has no {' or '.join(missing)} column: a frame's header row must name at "
-            f"least {', '.join(REQUIRED)} (found: {', '.join(h for h in headers if h)})")
-    return columns, ignored
 
 
 def _literate(value: object) -> bool | None:
