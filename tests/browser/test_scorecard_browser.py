@@ -12,40 +12,27 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from cati_app.server.context import AppContext
+from tests.support.browser import WAIT_MS, chromium, scene_server
 from tests.support.constants import PASSWORD, ROOT
 from tests.support.flagging_app import FLAGGED_OFFICE
-from tests.support.scorecard_scene import seed_scene
-from tests.support.server_process import LiveServer, running_server
+from tests.support.server_process import LiveServer
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WAIT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    workdir = tmp_path_factory.mktemp("scorecard-server")
-    with running_server(workdir, "sqlite", cases=0,
-                        app_factory="tests.support.flagging_app:make_app") as live:
-        with live.database() as engine:
-            ctx = AppContext.build(live.settings(), engine=engine)
-            seed_scene(ctx, ctx.clock.now())
+    with scene_server(tmp_path_factory, "scorecard-server",
+                      app_factory="tests.support.flagging_app:make_app") as live:
         yield live
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install the distribution's chromium (./tasks setup)"
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as found:
         yield found
-        found.close()
 
 
 @pytest.fixture
