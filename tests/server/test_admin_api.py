@@ -13,6 +13,7 @@ from cati_app.core.protocol import ChangeType, Role
 from cati_app.core.questionnaire import default_questionnaire
 from cati_app.server.context import AppContext
 from cati_app.server.models import CaseState
+from cati_app.server.services.accounts import channels
 from tests.support.constants import PASSWORD
 from tests.support.factories import (
     assert_error,
@@ -178,3 +179,22 @@ def test_an_agency_account_is_made_with_its_agency_and_keeps_its_role(
     make_user("karma")
     assert client.post("/v1/admin/users/karma/role", json={"role": "agency"},
                        headers=admin).status_code == 409
+
+
+def test_nobody_can_sign_in_as_a_channels_system_account(client: TestClient, ctx: AppContext,
+                                                         admin: dict[str, str]) -> None:
+    with ctx.transaction() as session:
+        channels.channel_user_id(session, "sms", ctx.clock.now())
+    base = "/v1/admin/users/sms-channel"
+    for path, body in ((f"{base}/activate", None),
+                       (f"{base}/password", {"password": "a long new passphrase 42"}),
+                       (f"{base}/role", {"role": "supervisor"})):
+        refused = client.post(path, json=body, headers=admin)
+        assert assert_error(refused, 409)["detail"].startswith(
+            "sms-channel is a channel's system account"), path
+    skills = client.put(f"{base}/skills", json={"languages": ["dz"], "skills": []},
+                        headers=admin)
+    assert_error(skills, 409)
+    login = client.post("/v1/auth/token", json={"username": "sms-channel", "password": "!",
+                                                "device_id": "dev-x"})
+    assert login.status_code == 401

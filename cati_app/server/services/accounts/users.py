@@ -26,7 +26,7 @@ from cati_app.server.errors import (
     Unauthorized,
 )
 from cati_app.server.models import AuthToken, Device, LoginFailure, User
-from cati_app.server.services.accounts import password_policy
+from cati_app.server.services.accounts import channels, password_policy
 from cati_app.server.services.accounts.identity import token_hash
 
 WRONG_LOGIN = "wrong username or password"
@@ -77,6 +77,7 @@ def set_password(session: Session, hasher: PasswordHasher, user: User, password:
                  *, at: datetime, by: int | None) -> None:
     """A new password ends every session and any lock from failed logins: the admin who
     resets it has just decided who may use the account."""
+    _not_a_channel(user)
     password_policy.check(password, username=user.username, role=user.role)
     user.password_hash = hasher.hash(password)
     session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
@@ -89,6 +90,8 @@ def set_password(session: Session, hasher: PasswordHasher, user: User, password:
 
 def set_active(session: Session, user: User, active: bool, *, at: datetime, by: int | None
                ) -> None:
+    if active:
+        _not_a_channel(user)
     user.active = active
     if not active:
         session.execute(update(AuthToken).where(AuthToken.user_id == user.id,
@@ -104,6 +107,7 @@ def set_role(session: Session, user: User, role: Role, *, at: datetime, by: int)
     role (the last admin cannot demote themself by mistake)."""
     if user.id == by:
         raise Conflict("you cannot change your own role: ask another admin")
+    _not_a_channel(user)
     old = user.role
     if old == Role(role).value:
         return
@@ -122,6 +126,7 @@ def set_skills(session: Session, user: User, *, languages: list[str], skills: li
     """The languages an account interviews in and its skills (issue 18), both replaced; the
     codes are checked by the request model (protocol_admin.SkillsChange). Setting what is
     already there records nothing. Claims read them at their next call: no session ends."""
+    _not_a_channel(user)
     before = {"languages": list(user.languages or []), "skills": list(user.skills or [])}
     after = {"languages": list(languages), "skills": list(skills)}
     if before == after:
@@ -129,6 +134,15 @@ def set_skills(session: Session, user: User, *, languages: list[str], skills: li
     user.languages, user.skills = after["languages"], after["skills"]
     audit(session, at=at, user_id=by, action="user.skills", entity="user", entity_id=user.id,
           details={"before": before, "after": after})
+
+
+def _not_a_channel(user: User) -> None:
+    """The self-completion channels' accounts hold cases waiting for an SMS or web answer;
+    nobody may sign in as one (accounts.channels), so none gets a password, a role, skills
+    or an active state."""
+    if user.username in channels.USERNAMES:
+        raise Conflict(f"{user.username} is a channel's system account (it holds cases "
+                       "waiting for an answer by SMS or the web): nobody signs in as it")
 
 
 def _revoke_tokens(session: Session, user: User, at: datetime) -> None:
