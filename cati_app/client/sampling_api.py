@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pydantic import RootModel
 
-from cati_app.client.api import ApiClient, ApiError, RequestRejected
+from cati_app.client.api import ApiClient
+from cati_app.client.uploads import upload
 from cati_app.core.protocol_sampling import (
     DrawReport,
     DrawRequest,
@@ -20,8 +21,6 @@ from cati_app.core.protocol_sampling import (
     ReleaseResult,
 )
 
-#: a register extract of 100,000 rows takes the server a while to read and check
-IMPORT_READ_TIMEOUT = 600.0
 #: a draw reads the whole frame and the registers it checks against
 DRAW_READ_TIMEOUT = 300.0
 
@@ -60,21 +59,9 @@ class SamplingApi:
                 "period_start": period_start.isoformat() if period_start else None,
                 "period_end": period_end.isoformat() if period_end else None}
         data = {key: value for key, value in form.items() if value}
-        try:
-            with path.open("rb") as stream:
-                return self.api.request("POST", "/v1/frames/import", FrameImportResult,
-                                        content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
-                                        files={"file": (path.name, stream)}, data=data)
-        except OSError as exc:
-            raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-        except RequestRejected as exc:
-            if exc.status == 413:
-                size = path.stat().st_size / 1_000_000
-                raise RequestRejected(
-                    f"{path.name} ({size:.1f} MB) is larger than the server accepts: split "
-                    "the register into smaller files (by service, say) and import each as "
-                    "its own frame", 413, exc.error) from None
-            raise
+        return upload(self.api, "/v1/frames/import", FrameImportResult, path, data,
+                      if_too_large="split the register into smaller files (by service, say) "
+                                   "and import each as its own frame")
 
     def draw(self, frame_id: int, request: DrawRequest) -> DrawReport:
         """Draw a stratified random sample; the new draw's sample report (with the seed the

@@ -17,9 +17,10 @@ from typing import Any, Literal
 
 from pydantic import RootModel
 
-from cati_app.client.api import ApiClient, ApiError, RequestRejected
+from cati_app.client.api import ApiClient, ApiError
 from cati_app.client.do_not_call_api import DoNotCallApi
 from cati_app.client.sampling_api import SamplingApi
+from cati_app.client.uploads import upload
 from cati_app.core.protocol_admin import SampleBatchOut
 from cati_app.core.protocol_scorecard import Ticket, TicketChange, TicketPage
 from cati_app.core.protocol_supervision import (
@@ -55,8 +56,6 @@ from cati_app.core.questionnaire.xlsform_sheets import QuestionnaireImportResult
 
 log = logging.getLogger(__name__)
 
-#: an import of 100,000 rows takes the server a while; the default read timeout is for sync
-IMPORT_READ_TIMEOUT = 600.0
 #: the server builds a large workbook before its first byte
 EXPORT_READ_TIMEOUT = 600.0
 CHUNK_BYTES = 64 * 1024
@@ -259,20 +258,8 @@ class SupervisorApi:
         form = {"service": service_code}
         if batch_name.strip():
             form["batch_name"] = batch_name.strip()
-        try:
-            with path.open("rb") as stream:
-                return self.api.request("POST", "/v1/samples/import", SampleImportResult,
-                                        content_type=None, read_timeout=IMPORT_READ_TIMEOUT,
-                                        files={"file": (path.name, stream)}, data=form)
-        except OSError as exc:
-            raise ApiError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-        except RequestRejected as exc:
-            if exc.status == 413:
-                size = path.stat().st_size / 1_000_000
-                raise RequestRejected(
-                    f"{path.name} ({size:.1f} MB) is larger than the server accepts: split "
-                    "the list into smaller files and import each", 413, exc.error) from None
-            raise
+        return upload(self.api, "/v1/samples/import", SampleImportResult, path, form,
+                      if_too_large="split the list into smaller files and import each")
 
     def import_questionnaire(self, path: str | Path, service_code: str
                              ) -> QuestionnaireImportResult:
