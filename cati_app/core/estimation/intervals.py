@@ -17,15 +17,24 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-with warnings.catch_warnings():
-    # samplics announces its successor (svy) on import; the estimator itself is unchanged
-    warnings.simplefilter("ignore", FutureWarning)
-    from samplics.estimation import TaylorEstimator
-    from samplics.utils.types import PopParam
+
+@cache
+def _samplics() -> tuple[Any, Any]:
+    """samplics' TaylorEstimator and PopParam, loaded at the first estimate: samplics brings
+    polars and pyarrow with their thread pools, which the server (and the desktop tests' server
+    in the same process as Qt) should not start until a scorecard is asked for."""
+    with warnings.catch_warnings():
+        # samplics announces its successor (svy) on import; the estimator itself is unchanged
+        warnings.simplefilter("ignore", FutureWarning)
+        from samplics.estimation import TaylorEstimator
+        from samplics.utils.types import PopParam
+    return TaylorEstimator, PopParam
 
 ALPHA = 0.05
 #: the stratum singleton strata are pooled into (a stratum needs two units for a variance)
@@ -51,7 +60,8 @@ def mean_interval(values: Sequence[float | None], weights: Sequence[float] | Non
     if kept is None:
         return None
     y, w, s = kept
-    estimator = TaylorEstimator(PopParam.mean, alpha=ALPHA)
+    taylor, param = _samplics()
+    estimator = taylor(param.mean, alpha=ALPHA)
     estimator.estimate(y=y, samp_weight=w, stratum=s)
     return Interval(float(estimator.point_est), float(estimator.lower_ci),
                     float(estimator.upper_ci), float(estimator.stderror), len(y))
@@ -69,7 +79,8 @@ def proportion_interval(flags: Sequence[bool | None], weights: Sequence[float] |
     share = float(np.sum(w * y) / np.sum(w))
     if share in (0.0, 1.0):
         return _exact_interval(share, w)
-    estimator = TaylorEstimator(PopParam.prop, alpha=ALPHA)
+    taylor, param = _samplics()
+    estimator = taylor(param.prop, alpha=ALPHA)
     estimator.estimate(y=y, samp_weight=w, stratum=s)
     return Interval(float(estimator.point_est[1.0]), float(estimator.lower_ci[1.0]),
                     float(estimator.upper_ci[1.0]), float(estimator.stderror[1.0]), len(y))
